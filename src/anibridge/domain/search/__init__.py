@@ -1,0 +1,1 @@
+"""Torznab search use cases: what Sonarr, Radarr and Prowlarr get for a query, through ports only."""

@@ -1,0 +1,1 @@
+"""Ports: the small typing.Protocol interfaces the domain talks through; adapters implement them."""

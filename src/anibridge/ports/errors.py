@@ -1,0 +1,39 @@
+"""Typed failures adapters raise through ports; the message always carries the cause."""
+
+from __future__ import annotations
+
+
+class PortError(Exception):
+    """Base of every failure that crosses a port."""
+
+
+class NotFound(PortError):
+    """The site or hoster answered, but the series, season, episode or file does not exist."""
+
+
+class SiteUnavailable(PortError):
+    """A catalogue site could not be reached or answered with an error/unknown layout."""
+
+
+class ChallengeRequired(PortError):
+    """A captcha/Turnstile/cookie challenge blocks the request; retrying later may help."""
+
+
+class HosterUnavailable(PortError):
+    """A video hoster failed to yield a playable direct URL."""
+
+
+class MetadataUnavailable(PortError):
+    """SkyHook (or another metadata source) failed."""
+
+
+class DownloadFailed(PortError):
+    """A download did not finish; `expired` says the direct URL stopped working (re-resolve once)."""
+
+    def __init__(self, message: str, *, expired: bool = False) -> None:
+        super().__init__(message)
+        self.expired = expired
+
+
+class DownloadCancelled(PortError):
+    """The job was cancelled while downloading."""

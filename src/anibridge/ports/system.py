@@ -1,0 +1,32 @@
+"""Clock and file-store ports, so use cases are testable with a fake clock and a temp directory."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Timezone-aware UTC."""
+        ...
+
+    def monotonic(self) -> float: ...
+
+
+class FileStore(Protocol):
+    """File operations confined to the download root; paths outside it raise ValueError."""
+
+    @property
+    def root(self) -> Path: ...
+
+    def write_text_atomic(self, relative: str, content: str) -> Path: ...
+
+    def rename_unique(self, source: Path, target_name: str) -> Path:
+        """Rename inside the root; `name.2.ext`, `name.3.ext`, … when the target exists."""
+        ...
+
+    def delete(self, path: Path) -> bool: ...
+
+    def partials(self, stem: str) -> list[Path]: ...
