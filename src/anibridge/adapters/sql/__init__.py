@@ -1,0 +1,1 @@
+"""SQLAlchemy persistence: SQLite by default, PostgreSQL by URL."""

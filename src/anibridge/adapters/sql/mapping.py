@@ -1,0 +1,134 @@
+"""Row ⇄ record conversion and the portable upsert, shared by the SQL repositories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from anibridge.adapters.sql.models import ClientTaskRow, JobRow
+from anibridge.domain.identity import EpisodeRef, Language, Site
+from anibridge.domain.records import ClientTask, Job, JobMode, JobState
+
+
+def ref_of(row: Any) -> EpisodeRef:
+    return EpisodeRef(Site(row.site), row.slug, row.season, row.episode, Language(row.language))
+
+
+def ref_values(ref: EpisodeRef) -> dict[str, Any]:
+    return {
+        "site": ref.site.value,
+        "slug": ref.slug,
+        "season": ref.season,
+        "episode": ref.episode,
+        "language": ref.language.value,
+    }
+
+
+def job_from_row(row: JobRow) -> Job:
+    return Job(
+        id=row.id,
+        ref=ref_of(row),
+        mode=JobMode(row.mode),
+        release_title=row.release_title,
+        state=JobState(row.state),
+        provider=row.provider,
+        progress=row.progress,
+        downloaded_bytes=row.downloaded_bytes,
+        total_bytes=row.total_bytes,
+        speed=row.speed,
+        eta=row.eta,
+        message=row.message,
+        result_path=row.result_path,
+        provider_used=row.provider_used,
+        worker=row.worker,
+        lease_until=row.lease_until,
+        cancel_requested=row.cancel_requested,
+        attempts=row.attempts,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def job_values(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        **ref_values(job.ref),
+        "mode": job.mode.value,
+        "release_title": job.release_title,
+        "state": job.state.value,
+        "provider": job.provider,
+        "progress": job.progress,
+        "downloaded_bytes": job.downloaded_bytes,
+        "total_bytes": job.total_bytes,
+        "speed": job.speed,
+        "eta": job.eta,
+        "message": job.message,
+        "result_path": job.result_path,
+        "provider_used": job.provider_used,
+        "worker": job.worker,
+        "lease_until": job.lease_until,
+        "cancel_requested": job.cancel_requested,
+        "attempts": job.attempts,
+        "created_at": job.created_at,
+        "updated_at": job.updated_at,
+    }
+
+
+def task_from_row(row: ClientTaskRow) -> ClientTask:
+    return ClientTask(
+        hash=row.hash,
+        name=row.name,
+        ref=ref_of(row),
+        added_on=row.added_on,
+        mode=JobMode(row.mode),
+        provider=row.provider,
+        job_id=row.job_id,
+        category=row.category,
+        tags=tuple(row.tags or ()),
+        save_path=row.save_path,
+        content_path=row.content_path,
+        completion_on=row.completion_on,
+        stopped=row.stopped,
+        ratio_limit=row.ratio_limit,
+        seeding_time_limit=row.seeding_time_limit,
+        priority=row.priority,
+        force_start=row.force_start,
+        updated_seq=row.updated_seq,
+    )
+
+
+def task_values(task: ClientTask) -> dict[str, Any]:
+    return {
+        "hash": task.hash,
+        "name": task.name,
+        **ref_values(task.ref),
+        "mode": task.mode.value,
+        "provider": task.provider,
+        "job_id": task.job_id,
+        "category": task.category,
+        "tags": list(task.tags),
+        "save_path": task.save_path,
+        "content_path": task.content_path,
+        "added_on": task.added_on,
+        "completion_on": task.completion_on,
+        "stopped": task.stopped,
+        "ratio_limit": task.ratio_limit,
+        "seeding_time_limit": task.seeding_time_limit,
+        "priority": task.priority,
+        "force_start": task.force_start,
+        "updated_seq": task.updated_seq,
+    }
+
+
+def upsert(session: Session, table: Table, values: dict[str, Any]) -> None:
+    """INSERT … ON CONFLICT (primary key) DO UPDATE: race-free on PostgreSQL, one statement on SQLite."""
+    keys = [c.name for c in table.primary_key.columns]
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(table).values(**values)
+    updates = {k: stmt.excluded[k] for k in values if k not in keys}
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_=updates) if updates else stmt.on_conflict_do_nothing()
+    session.execute(stmt)

@@ -1,0 +1,104 @@
+"""Versioned, append-only schema migrations without Alembic.
+
+All pending steps run in ONE transaction together with the `schema_version` bookkeeping, so a failing step
+leaves nothing behind, and concurrent starters are serialised: SQLite by `BEGIN IMMEDIATE` (the engine's begin
+hook takes the write lock up front), PostgreSQL by a transaction-scoped advisory lock. The second process then
+sees the versions the first one recorded and applies nothing.
+
+Rules: never edit or reorder a released step; add a new one with the next number. Use per-dialect SQL where
+SQLite's ALTER TABLE limits require it (table rebuild).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, MetaData, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from anibridge.adapters.sql.schema_v1 import schema_version_table, tables_v1
+
+log = logging.getLogger(__name__)
+
+# Any constant works as long as every anibridge process uses the same one ("anibridg" in ASCII).
+_PG_LOCK_KEY = 0x616E696272696467
+
+Step = Callable[[Connection], None]
+
+
+def _v1_initial_schema(conn: Connection) -> None:
+    md = MetaData()
+    tables = tables_v1(md)
+    md.create_all(conn, tables=tables)
+    counters = next(t for t in tables if t.name == "counters")
+    conn.execute(insert(counters).values(name="client_tasks", value=0))
+
+
+MIGRATIONS: list[tuple[int, str, Step]] = [
+    (1, "initial schema: jobs, client_tasks, removed_tasks, counters, categories, availability, strm mappings",
+     _v1_initial_schema),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was migrated by a newer anibridge; refusing to run against an unknown schema."""
+
+
+def apply_migrations(engine: Engine) -> list[int]:
+    """Bring the schema to LATEST_VERSION; returns the versions applied by this call (empty if up to date)."""
+    versions = schema_version_table(MetaData())
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
+        versions.create(conn, checkfirst=True)
+        current = conn.execute(select(func.max(versions.c.version))).scalar() or 0
+        if current > LATEST_VERSION:
+            raise SchemaTooNew(
+                f"database schema version {current} is newer than this anibridge supports ({LATEST_VERSION})"
+            )
+        applied: list[int] = []
+        for version, description, step in MIGRATIONS:
+            if version <= current:
+                continue
+            log.info("applying schema migration %d: %s", version, description)
+            step(conn)
+            conn.execute(insert(versions).values(version=version, applied_at=datetime.now(UTC)))
+            applied.append(version)
+    return applied
+
+
+def current_version(engine: Engine) -> int:
+    """The recorded schema version, 0 for an empty database."""
+    versions = schema_version_table(MetaData())
+    with engine.connect() as conn:
+        if not engine.dialect.has_table(conn, "schema_version"):
+            return 0
+        return int(conn.execute(select(func.max(versions.c.version))).scalar() or 0)
+
+
+class DatabaseProblem(Exception):
+    """The database cannot be opened or migrated; the message is one line for the user (no traceback)."""
+
+
+def migrate_url(url: str) -> list[int]:
+    """Open the database at `url` just long enough to migrate it, for `serve` (before uvicorn, so an unusable
+    database is one clear line and exit 1 instead of a lifespan traceback) and `migrate`."""
+    from anibridge.adapters.sql.database import Database
+
+    try:
+        database = Database(url, pool_threads=1)
+    except ImportError as ex:  # postgresql:// without the optional driver
+        raise DatabaseProblem(f"{ex} (install the driver: pip install 'anibridge[postgres]')") from None
+    except SQLAlchemyError as ex:
+        raise DatabaseProblem(f"invalid DATABASE_URL: {ex}") from None
+    try:
+        return apply_migrations(database.engine)
+    except (SchemaTooNew, SQLAlchemyError, OSError) as ex:
+        lines = str(ex).strip().splitlines()
+        raise DatabaseProblem(lines[0] if lines else type(ex).__name__) from None
+    finally:
+        database.dispose()
