@@ -1,0 +1,48 @@
+"""What AniWorld and s.to share: one base URL, the cached title index and redirect-token following.
+
+Both sites are the same family of templates (index page, `/redirect`-style tokens that 302 to the hoster), so
+their adapters differ only in page parsing; keeping the plumbing here stops the two from drifting apart.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+
+from anibridge.adapters.sites.http import SiteHttp
+from anibridge.adapters.sites.index_cache import IndexCache, IndexSnapshot, index_path
+from anibridge.adapters.sites.redirects import follow_token
+from anibridge.domain.identity import Site
+from anibridge.ports.catalog import HosterLink, SeriesEntry
+from anibridge.settings import Settings
+
+
+class TokenSite(ABC):
+    site: Site
+
+    def __init__(self, client: httpx.AsyncClient, settings: Settings, data_dir: Path | None, base_url: str) -> None:
+        self._base = base_url.rstrip("/")
+        self._http = SiteHttp(client, self.site, timeout=settings.http_timeout_seconds, retries=1)
+        self._redirect_timeout = settings.provider_redirect_timeout_seconds
+        self._redirect_retries = settings.provider_redirect_retries
+        self._cache = IndexCache(
+            self.site, self._load_index, path=index_path(data_dir, self.site), ttl_seconds=settings.index_refresh_hours * 3600
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self._base
+
+    async def index(self) -> Sequence[SeriesEntry]:
+        return (await self._cache.get()).entries
+
+    async def embed_url(self, link: HosterLink) -> str:
+        return await follow_token(
+            self._http, self._base, link, timeout=self._redirect_timeout, retries=self._redirect_retries
+        )
+
+    @abstractmethod
+    async def _load_index(self) -> IndexSnapshot: ...

@@ -1,0 +1,197 @@
+"""SkyHook (Sonarr's TVDB proxy) behind MetadataPort: search by term and show by TVDB id, cached with a TTL.
+
+`tvdb:<id>` is answered from the shows endpoint (as Sonarr does); `imdb:`/`tmdb:` and free text go to the search
+endpoint (free text lower-cased, like Sonarr). Results are cached in memory (TTL, bounded, oldest evicted) so a
+Torznab burst for one show costs one request; concurrent identical lookups (Sonarr fires several searches at once,
+before anything is cached) share one in-flight request. Transport errors and 5xx raise MetadataUnavailable (to every
+waiter, never cached).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+import httpx
+
+from anibridge.ports.errors import MetadataUnavailable
+from anibridge.ports.metadata import MetaEpisode, Show
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_ID_TERM = re.compile(r"^\s*(tvdb|imdb|tmdb)\s*:\s*(\S+)\s*$", re.I)
+
+
+class TtlCache(Generic[T]):
+    """A small bounded TTL map (oldest entry evicted on overflow)."""
+
+    def __init__(self, ttl: float, size: int = 512, now: Callable[[], float] = time.monotonic) -> None:
+        self._ttl, self._size, self._now = ttl, size, now
+        self._data: OrderedDict[str, tuple[float, T]] = OrderedDict()
+
+    def get(self, key: str) -> tuple[bool, T | None]:
+        hit = self._data.get(key)
+        if hit is None or self._now() - hit[0] > self._ttl:
+            self._data.pop(key, None)
+            return False, None
+        return True, hit[1]
+
+    def put(self, key: str, value: T) -> None:
+        self._data[key] = (self._now(), value)
+        self._data.move_to_end(key)
+        while len(self._data) > self._size:
+            self._data.popitem(last=False)
+
+
+class SingleFlight(Generic[T]):
+    """Concurrent calls with the same key share one running task.
+
+    Each caller awaits the shared task through `asyncio.shield`, so a cancelled caller leaves the request running for
+    the others; an exception reaches every waiter and the key is freed as soon as the task ends (nothing is kept).
+    """
+
+    def __init__(self) -> None:
+        self._running: dict[str, asyncio.Task[T]] = {}
+
+    async def do(self, key: str, work: Callable[[], Awaitable[T]]) -> T:
+        task = self._running.get(key)
+        if task is None:
+
+            async def run() -> T:
+                return await work()
+
+            task = asyncio.ensure_future(run())
+            self._running[key] = task
+            task.add_done_callback(functools.partial(self._finished, key))
+        return await asyncio.shield(task)
+
+    def _finished(self, key: str, task: asyncio.Task[T]) -> None:
+        if self._running.get(key) is task:
+            del self._running[key]
+        if not task.cancelled():
+            task.exception()  # retrieved here so a failure nobody awaits any more is not reported as "never retrieved"
+
+
+class SkyHookMetadata:
+    """MetadataPort over `<base>/v1/tvdb/{search,shows}/en/`."""
+
+    def __init__(self, client: httpx.AsyncClient, base_url: str, *, timeout: float = 8.0, ttl_seconds: float = 300.0) -> None:
+        self._client = client
+        self._base = base_url.rstrip("/")
+        self._timeout = timeout
+        self._searches: TtlCache[tuple[Show, ...]] = TtlCache(ttl_seconds)
+        self._shows: TtlCache[Show | None] = TtlCache(ttl_seconds)
+        self._search_flight: SingleFlight[tuple[Show, ...]] = SingleFlight()
+        self._show_flight: SingleFlight[Show | None] = SingleFlight()
+
+    async def search(self, term: str) -> Sequence[Show]:
+        m = _ID_TERM.match(term)
+        if m and m.group(1).lower() == "tvdb":
+            if not m.group(2).isdigit():
+                return []
+            show = await self.show(int(m.group(2)))
+            return [] if show is None else [show]
+        key = f"{m.group(1).lower()}:{m.group(2)}" if m else term.strip().lower()
+        if not key:
+            return []
+        found, cached = self._searches.get(key)
+        if found and cached is not None:
+            return cached
+        return await self._search_flight.do(key, lambda: self._fetch_search(key))
+
+    async def _fetch_search(self, key: str) -> tuple[Show, ...]:
+        data = await self._get_json(f"{self._base}/v1/tvdb/search/en/", {"term": key})
+        shows = tuple(parse_show(item) for item in data if isinstance(item, dict) and _int(item.get("tvdbId"))) if isinstance(data, list) else ()
+        self._searches.put(key, shows)
+        return shows
+
+    async def show(self, tvdb_id: int) -> Show | None:
+        key = str(tvdb_id)
+        found, cached = self._shows.get(key)
+        if found:
+            return cached
+        return await self._show_flight.do(key, lambda: self._fetch_show(tvdb_id))
+
+    async def _fetch_show(self, tvdb_id: int) -> Show | None:
+        key = str(tvdb_id)
+        data = await self._get_json(f"{self._base}/v1/tvdb/shows/en/{tvdb_id}", None)
+        show = parse_show(data) if isinstance(data, dict) and _int(data.get("tvdbId")) else None
+        self._shows.put(key, show)
+        return show
+
+    async def _get_json(self, url: str, params: Mapping[str, str] | None) -> Any:
+        """JSON body; None on 404 (unknown id); MetadataUnavailable on anything else that is not 2xx JSON."""
+        try:
+            response = await self._client.get(
+                url, params=params, timeout=self._timeout, headers={"Accept": "application/json"}, follow_redirects=True
+            )
+        except httpx.HTTPError as ex:
+            raise MetadataUnavailable(f"SkyHook {url}: {type(ex).__name__}: {ex}") from None
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 400:
+            raise MetadataUnavailable(f"SkyHook {url} answered HTTP {response.status_code}")
+        try:
+            return response.json()
+        except ValueError as ex:
+            raise MetadataUnavailable(f"SkyHook {url} answered non-JSON: {ex}") from None
+
+
+def parse_show(raw: Mapping[str, Any]) -> Show:
+    """ShowResource → Show (episodes only when the payload has them, i.e. the shows endpoint)."""
+    aliases: list[str] = []
+    for alt in raw.get("alternativeTitles") or raw.get("aliases") or []:
+        name = alt.get("title") if isinstance(alt, dict) else alt
+        if isinstance(name, str) and name.strip() and name.strip() not in aliases:
+            aliases.append(name.strip())
+    episodes = tuple(
+        MetaEpisode(
+            season=_int(ep.get("seasonNumber")) or 0,
+            episode=_int(ep.get("episodeNumber")) or 0,
+            absolute=_int(ep.get("absoluteEpisodeNumber")),
+            title=str(ep["title"]) if ep.get("title") else None,
+            air_date=_date(ep.get("airDate")),
+        )
+        for ep in raw.get("episodes") or []
+        if isinstance(ep, dict) and _int(ep.get("episodeNumber")) is not None
+    )
+    first = _date(raw.get("firstAired"))
+    year = first.year if first else _int(raw.get("year"))
+    imdb = raw.get("imdbId")
+    return Show(
+        tvdb_id=_int(raw.get("tvdbId")) or 0,
+        title=str(raw.get("title") or "").strip(),
+        year=year,
+        aliases=tuple(aliases),
+        imdb_id=str(imdb) if imdb else None,
+        tmdb_id=_int(raw.get("tmdbId")),
+        tvmaze_id=_int(raw.get("tvMazeId")),
+        episodes=episodes,
+    )
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _date(value: Any) -> date | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
