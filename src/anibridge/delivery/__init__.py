@@ -1,0 +1,1 @@
+"""Delivery adapters: the Falcon ASGI resources and the CLI."""

@@ -1,0 +1,45 @@
+"""GET /health: liveness plus a real database round-trip, for Docker health checks and monitoring."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import falcon
+import falcon.asgi
+
+from anibridge import __version__
+
+log = logging.getLogger(__name__)
+
+PING_TIMEOUT_SECONDS = 5.0
+
+
+def _reason(ex: BaseException, timeout: float) -> str:
+    """First line of the driver's message (SQLAlchemy appends SQL and a docs link on later lines)."""
+    if isinstance(ex, TimeoutError):
+        return f"no answer within {timeout:g} s"
+    text = str(ex).strip().splitlines()
+    line = text[0] if text else type(ex).__name__
+    return line[:300]
+
+
+class HealthResource:
+    def __init__(self, ping_database: Callable[[], Awaitable[None]], timeout: float = PING_TIMEOUT_SECONDS) -> None:
+        self._ping_database = ping_database
+        self._timeout = timeout
+
+    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        try:
+            # A hung database must not hang the health check (Docker would wait for its own timeout instead).
+            await asyncio.wait_for(self._ping_database(), timeout=self._timeout)
+        except Exception as ex:  # noqa: BLE001 - any failure means "database down" for a health check
+            reason = _reason(ex, self._timeout)
+            log.warning("health: database unreachable: %s", reason)
+            resp.status = falcon.HTTP_503
+            resp.media = {"status": "error", "version": __version__, "database": f"unreachable: {reason}"}
+            return
+        resp.media = {"status": "ok", "version": __version__, "database": "ok"}
+
+    on_head = on_get

@@ -1,0 +1,248 @@
+"""Typed settings read once from the environment; names and defaults follow the reference where they exist."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+KNOWN_PROVIDERS = ("VOE", "Vidoza", "Doodstream", "Filemoon", "Vidmoly", "Streamtape", "LoadX", "Luluvdo", "GXPlayer")
+KNOWN_SITES = ("aniworld.to", "s.to", "megakino")
+
+
+def _csv(value: Any) -> Any:
+    """CSV lists: split on commas, trim items, drop empties (reference §1.1)."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+CsvList = Annotated[list[str], BeforeValidator(_csv)]
+
+
+class Settings(BaseModel):
+    """Every variable anibridge reads. Field names upper-cased are the environment variable names."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    anibridge_host: str = Field("0.0.0.0", description="Bind address of the HTTP server.")
+    anibridge_port: int = Field(8000, ge=1, le=65535, description="Bind port of the HTTP server.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Log level (debug, info, warning, error)."
+    )
+    data_dir: Path = Field(Path("./data"), description="App data: SQLite database, index caches, generated media.")
+    download_dir: Path | None = Field(None, description="Where media and .strm files are written (default DATA_DIR/downloads).")
+    database_url: str = Field("", description="SQLAlchemy URL; empty = SQLite file DATA_DIR/anibridge.db. postgresql://… for several instances.")
+
+    catalog_sites: CsvList = Field(list(KNOWN_SITES), description="Enabled catalogue sites, in search order.")
+    aniworld_base_url: str = Field("https://aniworld.to", description="AniWorld base URL (mirrors, fakes).")
+    sto_base_url: str = Field("https://s.to", description="SerienStream base URL.")
+    megakino_base_url: str = Field("https://megakino1.to", description="Megakino base URL used when domain discovery fails.")
+    megakino_mirrors_url: str = Field("", description="Extra mirrors.txt URL for Megakino domain discovery (empty = BASE_URL/mirrors.txt).")
+    skyhook_base_url: str = Field("https://skyhook.sonarr.tv", description="SkyHook (Sonarr metadata) base URL.")
+    index_refresh_hours: float = Field(24.0, ge=0, description="Catalogue title index TTL; stale indexes are served while one refresh runs.")
+    http_timeout_seconds: float = Field(15.0, gt=0, description="Timeout for every outbound request to sites, hosters and SkyHook.")
+
+    source_tag: str = Field("WEB", description="Source token in release names.")
+    release_group: str = Field("aniworld", description="Generic release group.")
+    release_group_aniworld: str = Field("", description="Release group for aniworld.to (default RELEASE_GROUP).")
+    release_group_sto: str = Field("sto", description="Release group for s.to.")
+    release_group_megakino: str = Field("megakino", description="Release group for megakino.")
+
+    indexer_name: str = Field("AniBridge Torznab", description="Torznab channel title.")
+    indexer_api_key: SecretStr = Field(SecretStr(""), description="If set, Torznab requests must carry this apikey.")
+    torznab_cat_anime: int = Field(5070, description="Torznab category for anime/TV items.")
+    torznab_cat_movie: int = Field(2000, description="Torznab category for movie items.")
+    torznab_fake_seeders: int = Field(999, ge=1, description="Seeders reported per item.")
+    torznab_fake_leechers: int = Field(787, ge=0, description="Leechers reported per item.")
+    torznab_return_test_result: bool = Field(True, description="Answer empty-query Test requests with a synthetic item.")
+    torznab_test_title: str = Field("AniBridge Connectivity Test", description="Synthetic Test item title.")
+    torznab_test_slug: str = Field("connectivity-test", description="Synthetic Test item slug.")
+    torznab_test_season: int = Field(1, ge=0, description="Synthetic Test item season.")
+    torznab_test_episode: int = Field(1, ge=0, description="Synthetic Test item episode.")
+    torznab_test_language: str = Field("German Dub", description="Synthetic Test item language.")
+    torznab_season_search_mode: Literal["fast", "strict"] = Field("fast", description="fast: list a season without quality probes; strict: probe each episode.")
+    torznab_season_search_max_episodes: int = Field(60, ge=1, description="Strict mode ceiling when the season page lists nothing.")
+    torznab_season_search_max_consecutive_misses: int = Field(3, ge=1, description="Strict mode stops after this many unavailable episodes in a row.")
+    torznab_probe_concurrency: int = Field(8, ge=1, le=64, description="Concurrent probes during a season search.")
+    availability_ttl_hours: float = Field(24.0, description="Freshness of the per-episode availability cache; <= 0 = always fresh.")
+
+    specials_metadata_enabled: bool = Field(True, description="Map AniWorld /filme entries to Sonarr S00 specials via SkyHook.")
+    specials_match_confidence_threshold: float = Field(0.5, ge=0, le=1, description="Title similarity needed to map a special.")
+
+    provider_order: CsvList = Field(
+        ["VOE", "Filemoon", "Streamtape", "Vidmoly", "Doodstream", "LoadX", "Luluvdo", "Vidoza"],
+        description="Hoster fallback order (case-insensitive, canonical names).",
+    )
+    provider_redirect_timeout_seconds: float = Field(12.0, ge=1, description="Timeout for following redirect tokens.")
+    provider_redirect_retries: int = Field(2, ge=0, description="Extra attempts for redirect resolution.")
+    hoster_hosts: CsvList = Field(
+        [], description="Extra hoster hosts as Provider=host[:port] (new mirror domains, test fakes); hosts are also recognised by name hints."
+    )
+
+    max_concurrency: int = Field(3, ge=1, le=64, description="Download worker count.")
+    download_rate_limit_bytes_per_sec: int = Field(0, ge=0, description="Per-download bandwidth cap; 0 = unlimited.")
+    downloads_ttl_hours: float = Field(0.0, ge=0, description="If > 0, finished media older than this is deleted.")
+    delete_files_on_torrent_delete: bool = Field(True, description="Delete files on torrents/delete even when deleteFiles=false.")
+
+    qbit_username: str = Field("", description="qBittorrent API user; empty with empty password = no login needed.")
+    qbit_password: SecretStr = Field(SecretStr(""), description="qBittorrent API password.")
+    qbit_public_save_path: str = Field("", description="Save path reported to *arr apps (container path mapping).")
+    qbit_session_timeout_seconds: int = Field(3600, ge=1, description="Idle lifetime of a qBittorrent API login session.")
+
+    strm_files_mode: Literal["no", "both", "only"] = Field("no", description="Torznab STRM items: no, both, only.")
+    strm_proxy_mode: Literal["direct", "proxy"] = Field("direct", description="direct: hoster URL in .strm; proxy: signed anibridge URL.")
+    strm_public_base_url: str = Field("", description="External base URL of anibridge for proxy URLs (required with proxy mode).")
+    strm_proxy_auth: Literal["none", "token", "apikey"] = Field("token", description="Proxy URL auth: none, token (HMAC), apikey.")
+    strm_proxy_secret: SecretStr = Field(SecretStr(""), description="HMAC key / API key of the STRM proxy.")
+    strm_proxy_upstream_allowlist: CsvList = Field([], description="Hosts that bypass the proxy's SSRF guard.")
+    strm_proxy_cache_ttl_seconds: int = Field(0, ge=0, description="TTL of resolved stream URLs; 0 = until they fail.")
+    strm_proxy_token_ttl_seconds: int = Field(86400, ge=60, description="Lifetime of signed playlist child URLs.")
+
+    @field_validator("provider_order", mode="after")
+    @classmethod
+    def _canonical_providers(cls, value: list[str]) -> list[str]:
+        canon = {p.lower(): p for p in KNOWN_PROVIDERS}
+        out: list[str] = []
+        for item in value:
+            name = canon.get(item.lower())
+            if name is None:
+                raise ValueError(f"unknown provider {item!r}; allowed: {', '.join(KNOWN_PROVIDERS)}")
+            if name not in out:
+                out.append(name)
+        return out
+
+    @field_validator("catalog_sites", mode="after")
+    @classmethod
+    def _known_sites(cls, value: list[str]) -> list[str]:
+        out: list[str] = []
+        for item in value:
+            site = item.lower()
+            if site not in KNOWN_SITES:
+                raise ValueError(f"unknown site {item!r}; allowed: {', '.join(KNOWN_SITES)}")
+            if site not in out:
+                out.append(site)
+        return out
+
+    @field_validator("log_level", "torznab_season_search_mode", "strm_files_mode", "strm_proxy_mode", "strm_proxy_auth", mode="before")
+    @classmethod
+    def _lowercase(cls, value: Any) -> Any:
+        return _lower(value)
+
+    @model_validator(mode="after")
+    def _strm_proxy_complete(self) -> Settings:
+        """Proxy mode writes URLs media servers must reach and the proxy must verify: fail at startup, not at play."""
+        if self.strm_proxy_mode != "proxy":
+            return self
+        base = self.strm_public_base_url.strip()
+        if not base.lower().startswith(("http://", "https://")):
+            raise ValueError(
+                f"STRM_PROXY_MODE=proxy needs STRM_PUBLIC_BASE_URL (an http(s) URL media servers reach), got {base!r}"
+            )
+        if self.strm_proxy_auth != "none" and not self.strm_proxy_secret.get_secret_value():
+            raise ValueError(
+                f"STRM_PROXY_MODE=proxy with STRM_PROXY_AUTH={self.strm_proxy_auth} needs STRM_PROXY_SECRET"
+                " (or set STRM_PROXY_AUTH=none)"
+            )
+        return self
+
+    @property
+    def downloads_path(self) -> Path:
+        return self.download_dir if self.download_dir is not None else self.data_dir / "downloads"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'anibridge.db').resolve()}"
+
+    def release_group_for(self, site: str) -> str:
+        groups = {
+            "aniworld.to": self.release_group_aniworld or self.release_group,
+            "s.to": self.release_group_sto,
+            "megakino": self.release_group_megakino,
+        }
+        return groups.get(site, self.release_group).strip().upper()
+
+
+class SettingsError(Exception):
+    """One human line naming the variable, the value and what is allowed."""
+
+
+def env_name(field: str) -> str:
+    return field.upper()
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the environment; raise SettingsError with one line per bad variable."""
+    env = os.environ if environ is None else environ
+    raw: dict[str, str] = {}
+    for name in Settings.model_fields:
+        value = env.get(env_name(name))
+        if value is not None and not (value == "" and name in _EMPTY_MEANS_DEFAULT):
+            raw[name] = value
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as ex:
+        problems = []
+        for err in ex.errors():
+            if not err["loc"]:  # a rule spanning several variables names them in its message
+                problems.append(_allowed("", err))
+                continue
+            field = str(err["loc"][0])
+            value = raw.get(field, "")
+            problems.append(f"invalid {env_name(field)}={value!r}: {_allowed(field, err)}")
+        raise SettingsError("; ".join(problems)) from None
+
+
+_EMPTY_MEANS_DEFAULT = {"anibridge_host", "anibridge_port", "data_dir", "download_dir", "log_level"}
+
+
+def _allowed(field: str, err: Any) -> str:
+    info = Settings.model_fields.get(field)
+    msg = str(err.get("msg", "invalid value"))
+    msg = msg.removeprefix("Value error, ")
+    if info is not None and info.description:
+        return f"{msg} ({info.description.rstrip('.')})"
+    return msg
+
+
+def describe(settings: Settings) -> list[tuple[str, str]]:
+    """Effective configuration for `anibridge config`, secrets masked."""
+    rows: list[tuple[str, str]] = []
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            shown = "********" if value.get_secret_value() else ""
+        elif isinstance(value, list):
+            shown = ",".join(str(v) for v in value)
+        elif value is None:
+            shown = ""
+        else:
+            shown = _mask_url_password(str(value)) if name == "database_url" else str(value)
+        rows.append((env_name(name), shown))
+    return rows
+
+
+def _mask_url_password(url: str) -> str:
+    """`postgresql://user:secret@host/db` → `postgresql://user:********@host/db`."""
+    scheme, sep, rest = url.partition("://")
+    creds, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in creds:
+        return url
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:********@{host}"

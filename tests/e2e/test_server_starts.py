@@ -1,0 +1,44 @@
+"""Acceptance: the server starts with no configuration at all and the process lifecycle is clean."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from anibridge import __version__
+from tests.e2e.conftest import ServerHandle, free_port, port_is_free
+
+pytestmark = pytest.mark.slow
+
+
+def test_no_environment_health_within_15s_and_sqlite_under_dot_data(
+    tmp_path: Path, server_factory: Callable[..., ServerHandle]
+) -> None:
+    # Truly nothing set when the default port is free; otherwise only the port moves (other servers on this box).
+    env: dict[str, str] = {} if port_is_free(8000) else {"ANIBRIDGE_PORT": str(free_port())}
+    started = time.monotonic()
+    server = server_factory(env, None, cwd=tmp_path, timeout=15.0, auto_port=False)
+    assert time.monotonic() - started < 15.0
+    response = httpx.get(f"{server.base_url}/health", timeout=5)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "version": __version__, "database": "ok"}
+    assert (tmp_path / "data" / "anibridge.db").is_file()
+    assert (tmp_path / "data" / "downloads").is_dir()
+
+
+def test_restart_after_a_crash_and_a_clean_sigterm_stop(
+    tmp_path: Path, server_factory: Callable[..., ServerHandle]
+) -> None:
+    data = tmp_path / "data"
+    first = server_factory({}, data)
+    first.kill()  # crash: no shutdown code runs, the SQLite WAL stays behind
+    second = server_factory({}, data)
+    assert httpx.get(f"{second.base_url}/health", timeout=5).json()["database"] == "ok"
+    # uvicorn re-raises the captured SIGTERM after its graceful shutdown, so -15 is the normal exit status.
+    assert second.stop() in (0, -signal.SIGTERM), second.logs()
+    assert "Application shutdown complete" in second.logs() and "Traceback" not in second.logs()

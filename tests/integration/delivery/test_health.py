@@ -1,0 +1,66 @@
+"""GET /health: 200 with the version when the database answers, 503 with the reason when it does not."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import falcon
+import falcon.asgi
+import falcon.testing
+import pytest
+
+from anibridge import __version__
+from anibridge.adapters.sql.database import Database
+from anibridge.container import create_container
+from anibridge.delivery.app import create_falcon_app
+from anibridge.delivery.health import HealthResource
+from anibridge.settings import load_settings
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_health_ok_then_503_when_the_database_file_vanishes(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    container = create_container(load_settings({"DATA_DIR": str(data)}))
+    app = create_falcon_app(container)
+    async with falcon.testing.ASGIConductor(app) as conductor:
+        ok = await conductor.simulate_get("/health")
+        assert ok.status_code == 200
+        assert ok.json == {"status": "ok", "version": __version__, "database": "ok"}
+        assert (data / "anibridge.db").is_file()
+        head = await conductor.simulate_head("/health")
+        assert head.status_code == 200
+
+        shutil.rmtree(data)  # the volume went away: new connections cannot open the file
+        container.database().engine.dispose()
+        down = await conductor.simulate_get("/health")
+        assert down.status_code == 503
+        body = down.json
+        assert body["status"] == "error" and body["version"] == __version__
+        assert body["database"].startswith("unreachable: ") and "unable to open database file" in body["database"]
+
+
+async def test_health_503_when_postgresql_refuses_connections() -> None:
+    database = Database("postgresql://anibridge@127.0.0.1:1/none")  # nothing listens on port 1
+    app = falcon.asgi.App()
+    app.add_route("/health", HealthResource(database.ping))
+    try:
+        result = await falcon.testing.ASGIConductor(app).simulate_get("/health")
+    finally:
+        database.dispose()
+    assert result.status_code == 503
+    assert result.json["database"].startswith("unreachable: ")
+    assert "refused" in result.json["database"].lower() or "connect" in result.json["database"].lower()
+
+
+async def test_health_503_when_the_database_hangs() -> None:
+    import asyncio
+
+    async def hang() -> None:
+        await asyncio.sleep(30)
+
+    app = falcon.asgi.App()
+    app.add_route("/health", HealthResource(hang, timeout=0.2))
+    result = await falcon.testing.ASGIConductor(app).simulate_get("/health")
+    assert result.status_code == 503 and result.json["database"] == "unreachable: no answer within 0.2 s"
