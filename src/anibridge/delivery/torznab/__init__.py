@@ -1,0 +1,1 @@
+"""Torznab delivery: `GET|HEAD /torznab/api` — parameter parsing, caps, RSS rendering (lxml)."""
