@@ -6,6 +6,7 @@ when a client connection dies), the anibridge STRM proxy (Falcon + uvicorn + dis
 production resources with a fixed resolver), and this client. "direct" and "via proxy" use the same upstream
 process, file and client (curl), alternating, best of 2; the ratio for an unlimited loopback upstream mostly
 measures CPU contention on small machines, the paced ones (CDN-like per-connection rates) what a player sees.
+For the unlimited case a bare zero-copy relay (bench/bare_relay.py) runs too: the ceiling any proxy can reach.
 Prints the figures; asserts nothing.
 """
 
@@ -180,7 +181,7 @@ def upstream_cases(paces: str) -> list[tuple[str, str]]:
     return cases
 
 
-async def run(args: argparse.Namespace, up: str, px: str, proxy_pid: int) -> None:
+async def run(args: argparse.Namespace, up: str, px: str, proxy_pid: int, relay: str) -> None:
     size = args.size_mb * 1024 * 1024
     stream = f"{px}/strm/stream?e=1&lang=German+Dub&s=1&site=aniworld.to&slug=bench"
     limits = httpx.Limits(max_connections=args.streams + 5)
@@ -193,7 +194,10 @@ async def run(args: argparse.Namespace, up: str, px: str, proxy_pid: int) -> Non
             proxy_cpu = 0.0
             # Same upstream server, same file, same client for both: only the proxy hop differs.
             target = stream.replace("slug=bench", f"slug={stem}")
-            for name, url in (("direct", f"{up}/{stem}.mp4"), ("proxy", target)) * 2:
+            urls = [("direct", f"{up}/{stem}.mp4"), ("proxy", target)]
+            if stem == "video":  # the ceiling: the cheapest relay possible, same upstream, same client
+                urls.append(("bare relay", f"{relay}/{stem}.mp4"))
+            for name, url in urls * 2:
                 cpu0 = cpu_seconds(proxy_pid)
                 rates.setdefault(name, []).append(await throughput(client, url, size))
                 if name == "proxy":
@@ -203,6 +207,10 @@ async def run(args: argparse.Namespace, up: str, px: str, proxy_pid: int) -> Non
                   f"ratio {proxied / direct:.2f}  (best of 2, client {CLIENT}; proxy "
                   f"{proxy_cpu / (2 * size / 1e9):.2f} CPU-s/GB; load avg {os.getloadavg()[0]:.1f} on "
                   f"{os.cpu_count()} CPUs)")
+            if "bare relay" in rates:
+                bare = max(rates["bare relay"])
+                print(f"  ceiling: a bare zero-copy relay (bench/bare_relay.py) {bare:.0f} MB/s, ratio "
+                      f"{bare / direct:.2f}; the proxy reaches {proxied / bare:.2f} of it")
             summary.append(f"{label.replace('CDN-like ', '')} {proxied / direct:.2f}")
         print("ratio proxy/direct: " + ", ".join(summary))
         if (os.cpu_count() or 1) < 4:
@@ -261,18 +269,20 @@ def main() -> None:
     if args.serve_proxy:
         serve_proxy(args.serve_proxy, args.upstream)
         return
-    up_port, px_port = free_port(), free_port()
+    up_port, px_port, relay_port = free_port(), free_port(), free_port()
     up, px = f"http://127.0.0.1:{up_port}", f"http://127.0.0.1:{px_port}"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
     me = [sys.executable, __file__, "--size-mb", str(args.size_mb)]
     upstream = subprocess.Popen([*me, "--serve-upstream", str(up_port)], env=env)
     proxy = subprocess.Popen([*me, "--serve-proxy", str(px_port), "--upstream", up], env=env)
+    relay = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bare_relay.py")), str(relay_port),
+                              str(up_port)])
     try:
         asyncio.run(wait_up(f"{up}/video.mp4"))
         asyncio.run(wait_up(f"{px}/strm/proxy"))
-        asyncio.run(run(args, up, px, proxy.pid))
+        asyncio.run(run(args, up, px, proxy.pid, f"http://127.0.0.1:{relay_port}"))
     finally:
-        for p in (proxy, upstream):
+        for p in (relay, proxy, upstream):
             p.terminate()
             p.wait(timeout=10)
 
