@@ -114,7 +114,7 @@ class MediaServer:
 
 
 def make_media(root: Path) -> None:
-    """A 4 s 320x240 H.264 MP4 (faststart) and a muxed single-variant HLS of the same clip."""
+    """A 4 s 320x240 H.264 MP4 (faststart), a muxed single-variant HLS of it and an AES-128 encrypted HLS."""
     root.mkdir(parents=True, exist_ok=True)
     src = ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=4",
            "-f", "lavfi", "-i", "sine=frequency=440:duration=4"]
@@ -127,6 +127,13 @@ def make_media(root: Path) -> None:
     subprocess.run([*run, "-i", str(root / "clip.mp4"), "-c", "copy", "-f", "hls", "-hls_time", "1",
                     "-hls_list_size", "0", "-hls_segment_filename", str(hls / "seg%d.ts"),
                     str(hls / "index.m3u8")], check=True)
+    aes = root / "hls-aes"  # AES-128 segments, key served beside the playlist (relative URI)
+    aes.mkdir(exist_ok=True)
+    (aes / "key.bin").write_bytes(bytes(range(16)))
+    (aes / "keyinfo").write_text(f"key.bin\n{aes / 'key.bin'}\n")
+    subprocess.run([*run, "-i", str(root / "clip.mp4"), "-c", "copy", "-f", "hls", "-hls_time", "1",
+                    "-hls_list_size", "0", "-hls_key_info_file", str(aes / "keyinfo"),
+                    "-hls_segment_filename", str(aes / "seg%d.ts"), str(aes / "index.m3u8")], check=True)
 
 
 def ffprobe(path: Path) -> dict[str, object]:

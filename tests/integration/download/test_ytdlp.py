@@ -149,3 +149,26 @@ async def test_hls_cancel_then_resume_gives_a_playable_file(server: MediaServer,
     probe = ffprobe(path)
     assert float(probe["format"]["duration"]) > 3.5  # type: ignore[index]
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+@pytest.mark.slow
+async def test_aes128_hls_downloads_natively_with_progress_and_cancel(server: MediaServer, tmp_path: Path) -> None:
+    """Encrypted HLS must not be handed to ffmpeg blind: Sonarr needs progress, a delete must stop it."""
+    server.state.bytes_per_sec = 150_000
+    cancel = threading.Event()
+    seen: list[DownloadProgress] = []
+
+    def on_progress(p: DownloadProgress) -> None:
+        seen.append(p)
+        if p.downloaded_bytes > 0:
+            cancel.set()
+
+    stream = DirectStream(server.url("hls-aes/index.m3u8"), "VOE", is_hls=True)
+    with pytest.raises(DownloadCancelled):
+        await YtDlpDownloader().download(stream, tmp_path, "a", on_progress, cancel.is_set)
+    assert seen and seen[0].downloaded_bytes > 0
+    server.state.bytes_per_sec = 0
+    path = await YtDlpDownloader().download(stream, tmp_path, "a", seen.append, lambda: False)
+    probe = ffprobe(path)
+    assert sorted(s["codec_type"] for s in probe["streams"]) == ["audio", "video"]  # type: ignore[index, union-attr]
+    assert float(probe["format"]["duration"]) > 3.5  # type: ignore[index]
