@@ -62,11 +62,11 @@ async def test_stale_index_is_served_while_one_refresh_runs(fake: FakeServer, tm
         catalog = adapter(client, fake, tmp_path, index_refresh_hours=1e-7)
         await catalog.index()
         time.sleep(0.01)
-        fake.app.faults.latency = 0.3
+        fake.app.faults.latency = 1.0
         before = fake.app.hits.count("/animes-alphabet")
         started = time.monotonic()
         results = [await catalog.index() for _ in range(5)]
-        assert time.monotonic() - started < 0.25  # nobody waited for the slow refresh
+        assert time.monotonic() - started < 0.6  # nobody waited for the slow refresh (margin for a busy CI)
         assert all(results)
         await catalog._cache.refresh()
     assert fake.app.hits.count("/animes-alphabet") == before + 1
