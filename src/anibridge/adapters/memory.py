@@ -163,6 +163,7 @@ class InMemoryClientTaskRepo:
         self._tasks: dict[str, ClientTask] = {}
         self._removed: dict[str, int] = {}
         self._categories: dict[str, Category] = {}
+        self._tags: set[str] = set()
         self._seq = 0
 
     async def upsert(self, task: ClientTask) -> None:
@@ -219,6 +220,15 @@ class InMemoryClientTaskRepo:
 
     async def save_category(self, category: Category) -> None:
         self._categories[category.name] = category
+
+    async def tags(self) -> Sequence[str]:
+        return sorted(self._tags)
+
+    async def save_tags(self, names: Sequence[str]) -> None:
+        self._tags.update(names)
+
+    async def delete_tags(self, names: Sequence[str]) -> None:
+        self._tags.difference_update(names)
 
     async def delete_categories(self, names: Sequence[str]) -> None:
         for name in names:

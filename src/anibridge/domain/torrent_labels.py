@@ -44,13 +44,12 @@ def split_tags(raw: str) -> list[str]:
 
 
 class TorrentLabels:
-    """Categories live in the ClientTaskRepo; tags live on the tasks, plus an in-memory set of created-but-unused
-    tags (qBittorrent's createTags), which a restart forgets."""
+    """Categories and the global tag list live in the ClientTaskRepo (so they survive restarts and are shared by
+    instances on one database); a task's own tags live on the task."""
 
     def __init__(self, tasks: ClientTaskRepo, resolve: Resolve) -> None:
         self._tasks = tasks
         self._resolve = resolve
-        self._free_tags: set[str] = set()
 
     async def ensure_category(self, name: str) -> str:
         """torrents/add with an unknown category creates it, as qBittorrent does; returns the clean name."""
@@ -91,25 +90,25 @@ class TorrentLabels:
 
     # ---------------------------------------------------------------- tags
     async def tags(self) -> list[str]:
-        used = {t for task in await self._tasks.list() for t in task.tags}
-        return sorted(used | self._free_tags)
+        return await self.tags_with(t for task in await self._tasks.list() for t in task.tags)
 
-    def tags_with(self, used: Iterable[str]) -> list[str]:
-        """Like `tags`, for callers that already hold every task's tags (the cached listing)."""
-        return sorted(set(used) | self._free_tags)
+    async def tags_with(self, used: Iterable[str]) -> list[str]:
+        """Every known tag, for callers that already hold every task's tags (the cached listing). Tags given with
+        torrents/add are not in the global list until addTags/createTags names them, hence the union."""
+        return sorted(set(used) | set(await self._tasks.tags()))
 
-    def create_tags(self, tags: Iterable[str]) -> None:
-        self._free_tags.update(t for t in tags if t)
+    async def create_tags(self, tags: Iterable[str]) -> None:
+        await self._tasks.save_tags([t for t in tags if t])
 
     async def delete_tags(self, tags: Iterable[str]) -> None:
         doomed = set(tags)
-        self._free_tags -= doomed
+        await self._tasks.delete_tags(sorted(doomed))
         for task in await self._tasks.list():
             if doomed & set(task.tags):
                 await self._tasks.upsert(replace(task, tags=tuple(t for t in task.tags if t not in doomed)))
 
     async def add_tags(self, hashes: str, tags: Sequence[str]) -> None:
-        self.create_tags(tags)
+        await self.create_tags(tags)
         for task in await self._resolve(hashes):
             merged = tuple(dict.fromkeys((*task.tags, *tags)))
             if merged != task.tags:

@@ -112,6 +112,8 @@ class TorrentService:
         result = AddResult()
         category = await self.labels.ensure_category(request.category)
         tags = tuple(dict.fromkeys(t for t in request.tags if t))
+        if tags:  # qBittorrent adds a new torrent's tags to its global list, where they outlive the torrent
+            await self.labels.create_tags(tags)
         for url in request.urls:
             url = url.strip()
             if not url:

@@ -50,7 +50,7 @@ async def test_cached_listing_on_sql(database: Database, tmp_path: Path) -> None
         assert warm == cold, f"step {step}"
         version, entries = await world.listing.versioned()
         cats = {c.name: {"name": c.name, "savePath": c.save_path} for c in await world.service.labels.categories()}
-        answer = json.loads(sync.answer(rid, version, entries, cats, world.service.labels.tags_with(world.listing.totals[2]), {}))
+        answer = json.loads(sync.answer(rid, version, entries, cats, await world.service.labels.tags_with(world.listing.totals[2]), {}))
         rid = answer["rid"]
         _apply(client, answer)
         assert client["torrents"] == {e.hash: json.loads(e.sync_json) for e in entries}, f"step {step}"

@@ -10,7 +10,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from anibridge.adapters.sql.database import Database
-from anibridge.adapters.sql.migrations import apply_migrations
+from anibridge.adapters.sql.migrations import LATEST_VERSION, apply_migrations
 from anibridge.adapters.sql.models import CounterRow
 
 
@@ -44,5 +44,5 @@ async def test_ping_and_run_use_the_executor(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'a.db'}")
     await db.startup()
     await db.ping()
-    assert await db.run(lambda s: s.execute(text("SELECT max(version) FROM schema_version")).scalar()) == 1
+    assert await db.run(lambda s: s.execute(text("SELECT max(version) FROM schema_version")).scalar()) == LATEST_VERSION
     await db.shutdown()

@@ -48,7 +48,7 @@ def test_fresh_migration_equals_the_models(two_dbs: tuple[Database, Database]) -
     assert current_version(migrated.engine) == LATEST_VERSION
     Base.metadata.create_all(modelled.engine)
     got, want = snapshot(migrated.engine), snapshot(modelled.engine)
-    assert set(got) == {"jobs", "client_tasks", "removed_tasks", "counters", "categories",
+    assert set(got) == {"jobs", "client_tasks", "removed_tasks", "counters", "categories", "tags",
                         "episode_availability", "strm_url_mappings", "schema_version"}
     assert got == want
 
@@ -78,3 +78,23 @@ def test_failing_step_rolls_back_the_whole_run(two_dbs: tuple[Database, Database
     with pytest.raises(RuntimeError, match="boom"):
         apply_migrations(db.engine)
     assert inspect(db.engine).get_table_names() == []
+
+
+def test_a_version_1_database_upgrades_in_place(two_dbs: tuple[Database, Database]) -> None:
+    """An existing install (schema 1, categories in use) gains the tags table and keeps its rows."""
+    from sqlalchemy import text
+
+    db = two_dbs[0]
+    apply_migrations(db.engine)
+    with db.engine.begin() as conn:  # back to what anibridge with schema 1 left behind
+        conn.execute(text("DROP TABLE tags"))
+        conn.execute(text("DELETE FROM schema_version WHERE version > 1"))
+        conn.execute(text("INSERT INTO categories (name, save_path) VALUES ('tv-sonarr', '/d/tv')"))
+    assert current_version(db.engine) == 1
+    assert apply_migrations(db.engine) == list(range(2, LATEST_VERSION + 1))
+    with db.engine.begin() as conn:
+        assert conn.execute(text("SELECT name, save_path FROM categories")).all() == [("tv-sonarr", "/d/tv")]
+        conn.execute(text("INSERT INTO tags (name) VALUES ('kept')"))
+    modelled = two_dbs[1]
+    Base.metadata.create_all(modelled.engine)
+    assert snapshot(db.engine)["tags"] == snapshot(modelled.engine)["tags"]

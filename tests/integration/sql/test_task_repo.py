@@ -93,6 +93,17 @@ async def test_categories(repos: Repos) -> None:
     assert list(await repos.tasks.categories()) == [Category("movies", "")]
 
 
+async def test_global_tags_are_a_set(repos: Repos) -> None:
+    assert list(await repos.tasks.tags()) == []
+    await repos.tasks.save_tags(["b", "a", "b"])
+    await repos.tasks.save_tags(["a", "c"])  # already known names are no error
+    await repos.tasks.save_tags([])
+    assert list(await repos.tasks.tags()) == ["a", "b", "c"]
+    await repos.tasks.delete_tags(["a", "unknown"])
+    await repos.tasks.delete_tags([])
+    assert list(await repos.tasks.tags()) == ["b", "c"]
+
+
 async def test_insert_if_absent_inserts_once_and_counts_only_real_inserts(repos: Repos) -> None:
     first = make_task(repos, 1)
     assert await repos.tasks.insert_if_absent(first) is True

@@ -90,7 +90,7 @@ async def test_cached_listing_and_diffs_match_a_cold_rebuild(tmp_path: Path, see
         assert warm == cold, f"step {step}"
         version, entries = await world.listing.versioned()
         cats = {c.name: {"name": c.name, "savePath": c.save_path} for c in await world.service.labels.categories()}
-        tags = world.service.labels.tags_with(world.listing.totals[2])
+        tags = await world.service.labels.tags_with(world.listing.totals[2])
         answer = json.loads(sync.answer(rid, version, entries, cats, tags, {}))
         rid = answer["rid"]
         _apply(client, answer)

@@ -6,7 +6,7 @@ import pytest
 
 from anibridge.domain.magnets import parse_magnet
 from anibridge.domain.records import JobMode, JobState
-from anibridge.domain.torrents import AddRequest, TorrentConflict, TorrentError
+from anibridge.domain.torrents import AddRequest, TorrentConflict, TorrentError, TorrentService
 
 from .world import World, magnet
 
@@ -125,7 +125,7 @@ async def test_tags_limits_priority_force(world: World) -> None:
     h1, h2, h3 = (parse_magnet(u).infohash for u in uris)
     await world.service.labels.add_tags(f"{h1}|{h2}", ["x", "y"])
     await world.service.labels.remove_tags(h2, ["x"])
-    world.service.labels.create_tags(["free"])
+    await world.service.labels.create_tags(["free"])
     assert await world.service.labels.tags() == ["free", "x", "y"]
     await world.service.labels.delete_tags(["y"])
     infos = {t["hash"]: t for t in await world.listing.torrents()}
@@ -170,3 +170,21 @@ async def test_top_and_bottom_write_only_the_moved_tasks(world: World) -> None:
     await world.service.move_priority(last, "bottom")
     infos = {t["hash"]: t["priority"] for t in await world.listing.torrents()}
     assert infos[last] == 5
+
+
+async def test_global_tags_follow_qbittorrent_and_survive_a_restart(world: World) -> None:
+    """createTags/addTags/add-with-tags fill one global list; removeTags and deleting a torrent leave it alone,
+    deleteTags empties it; a new service over the same repository (a restart) sees the same list."""
+    uri = magnet(1)
+    await world.service.add(AddRequest([uri], tags=["from-add"]))
+    h1 = parse_magnet(uri).infohash
+    await world.service.labels.create_tags(["unused", ""])
+    await world.service.labels.add_tags(h1, ["x"])
+    await world.service.labels.remove_tags(h1, ["x"])
+    await world.service.delete(h1, delete_files=False)
+    assert await world.service.labels.tags() == ["from-add", "unused", "x"]
+    restarted = TorrentService(world.tasks, world.jobs, world.scheduler, world.clock, world.service.config,
+                               world.files)
+    assert await restarted.labels.tags() == ["from-add", "unused", "x"]
+    await restarted.labels.delete_tags(["unused", "x"])
+    assert await world.service.labels.tags() == ["from-add"]

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, MetaData, func, insert, select
+from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from anibridge.adapters.sql.schema_v1 import schema_version_table, tables_v1
@@ -36,9 +36,14 @@ def _v1_initial_schema(conn: Connection) -> None:
     conn.execute(insert(counters).values(name="client_tasks", value=0))
 
 
+def _v2_tags(conn: Connection) -> None:
+    Table("tags", MetaData(), Column("name", String(255), primary_key=True)).create(conn)
+
+
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "initial schema: jobs, client_tasks, removed_tasks, counters, categories, availability, strm mappings",
      _v1_initial_schema),
+    (2, "tags: qBittorrent's global tag list survives restarts and is shared by instances", _v2_tags),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

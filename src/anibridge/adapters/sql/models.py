@@ -140,6 +140,12 @@ class CategoryRow(Base):
     save_path: Mapped[str] = mapped_column(Text)
 
 
+class TagRow(Base):
+    __tablename__ = "tags"
+
+    name: Mapped[str] = mapped_column(String(NAME_LEN), primary_key=True)
+
+
 class AvailabilityRow(Base):
     __tablename__ = "episode_availability"
 

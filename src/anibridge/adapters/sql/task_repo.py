@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from anibridge.adapters.sql.database import Database
 from anibridge.adapters.sql.mapping import task_from_row, task_values, upsert
-from anibridge.adapters.sql.models import CategoryRow, ClientTaskRow, CounterRow, RemovedTaskRow
+from anibridge.adapters.sql.models import CategoryRow, ClientTaskRow, CounterRow, RemovedTaskRow, TagRow
 from anibridge.domain.records import Category, ClientTask
 
 _COUNTER = "client_tasks"
@@ -186,6 +186,31 @@ class SqlClientTaskRepo:
 
         def _delete(session: Session) -> None:
             session.execute(delete(CategoryRow).where(CategoryRow.name.in_(wanted)))
+
+        if wanted:
+            await self._db.run(_delete)
+
+    async def tags(self) -> Sequence[str]:
+        def _list(session: Session) -> list[str]:
+            return list(session.scalars(select(TagRow.name).order_by(TagRow.name)).all())
+
+        return await self._db.run(_list)
+
+    async def save_tags(self, names: Sequence[str]) -> None:
+        wanted = sorted(set(names))
+
+        def _save(session: Session) -> None:
+            for name in wanted:  # ON CONFLICT DO NOTHING: two instances may create the same tag at once
+                upsert(session, TagRow.__table__, {"name": name})  # type: ignore[arg-type]
+
+        if wanted:
+            await self._db.run(_save)
+
+    async def delete_tags(self, names: Sequence[str]) -> None:
+        wanted = sorted(set(names))
+
+        def _delete(session: Session) -> None:
+            session.execute(delete(TagRow).where(TagRow.name.in_(wanted)))
 
         if wanted:
             await self._db.run(_delete)

@@ -59,7 +59,7 @@ async def _maindata(call: Call) -> Reply:
     version, entries = await listing.versioned()
     dl_speed, downloaded, used_tags = listing.totals
     categories = {c.name: {"name": c.name, "savePath": c.save_path} for c in await call.ctx.service.labels.categories()}
-    tags = call.ctx.service.labels.tags_with(used_tags)
+    tags = await call.ctx.service.labels.tags_with(used_tags)
     rid = call.form.integer("rid", 0) or 0
     body = call.ctx.sync.answer(rid, version, entries, categories, tags, server_state(call, dl_speed, downloaded))
     return Reply(body=body, content_type=JSON)

@@ -87,7 +87,7 @@ async def _categories(call: Call) -> Reply:
 
 async def _tags(call: Call) -> Reply:
     await call.ctx.listing.versioned()
-    return as_json(call.ctx.service.labels.tags_with(call.ctx.listing.totals[2]))
+    return as_json(await call.ctx.service.labels.tags_with(call.ctx.listing.totals[2]))
 
 
 async def _count(call: Call) -> Reply:

@@ -97,7 +97,7 @@ async def _remove_tags(call: Call) -> Reply:
 
 
 async def _create_tags(call: Call) -> Reply:
-    call.ctx.service.labels.create_tags(split_tags(call.form.text("tags")))
+    await call.ctx.service.labels.create_tags(split_tags(call.form.text("tags")))
     return ok()
 
 
