@@ -15,7 +15,13 @@ from anibridge.adapters.files import LocalFileStore, load_instance_id
 from anibridge.adapters.ytdlp import YtDlpDownloader, YtDlpQualityProbe
 from anibridge.adapters.ytdlp_warmup import YtDlpWarmUp
 from anibridge.adapters.sql.database import Database
-from anibridge.adapters.sql.repos import SqlAvailabilityRepo, SqlClientTaskRepo, SqlJobRepo, SqlStrmMappingRepo
+from anibridge.adapters.sql.repos import (
+    SqlAvailabilityRepo,
+    SqlClientTaskRepo,
+    SqlJobRepo,
+    SqlRegrabRepo,
+    SqlStrmMappingRepo,
+)
 from anibridge.download_wiring import build_job_runner, build_scheduler
 from anibridge.qbittorrent_wiring import build_qbit_context
 from anibridge.settings import Settings
@@ -35,6 +41,7 @@ class Container(containers.DeclarativeContainer):
     client_task_repo = providers.Singleton(SqlClientTaskRepo, database)
     availability_repo = providers.Singleton(SqlAvailabilityRepo, database)
     strm_mapping_repo = providers.Singleton(SqlStrmMappingRepo, database, clock)
+    regrab_repo = providers.Singleton(SqlRegrabRepo, database)
 
     # Catalogue side: one shared HTTP client, the enabled sites, SkyHook, title resolution (site-adapter helper).
     http_client = providers.Singleton(build_http_client, settings)
@@ -78,7 +85,7 @@ class Container(containers.DeclarativeContainer):
         build_availability, availability_repo, stream_finder, quality_probe, clock, settings
     )
     torznab_search = providers.Singleton(
-        build_torznab_search, catalogs, title_resolver, metadata, availability, clock, settings
+        build_torznab_search, catalogs, title_resolver, metadata, availability, clock, settings, regrab_repo
     )
 
 

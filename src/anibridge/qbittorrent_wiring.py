@@ -14,7 +14,7 @@ from anibridge.domain.torrent_sync import MainDataSync
 from anibridge.domain.torrents import ClientConfig, Scheduler, TorrentService
 
 if TYPE_CHECKING:
-    from anibridge.ports.repos import ClientTaskRepo, JobRepo
+    from anibridge.ports.repos import ClientTaskRepo, JobRepo, RegrabRepo
     from anibridge.ports.system import Clock, FileStore
     from anibridge.settings import Settings
 
@@ -24,6 +24,7 @@ class _Providers(Protocol):
     def clock(self) -> Clock: ...
     def job_repo(self) -> JobRepo: ...
     def client_task_repo(self) -> ClientTaskRepo: ...
+    def regrab_repo(self) -> RegrabRepo: ...
     def file_store(self) -> FileStore: ...
     def scheduler(self) -> Scheduler: ...
 
@@ -41,7 +42,8 @@ def build_qbit_context(container: _Providers) -> QbitContext:
     settings = container.settings()
     config = build_client_config(settings)
     tasks, jobs, clock = container.client_task_repo(), container.job_repo(), container.clock()
-    service = TorrentService(tasks, jobs, container.scheduler(), clock, config, container.file_store())
+    service = TorrentService(tasks, jobs, container.scheduler(), clock, config, container.file_store(),
+                             container.regrab_repo())
     listing = TorrentListing(tasks, jobs, clock, config)
     sessions = Sessions(
         settings.qbit_username,

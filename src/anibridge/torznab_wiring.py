@@ -12,7 +12,7 @@ from anibridge.domain.search.context import SearchContext
 from anibridge.domain.search.service import TorznabSearch
 from anibridge.ports.catalog import CatalogPort
 from anibridge.ports.metadata import MetadataPort
-from anibridge.ports.repos import AvailabilityRepo
+from anibridge.ports.repos import AvailabilityRepo, RegrabRepo
 from anibridge.ports.streams import QualityProbePort
 from anibridge.ports.system import Clock
 from anibridge.settings import Settings
@@ -53,6 +53,7 @@ def build_torznab_search(
     availability: AvailabilityService,
     clock: Clock,
     settings: Settings,
+    regrabs: RegrabRepo,
 ) -> TorznabSearch:
     ctx = SearchContext(catalogs, resolver, metadata, availability, clock, search_config(settings))
-    return TorznabSearch(ctx)
+    return TorznabSearch(ctx, regrabs)

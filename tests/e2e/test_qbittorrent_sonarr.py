@@ -153,6 +153,19 @@ def test_sonarr_grab_poll_import_delete(server: ServerHandle, qbt: qbittorrentap
     assert not content.exists()
     assert qbt.torrents_info() == [] or hash_ not in {t["hash"] for t in qbt.torrents_info()}
 
+    # The user deletes the imported file and searches again. Sonarr would take a grab under the imported hash
+    # for "already imported" and never import it, so the same episode now comes under a new hash.
+    again = _torznab_magnet(server, 1, 1)
+    new_hash = parse_magnet(again).infohash
+    assert new_hash != hash_ and parse_magnet(again).title == parse_magnet(magnet).title
+    assert _torznab_magnet(server, 1, 1) == again  # stable until that one is imported and removed too
+    assert qbt.torrents_add(urls=again, category=CATEGORY, is_stopped=False) == "Ok."
+    redone = _wait(lambda: qbt.torrents_info(torrent_hashes=new_hash)[0],
+                   lambda t: t["state"] in ("stoppedUP", "error"), 90, server)
+    assert redone["state"] == "stoppedUP", redone
+    assert Path(redone["content_path"]).is_file()
+    qbt.torrents_delete(delete_files=True, torrent_hashes=new_hash)
+
 
 def test_multipart_add_and_hoster_fallback(server: ServerHandle, fake_world: FakeWorld) -> None:
     """Sonarr switches to multipart above 1024 bytes and sends .NET booleans; VOE fails, Vidoza delivers."""

@@ -272,3 +272,14 @@ def _conformance() -> None:  # pragma: no cover - mypy checks that each class sa
     _tasks: ClientTaskRepo = InMemoryClientTaskRepo()
     _avail: AvailabilityRepo = InMemoryAvailabilityRepo()
     _strm: StrmMappingRepo = InMemoryStrmMappingRepo()
+
+
+class InMemoryRegrabRepo:
+    def __init__(self) -> None:
+        self._generations: dict[str, int] = {}
+
+    async def generations(self, base_hashes: Sequence[str]) -> dict[str, int]:
+        return {h: self._generations[h] for h in base_hashes if h in self._generations}
+
+    async def advance(self, base_hash: str, past: int) -> None:
+        self._generations[base_hash] = max(self._generations.get(base_hash, 0), past + 1)

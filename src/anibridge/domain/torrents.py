@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from anibridge.domain import regrab
 from anibridge.domain.download import job_prefix
 from anibridge.domain.identity import EpisodeRef
 from anibridge.domain.magnets import parse_magnet
@@ -23,7 +24,7 @@ from anibridge.domain.torrent_errors import TorrentConflict, TorrentError, Torre
 from anibridge.domain.torrent_labels import TorrentLabels, split_tags
 
 if TYPE_CHECKING:
-    from anibridge.ports.repos import ClientTaskRepo, JobRepo
+    from anibridge.ports.repos import ClientTaskRepo, JobRepo, RegrabRepo
     from anibridge.ports.system import Clock, FileStore
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,9 @@ class TorrentService:
         clock: Clock,
         config: ClientConfig,
         files: FileStore | None = None,
+        regrabs: RegrabRepo | None = None,
     ) -> None:
+        self._regrabs = regrabs
         self._tasks = tasks
         self._jobs = jobs
         self._scheduler = scheduler
@@ -225,6 +228,7 @@ class TorrentService:
         if not tasks:
             return 0
         jobs = await self._cancel_unfinished(tasks)
+        await regrab.retire(self._regrabs, tasks, jobs)  # a later grab of the same episode gets a fresh hash
         if delete_files or self._config.delete_files_on_delete:
             pairs = [(task, jobs.get(task.job_id) if task.job_id else None) for task in tasks]
             await asyncio.to_thread(self._remove_all_files, pairs)  # listing and deleting: off the event loop

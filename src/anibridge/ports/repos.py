@@ -124,6 +124,18 @@ class ClientTaskRepo(Protocol):
     async def delete_tags(self, names: Sequence[str]) -> None: ...
 
 
+class RegrabRepo(Protocol):
+    """Generation counters of releases, keyed by their generation-0 info hash (see domain/regrab.py)."""
+
+    async def generations(self, base_hashes: Sequence[str]) -> dict[str, int]:
+        """Known generations; a hash that is absent is in generation 0."""
+        ...
+
+    async def advance(self, base_hash: str, past: int) -> None:
+        """Set the generation to `past + 1` unless it is already higher (safe when two instances race)."""
+        ...
+
+
 class AvailabilityRepo(Protocol):
     async def get(self, ref: EpisodeRef) -> Availability | None: ...
 

@@ -22,11 +22,18 @@ from anibridge.adapters.memory import (
     InMemoryAvailabilityRepo,
     InMemoryClientTaskRepo,
     InMemoryJobRepo,
+    InMemoryRegrabRepo,
     InMemoryStrmMappingRepo,
 )
 from anibridge.adapters.sql.database import Database
 from anibridge.adapters.sql.migrations import apply_migrations
-from anibridge.adapters.sql.repos import SqlAvailabilityRepo, SqlClientTaskRepo, SqlJobRepo, SqlStrmMappingRepo
+from anibridge.adapters.sql.repos import (
+    SqlAvailabilityRepo,
+    SqlClientTaskRepo,
+    SqlJobRepo,
+    SqlRegrabRepo,
+    SqlStrmMappingRepo,
+)
 from tests.fakes import FakeClock
 
 PG_URL = os.environ.get("ANIBRIDGE_TEST_PG_URL", "")
@@ -41,6 +48,7 @@ class Repos:
     tasks: Any
     availability: Any
     strm: Any
+    regrabs: Any
 
 
 @contextmanager
@@ -77,13 +85,13 @@ def repos(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Repos]:
     kind: str = request.param
     if kind == "memory":
         yield Repos(kind, clock, InMemoryJobRepo(clock), InMemoryClientTaskRepo(), InMemoryAvailabilityRepo(),
-                    InMemoryStrmMappingRepo())
+                    InMemoryStrmMappingRepo(), InMemoryRegrabRepo())
         return
     with database_url(kind, tmp_path) as url:
         db = Database(url)
         apply_migrations(db.engine)
         try:
             yield Repos(kind, clock, SqlJobRepo(db, clock), SqlClientTaskRepo(db), SqlAvailabilityRepo(db),
-                        SqlStrmMappingRepo(db, clock))
+                        SqlStrmMappingRepo(db, clock), SqlRegrabRepo(db))
         finally:
             db.dispose()

@@ -55,3 +55,16 @@ async def test_strm_mapping_put_get_delete(repos: Repos) -> None:
     await repos.strm.delete(B, "nothing")
     assert await repos.strm.get(A, "") is None
     assert await repos.strm.get(A, "Filemoon") == other
+
+
+async def test_regrab_generations_only_move_forward(repos: Repos) -> None:
+    a, b = "a" * 40, "b" * 40
+    assert await repos.regrabs.generations([a, b]) == {}
+    assert await repos.regrabs.generations([]) == {}
+    await repos.regrabs.advance(a, 0)
+    await repos.regrabs.advance(a, 0)  # a second instance deleting the same torrent: still generation 1
+    assert await repos.regrabs.generations([a, b]) == {a: 1}
+    await repos.regrabs.advance(a, 1)
+    await repos.regrabs.advance(b, 4)
+    await repos.regrabs.advance(a, 0)  # a stale caller never moves a release back
+    assert await repos.regrabs.generations([a, b, "c" * 40]) == {a: 2, b: 5}

@@ -188,3 +188,20 @@ async def test_global_tags_follow_qbittorrent_and_survive_a_restart(world: World
     assert await restarted.labels.tags() == ["from-add", "unused", "x"]
     await restarted.labels.delete_tags(["unused", "x"])
     assert await world.service.labels.tags() == ["from-add"]
+
+
+async def test_deleting_a_finished_torrent_moves_its_release_to_a_new_hash(world: World) -> None:
+    """Sonarr imports, then deletes; the next grab of that episode must not reuse the imported hash."""
+    from anibridge.domain.regrab import regrab_hash
+
+    done, running = magnet(1), magnet(2)
+    for uri in (done, running):
+        await world.service.add(AddRequest([uri]))
+    h_done, h_running = parse_magnet(done).infohash, parse_magnet(running).infohash
+    await world.finish(h_done)
+    await world.service.delete(f"{h_done}|{h_running}", delete_files=True)
+    assert await world.regrabs.generations([h_done, h_running]) == {h_done: 1}
+    again = done.replace(h_done, regrab_hash(h_done, 1))
+    await world.service.add(AddRequest([again]))
+    task = await world.tasks.get(regrab_hash(h_done, 1))
+    assert task is not None and task.job_id and task.ref == parse_magnet(done).ref

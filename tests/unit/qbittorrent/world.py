@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import falcon.asgi
 
 from anibridge.adapters.files import LocalFileStore
-from anibridge.adapters.memory import InMemoryClientTaskRepo, InMemoryJobRepo
+from anibridge.adapters.memory import InMemoryClientTaskRepo, InMemoryJobRepo, InMemoryRegrabRepo
 from anibridge.delivery.qbittorrent import QbitContext, register
 from anibridge.delivery.qbittorrent.auth import Sessions
 from anibridge.domain.identity import EpisodeRef, Language, Site
@@ -44,6 +44,7 @@ class World:
     files: LocalFileStore
     root: Path
     ctx: QbitContext
+    regrabs: InMemoryRegrabRepo = field(default_factory=InMemoryRegrabRepo)
 
     async def finish(self, hash_: str, *, fail: str | None = None) -> Path:
         """Drive the task's job like a worker would: claim, progress, then complete (file written) or fail."""
@@ -80,11 +81,12 @@ def build_world(
     scheduler = JobScheduler(jobs, clock)
     config = ClientConfig(download_dir=str(root), public_save_path=public, delete_files_on_delete=delete_files)
     files = LocalFileStore(root)
-    service = TorrentService(tasks, jobs, scheduler, clock, config, files)
+    regrabs = InMemoryRegrabRepo()
+    service = TorrentService(tasks, jobs, scheduler, clock, config, files, regrabs)
     listing = TorrentListing(tasks, jobs, clock, config)
     sessions = Sessions(username, password, timeout_seconds=60, clock=clock.monotonic)
     ctx = QbitContext(service, listing, MainDataSync(), sessions, root)
-    return World(clock, tasks, jobs, scheduler, service, listing, files, root, ctx)
+    return World(clock, tasks, jobs, scheduler, service, listing, files, root, ctx, regrabs)
 
 
 def make_app(ctx: QbitContext) -> falcon.asgi.App[falcon.asgi.Request, falcon.asgi.Response]:

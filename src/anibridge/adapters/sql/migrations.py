@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, func, insert, select
+from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from anibridge.adapters.sql.schema_v1 import schema_version_table, tables_v1
@@ -40,10 +40,20 @@ def _v2_tags(conn: Connection) -> None:
     Table("tags", MetaData(), Column("name", String(255), primary_key=True)).create(conn)
 
 
+def _v3_regrab_generations(conn: Connection) -> None:
+    Table(
+        "regrab_generations", MetaData(),
+        Column("base_hash", String(40), primary_key=True),
+        Column("generation", Integer, nullable=False),
+    ).create(conn)
+
+
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "initial schema: jobs, client_tasks, removed_tasks, counters, categories, availability, strm mappings",
      _v1_initial_schema),
     (2, "tags: qBittorrent's global tag list survives restarts and is shared by instances", _v2_tags),
+    (3, "regrab_generations: a new info hash for a release after its completed download was deleted",
+     _v3_regrab_generations),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -140,6 +140,13 @@ class CategoryRow(Base):
     save_path: Mapped[str] = mapped_column(Text)
 
 
+class RegrabRow(Base):
+    __tablename__ = "regrab_generations"
+
+    base_hash: Mapped[str] = mapped_column(String(HASH_LEN), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer)
+
+
 class TagRow(Base):
     __tablename__ = "tags"
 

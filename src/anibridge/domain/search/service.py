@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from anibridge.domain import regrab
 from anibridge.domain.identity import EpisodeRef, Language, Site
 from anibridge.domain.matching import match_tokens
 from anibridge.domain.search import episodes, specials
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from anibridge.domain.search.request import SearchRequest
     from anibridge.ports.catalog import NewEpisode
     from anibridge.ports.metadata import Show
+    from anibridge.ports.repos import RegrabRepo
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +36,9 @@ Dated = tuple[Variant, datetime | None]
 
 
 class TorznabSearch:
-    def __init__(self, ctx: SearchContext) -> None:
+    def __init__(self, ctx: SearchContext, regrabs: RegrabRepo | None = None) -> None:
         self.ctx = ctx
+        self._regrabs = regrabs
 
     async def search(self, req: SearchRequest) -> list[Release]:
         now = self.ctx.clock.now()
@@ -49,7 +52,7 @@ class TorznabSearch:
         releases = _unique(self.ctx.config, found, now, req.categories)
         if not releases and test_movie is not None and self.ctx.config.return_test_result:
             releases = connectivity_releases(self.ctx.config, now, movie=test_movie, requested=req.categories)
-        return releases[req.offset : req.offset + req.limit]
+        return await regrab.publish(self._regrabs, releases[req.offset : req.offset + req.limit])
 
     async def _dispatch(self, req: SearchRequest) -> tuple[list[Dated], bool | None]:
         """(variants with optional publish dates, test-item family when an empty query is a Test/RSS request)."""
