@@ -100,6 +100,11 @@ class AvailabilityService:
             return {}
         return {ref: row for ref, row in rows.items() if row.available}
 
+    def recently_unavailable(self, ref: EpisodeRef) -> bool:
+        """A lookup found no hoster for `ref` within the short negative TTL (fast listings leave it out)."""
+        neg = self._negative_hit(ref)
+        return neg is not None and not neg.available
+
     def _negative_hit(self, ref: EpisodeRef) -> Availability | None:
         hit = self._negative.lookup(ref)
         return None if hit is None else hit[0]

@@ -100,9 +100,24 @@ async def test_fast_season_falls_back_to_unknown_quality_when_the_representative
     w = world()
     w.probe.fail = True
     items = await w.search.search(tv(q="Kaguya-sama", season=2))
-    assert len(items) == 24 and w.probe.calls == 2
+    assert len(items) == 24 and w.probe.calls == 2 * 3  # three candidates per (season, language), then give up
     assert items[0].title == "Kaguya.sama.Love.is.War.S02E01.SD.WEB.H264.GER-ANIWORLD"
     assert items[0].categories == (5000, 5030, 5040, 5070)
+
+
+async def test_fast_season_tries_the_next_sibling_when_the_representative_has_no_hoster() -> None:
+    """Hosters lose single files: episode 1 gone must neither be listed nor cost its siblings their quality."""
+    from anibridge.domain.identity import EpisodeRef
+
+    w = world()
+    gone = EpisodeRef(Site.ANIWORLD, "kaguya-sama-love-is-war", 2, 1, GD)
+    w.finder.broken.add(gone)
+    items = await w.search.search(tv(q="Kaguya-sama", season=2))
+    titles = [i.title for i in items]
+    assert len(items) == 23 and "Kaguya.sama.Love.is.War.S02E01.1080p.WEB.H264.GER-ANIWORLD" not in titles
+    assert "Kaguya.sama.Love.is.War.S02E01.1080p.WEB.H264.GER.SUB-ANIWORLD" in titles
+    assert all(".1080p." in t for t in titles)  # German Dub siblings took episode 2's quality
+    assert sorted((r.episode, r.language) for r in w.finder.calls) == [(1, GD), (1, GS), (2, GD)]
 
 
 async def test_fast_season_reads_episode_pages_when_the_listing_has_no_languages() -> None:

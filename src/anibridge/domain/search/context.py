@@ -238,6 +238,8 @@ class SearchContext:
         for (_src, alias, _langs), refs in zip(entries, per_entry, strict=True):
             variants = []
             for ref in refs:
+                if self.availability.recently_unavailable(ref):
+                    continue  # no hoster had it a moment ago (e.g. a representative): a grab would only fail
                 row = rows.get(ref)
                 if row is not None and row.height:
                     variants.append(self.variant(ref, loc, alias, height=row.height, vcodec=row.vcodec, provider=row.provider))
@@ -258,17 +260,17 @@ class SearchContext:
     ) -> dict[tuple[Site, str, int, Language], Availability]:
         """Per (site, slug, season, language) of `refs` lacking a quality: a sibling's quality row.
 
-        A cached row with a quality in the batch answers its group; otherwise the group's first ref is probed
-        as its representative (bounded, single-flight, remembered). Groups whose probe fails are left out.
+        A cached row with a quality in the batch answers its group; otherwise the group's refs are probed in
+        turn as its representative (bounded, single-flight, remembered). Groups whose probes fail are left out.
         """
         for cached in rows.values():
             self.representative.remember(cached)
-        todo: dict[tuple[Site, str, int, Language], EpisodeRef] = {}
+        todo: dict[tuple[Site, str, int, Language], list[EpisodeRef]] = {}
         for ref in refs:
             row = rows.get(ref)
             if row is None or not row.height:
-                todo.setdefault(group_of(ref), ref)
-        found = await asyncio.gather(*(self.representative.quality(ref) for ref in todo.values()))
+                todo.setdefault(group_of(ref), []).append(ref)
+        found = await asyncio.gather(*(self.representative.quality(candidates) for candidates in todo.values()))
         return {key: row for key, row in zip(todo, found, strict=True) if row is not None}
 
     async def warm_variants(self, loc: Located, pairs: Sequence[tuple[tuple[int, int], tuple[int, int]]]) -> list[list[Variant] | None]:

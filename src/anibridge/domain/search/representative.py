@@ -6,7 +6,8 @@ episode carried a different title than in an episode search (`1080p`).
 
 Heuristic: a hoster serves a show's season in one language at one quality (the site uploads a season as one
 batch of encodes), so ONE representative episode per (site, slug, season, language) is probed — the first one
-the listing asks about — and its height/codec is applied to the unprobed siblings. The probe goes through
+the listing asks about — and its height/codec is applied to the unprobed siblings. A hoster may have lost a
+single file, so when the first candidate gives no quality the next one is tried, up to `MAX_CANDIDATES`. The probe goes through
 `AvailabilityService.check` (cached, single-flight, negatively cached) and is additionally single-flight and
 remembered here per group, with at most `width` representative probes at a time. When the representative
 cannot be probed (or its quality stays unknown) the siblings keep today's behaviour: no quality (SD title,
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from anibridge.domain.expiring import ExpiringMap
@@ -30,6 +32,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 GroupKey = tuple["Site", str, int, "Language"]
+
+MAX_CANDIDATES = 3
+"""Siblings tried in turn before a group is given up (each failure is a hoster lookup, so keep it small)."""
 
 
 def group_of(ref: EpisodeRef) -> GroupKey:
@@ -62,9 +67,10 @@ class RepresentativeQuality:
         hit = self._known.lookup(key)
         return False if hit is None else hit[0]
 
-    async def quality(self, ref: EpisodeRef) -> Availability | None:
-        """The group's quality row, probing `ref` as its representative when the group has none yet."""
-        key = group_of(ref)
+    async def quality(self, candidates: Sequence[EpisodeRef]) -> Availability | None:
+        """The group's quality row, probing the candidates (siblings, in listing order) in turn when the group has
+        none yet."""
+        key = group_of(candidates[0])
         hit = self.known(key)
         if hit is not False:
             return hit if isinstance(hit, Availability) else None
@@ -83,14 +89,17 @@ class RepresentativeQuality:
             if self._slots is None:
                 self._slots = asyncio.Semaphore(self._width)
             async with self._slots:
-                self.probed += 1
-                row = await self._availability.check(ref)
-            result = row if row.available and row.height else None
+                for ref in candidates[:MAX_CANDIDATES]:
+                    self.probed += 1
+                    row = await self._availability.check(ref)
+                    if row.available and row.height:
+                        result = row
+                        break
         except asyncio.CancelledError:
             future.cancel()
             raise
         except Exception:  # noqa: BLE001 - no representative quality = today's behaviour, never a failed search
-            log.exception("representative probe of %s failed", ref)
+            log.exception("representative probe of %s failed", candidates[0].label)
         finally:
             if self._inflight.get(key) is future:
                 del self._inflight[key]
