@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 import pytest
@@ -150,3 +150,15 @@ def server_factory() -> Iterator[Callable[..., ServerHandle]]:
     yield factory
     for handle in started:
         handle.stop()
+
+
+def wait_until(fn: Callable[[], Any], ok: Callable[[Any], bool], timeout: float, server: ServerHandle) -> Any:
+    """Poll `fn` every 0.2 s until `ok(value)`; on timeout fail with the last value and the server's log tail."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if ok(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out; last value {value!r}\n--- server log ---\n{server.logs()[-4000:]}")
+        time.sleep(0.2)

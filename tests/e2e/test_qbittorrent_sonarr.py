@@ -11,7 +11,7 @@ import json
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from anibridge.domain.identity import EpisodeRef, Language, Site
 from anibridge.domain.magnets import build_magnet, parse_magnet
 from anibridge_fakes.media import ensure_media
 from anibridge_fakes.world import FakeWorld
-from tests.e2e.conftest import ServerHandle, start_server
+from tests.e2e.conftest import ServerHandle, start_server, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -77,17 +77,6 @@ def _job_state(server: ServerHandle, hash_: str) -> str:
     return str(row[0])
 
 
-def _wait(fn: Callable[[], Any], ok: Callable[[Any], bool], timeout: float, server: ServerHandle) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if ok(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out; last value {value!r}\n--- server log ---\n{server.logs()[-4000:]}")
-        time.sleep(0.2)
-
-
 def _torznab_magnet(server: ServerHandle, season: int, episode: int) -> str:
     r = httpx.get(f"{server.base_url}/torznab/api", timeout=100, params={
         "t": "tvsearch", "tvdbid": "354198", "season": season, "ep": episode, "cat": "5030,5040,5070"})
@@ -133,7 +122,7 @@ def test_sonarr_grab_poll_import_delete(server: ServerHandle, qbt: qbittorrentap
         [item] = qbt.torrents_info(category=CATEGORY)
         return dict(item)
 
-    done = _wait(poll, lambda t: t["state"] in ("stoppedUP", "error"), 90, server)
+    done = wait_until(poll, lambda t: t["state"] in ("stoppedUP", "error"), 90, server)
     assert done["state"] == "stoppedUP", done
     assert done["hash"] == hash_ and done["name"] == parse_magnet(magnet).title
     assert done["progress"] == 1 and done["ratio"] >= done["ratio_limit"] >= 0
@@ -160,7 +149,7 @@ def test_sonarr_grab_poll_import_delete(server: ServerHandle, qbt: qbittorrentap
     assert new_hash != hash_ and parse_magnet(again).title == parse_magnet(magnet).title
     assert _torznab_magnet(server, 1, 1) == again  # stable until that one is imported and removed too
     assert qbt.torrents_add(urls=again, category=CATEGORY, is_stopped=False) == "Ok."
-    redone = _wait(lambda: qbt.torrents_info(torrent_hashes=new_hash)[0],
+    redone = wait_until(lambda: qbt.torrents_info(torrent_hashes=new_hash)[0],
                    lambda t: t["state"] in ("stoppedUP", "error"), 90, server)
     assert redone["state"] == "stoppedUP", redone
     assert Path(redone["content_path"]).is_file()
@@ -186,7 +175,7 @@ def test_multipart_add_and_hoster_fallback(server: ServerHandle, fake_world: Fak
         r = c.post("/torrents/add", content=body.encode(),
                    headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
         assert r.status_code == 200 and r.text == "Ok."
-        done = _wait(lambda: c.get("/torrents/info", params={"hashes": hash_}).json()[0],
+        done = wait_until(lambda: c.get("/torrents/info", params={"hashes": hash_}).json()[0],
                      lambda t: t["state"] in ("stoppedUP", "error"), 90, server)
         assert done["state"] == "stoppedUP", done
         # VOE (the magnet's provider, tried first) answers 503 to everything, so Vidoza delivered.
@@ -202,14 +191,14 @@ def test_delete_while_downloading_cancels_and_removes_partial(
     magnet = build_magnet(ref, "Kaguya-sama Love is War.S01E03.1080p.WEB.H264.GER-ANIWORLD", provider="VOE")
     hash_ = parse_magnet(magnet).infohash
     assert qbt.torrents_add(urls=magnet, category=CATEGORY) == "Ok."
-    _wait(lambda: qbt.torrents_info(torrent_hashes=hash_)[0],
+    wait_until(lambda: qbt.torrents_info(torrent_hashes=hash_)[0],
           lambda t: t["state"] == "downloading" and t["progress"] > 0, 60, server)
     downloads = _downloads(server)
     assert list(downloads.glob(".anibridge-*")), "a partial file exists mid-download"
     qbt.torrents_delete(delete_files=True, torrent_hashes=hash_)
     assert hash_ not in {t["hash"] for t in qbt.torrents_info()}
-    _wait(lambda: _job_state(server, hash_), lambda s: s == "cancelled", 20, server)
-    _wait(lambda: list(downloads.glob(".anibridge-*")), lambda left: left == [], 20, server)
+    wait_until(lambda: _job_state(server, hash_), lambda s: s == "cancelled", 20, server)
+    wait_until(lambda: list(downloads.glob(".anibridge-*")), lambda left: left == [], 20, server)
     assert not list(downloads.glob("*S01E03*"))
 
 
@@ -222,7 +211,7 @@ def test_all_hosters_failing_is_error_with_reason(
     magnet = build_magnet(ref, "Kaguya-sama Love is War.S01E04.1080p.WEB.H264.GER-ANIWORLD", provider="VOE")
     hash_ = parse_magnet(magnet).infohash
     assert qbt.torrents_add(urls=magnet, category=CATEGORY) == "Ok."
-    failed = _wait(lambda: qbt.torrents_info(torrent_hashes=hash_)[0], lambda t: t["state"] == "error", 90, server)
+    failed = wait_until(lambda: qbt.torrents_info(torrent_hashes=hash_)[0], lambda t: t["state"] == "error", 90, server)
     assert "VOE" in failed["comment"] and "Filemoon" in failed["comment"], failed["comment"]
     assert failed["content_path"] == ""
     assert any("VOE" in t["msg"] for t in qbt.torrents_trackers(torrent_hash=hash_))
