@@ -9,18 +9,17 @@ waiter, never cached).
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, Generic, TypeVar
 
 import httpx
 
+from anibridge.domain.single_flight import SingleFlight
 from anibridge.ports.errors import MetadataUnavailable
 from anibridge.ports.metadata import MetaEpisode, Show
 
@@ -51,35 +50,6 @@ class TtlCache(Generic[T]):
             self._data.popitem(last=False)
 
 
-class SingleFlight(Generic[T]):
-    """Concurrent calls with the same key share one running task.
-
-    Each caller awaits the shared task through `asyncio.shield`, so a cancelled caller leaves the request running for
-    the others; an exception reaches every waiter and the key is freed as soon as the task ends (nothing is kept).
-    """
-
-    def __init__(self) -> None:
-        self._running: dict[str, asyncio.Task[T]] = {}
-
-    async def do(self, key: str, work: Callable[[], Awaitable[T]]) -> T:
-        task = self._running.get(key)
-        if task is None:
-
-            async def run() -> T:
-                return await work()
-
-            task = asyncio.ensure_future(run())
-            self._running[key] = task
-            task.add_done_callback(functools.partial(self._finished, key))
-        return await asyncio.shield(task)
-
-    def _finished(self, key: str, task: asyncio.Task[T]) -> None:
-        if self._running.get(key) is task:
-            del self._running[key]
-        if not task.cancelled():
-            task.exception()  # retrieved here so a failure nobody awaits any more is not reported as "never retrieved"
-
-
 class SkyHookMetadata:
     """MetadataPort over `<base>/v1/tvdb/{search,shows}/en/`."""
 
@@ -89,8 +59,8 @@ class SkyHookMetadata:
         self._timeout = timeout
         self._searches: TtlCache[tuple[Show, ...]] = TtlCache(ttl_seconds)
         self._shows: TtlCache[Show | None] = TtlCache(ttl_seconds)
-        self._search_flight: SingleFlight[tuple[Show, ...]] = SingleFlight()
-        self._show_flight: SingleFlight[Show | None] = SingleFlight()
+        self._search_flight: SingleFlight[str, tuple[Show, ...]] = SingleFlight()
+        self._show_flight: SingleFlight[str, Show | None] = SingleFlight()
 
     async def search(self, term: str) -> Sequence[Show]:
         m = _ID_TERM.match(term)

@@ -11,7 +11,6 @@ yt-dlp metadata probe — dominates Torznab latency. So:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from anibridge.domain.expiring import ExpiringMap
 from anibridge.domain.records import Availability
+from anibridge.domain.single_flight import SingleFlight
 from anibridge.ports.errors import NotFound, PortError
 from anibridge.ports.streams import Quality
 
@@ -59,7 +59,7 @@ class AvailabilityService:
         self._not_found_ttl = not_found_ttl_seconds
         self._failure_ttl = failure_ttl_seconds
         self._negative: ExpiringMap[EpisodeRef, Availability] = ExpiringMap(clock)
-        self._inflight: dict[EpisodeRef, asyncio.Future[Availability]] = {}
+        self._probing: SingleFlight[EpisodeRef, Availability] = SingleFlight()
         self.probes = 0  # live probes started (observable by tests and the bench)
 
     def is_fresh(self, row: Availability) -> bool:
@@ -121,30 +121,8 @@ class AvailabilityService:
             row = None
         if row is not None and row.available and self.is_fresh(row):
             return row
-        pending = self._inflight.get(ref)
-        if pending is not None:
-            try:
-                return await asyncio.shield(pending)
-            except asyncio.CancelledError:
-                if not pending.cancelled():
-                    raise  # this waiter itself was cancelled
-                # the probing request went away (client disconnected): probe for ourselves
-        future: asyncio.Future[Availability] = asyncio.get_running_loop().create_future()
-        self._inflight[ref] = future
-        try:
-            result = await self._live(ref, row.provider if row is not None else None)
-            future.set_result(result)
-            return result
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
-        except BaseException as ex:
-            future.set_exception(ex)
-            future.exception()  # mark retrieved: waiters re-raise, nobody else needs to
-            raise
-        finally:
-            if self._inflight.get(ref) is future:
-                del self._inflight[ref]
+        preferred = row.provider if row is not None else None
+        return await self._probing.do(ref, lambda: self._live(ref, preferred))
 
     async def _live(self, ref: EpisodeRef, preferred: str | None) -> Availability:
         self.probes += 1

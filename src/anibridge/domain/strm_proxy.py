@@ -11,7 +11,6 @@ in the signed child URL; everything else is streamed straight through (the deliv
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from anibridge.domain.hls import is_hls, rewrite_playlist
 from anibridge.domain.records import StrmMapping
+from anibridge.domain.single_flight import SingleFlight
 from anibridge.domain.strm_urls import ChildSigner
 from anibridge.ports.errors import NotFound
 from anibridge.ports.upstream import UpstreamError, UpstreamRefused
@@ -113,7 +113,7 @@ class StrmProxy:
         self._clock = clock
         self.options = options
         self._memory: dict[tuple[EpisodeRef, str], StrmMapping] = {}
-        self._inflight: dict[tuple[EpisodeRef, str], asyncio.Task[StrmMapping]] = {}
+        self._resolving: SingleFlight[tuple[EpisodeRef, str], StrmMapping] = SingleFlight()
 
     # -- resolution cache -------------------------------------------------------------------------------
     def _fresh(self, mapping: StrmMapping) -> bool:
@@ -135,13 +135,7 @@ class StrmProxy:
 
     async def _resolve(self, ref: EpisodeRef, hint: str, exclude: frozenset[str] = frozenset()) -> StrmMapping:
         """Single flight per identity: players starting one episode together trigger one hoster resolution."""
-        key = (ref, hint)
-        task = self._inflight.get(key)
-        if task is None:
-            task = asyncio.ensure_future(self._resolve_now(ref, hint, exclude))
-            self._inflight[key] = task
-            task.add_done_callback(lambda _t: self._inflight.pop(key, None))
-        return await asyncio.shield(task)
+        return await self._resolving.do((ref, hint), lambda: self._resolve_now(ref, hint, exclude))
 
     async def _refresh(self, ref: EpisodeRef, hint: str, failed: StrmMapping, exclude: frozenset[str]) -> StrmMapping:
         """Drop the failing mapping and resolve again, unless a concurrent request already replaced it."""

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from anibridge.domain.expiring import ExpiringMap
 from anibridge.domain.records import Availability
+from anibridge.domain.single_flight import SingleFlight
 
 if TYPE_CHECKING:
     from anibridge.domain.availability import AvailabilityService
@@ -54,7 +55,7 @@ class RepresentativeQuality:
         self._ttl = ttl
         self._failure_ttl = failure_ttl
         self._known: ExpiringMap[GroupKey, Availability | None] = ExpiringMap(clock)
-        self._inflight: dict[GroupKey, asyncio.Future[Availability | None]] = {}
+        self._probing: SingleFlight[GroupKey, Availability | None] = SingleFlight()
         self.probed = 0  # representative probes started (observable by tests)
 
     def remember(self, row: Availability) -> None:
@@ -74,16 +75,9 @@ class RepresentativeQuality:
         hit = self.known(key)
         if hit is not False:
             return hit if isinstance(hit, Availability) else None
-        pending = self._inflight.get(key)
-        if pending is not None:
-            try:
-                return await asyncio.shield(pending)
-            except asyncio.CancelledError:
-                if not pending.cancelled():
-                    raise  # this waiter itself was cancelled
-                return None  # the probing request went away: no quality this time
-        future: asyncio.Future[Availability | None] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
+        return await self._probing.do(key, lambda: self._probe(key, candidates))
+
+    async def _probe(self, key: GroupKey, candidates: Sequence[EpisodeRef]) -> Availability | None:
         result: Availability | None = None
         try:
             if self._slots is None:
@@ -95,16 +89,7 @@ class RepresentativeQuality:
                     if row.available and row.height:
                         result = row
                         break
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
         except Exception:  # noqa: BLE001 - no representative quality = today's behaviour, never a failed search
             log.exception("representative probe of %s failed", candidates[0].label)
-        finally:
-            if self._inflight.get(key) is future:
-                del self._inflight[key]
-        ttl = self._ttl if result is not None else self._failure_ttl
-        self._known.put(key, result, ttl)
-        if not future.done():
-            future.set_result(result)
+        self._known.put(key, result, self._ttl if result is not None else self._failure_ttl)
         return result
