@@ -38,7 +38,7 @@ def instructions(base: str, world_rows: list[tuple[str, str]], data_dir: Path, a
         f"  URL {base}/torznab   API Path /api   API Key {key}   Categories 5070 (TV/Anime), 2000 (Movies)",
         "Sonarr / Radarr without Prowlarr: Settings → Indexers → Torznab, same URL and API path.",
         "Sonarr / Radarr download client: Settings → Download Clients → qBittorrent",
-        f"  Host {host}   Port {port}   no username/password   Category sonarr (Sonarr) / radarr (Radarr)",
+        f"  Host {host}   Port {port}   no username/password   Category tv-sonarr (Sonarr) / radarr (Radarr), the defaults",
         "",
         "Try it:",
         f"  curl '{base}/torznab/api?t=caps'",
