@@ -7,11 +7,11 @@ episode carried a different title than in an episode search (`1080p`).
 Heuristic: a hoster serves a show's season in one language at one quality (the site uploads a season as one
 batch of encodes), so ONE representative episode per (site, slug, season, language) is probed — the first one
 the listing asks about — and its height/codec is applied to the unprobed siblings. A hoster may have lost a
-single file, so when the first candidate gives no quality the next one is tried, up to `MAX_CANDIDATES`. The probe goes through
-`AvailabilityService.check` (cached, single-flight, negatively cached) and is additionally single-flight and
-remembered here per group, with at most `width` representative probes at a time. When the representative
-cannot be probed (or its quality stays unknown) the siblings keep today's behaviour: no quality (SD title,
-SD+HD categories).
+single file, so when the first candidate gives no quality the next one is tried, up to `MAX_CANDIDATES`. The
+probe goes through `AvailabilityService.check` (cached, single-flight, negatively cached) and is additionally
+single-flight and remembered here per group, with at most `width` representative probes at a time. When no
+candidate can be probed (or the quality stays unknown) the siblings keep today's behaviour: no quality (SD
+title, SD+HD categories).
 """
 
 from __future__ import annotations
