@@ -69,7 +69,7 @@ async def retire(repo: RegrabRepo | None, tasks: Sequence[ClientTask], jobs: dic
     """
     if repo is None:
         return
-    done = [t for t in tasks if t.job_id and (job := jobs.get(t.job_id)) is not None and job.state is JobState.COMPLETED]
+    done = [t for t in tasks if t.job_id and _state(jobs.get(t.job_id)) is JobState.COMPLETED]
     if not done:
         return
     bases = {t.hash: task_base_hash(t) for t in done}
@@ -79,3 +79,7 @@ async def retire(repo: RegrabRepo | None, tasks: Sequence[ClientTask], jobs: dic
         generation = current.get(base, 0)
         if task.hash == regrab_hash(base, generation):
             await repo.advance(base, generation)
+
+
+def _state(job: Job | None) -> JobState | None:
+    return job.state if job is not None else None
