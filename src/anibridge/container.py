@@ -12,7 +12,8 @@ from anibridge.catalog_wiring import build_metadata
 from anibridge.domain.resolution import TitleResolver
 from anibridge.domain.streams import StreamFinder
 from anibridge.adapters.files import LocalFileStore, load_instance_id
-from anibridge.adapters.ytdlp import YtDlpDownloader, YtDlpQualityProbe
+from anibridge.adapters.media_probe import MediaQualityProbe
+from anibridge.adapters.ytdlp import YtDlpDownloader
 from anibridge.adapters.ytdlp_warmup import YtDlpWarmUp
 from anibridge.adapters.sql.database import Database
 from anibridge.adapters.sql.repos import (
@@ -62,7 +63,7 @@ class Container(containers.DeclarativeContainer):
     # Download side: yt-dlp, the download directory and the durable job scheduler (download helper).
     __self__ = providers.Self()
     quality_probe = providers.Singleton(
-        YtDlpQualityProbe, socket_timeout=providers.Callable(lambda s: s.http_timeout_seconds, settings)
+        MediaQualityProbe, http_client, timeout=providers.Callable(lambda s: s.http_timeout_seconds, settings)
     )
     media_downloader = providers.Singleton(YtDlpDownloader)
     ytdlp_warmup = providers.Singleton(YtDlpWarmUp)  # lifespan: yt-dlp's one-time costs off the first search

@@ -1,4 +1,4 @@
-"""yt-dlp behind the QualityProbePort and MediaDownloaderPort.
+"""yt-dlp behind the MediaDownloaderPort (quality probes: `media_probe`, which needs no yt-dlp).
 
 yt-dlp is blocking and untyped, so every call runs in a worker thread and only typed values leave this module.
 Cancellation works by raising from the progress hook (yt-dlp lets any exception through unchanged); the
@@ -9,10 +9,8 @@ yt-dlp needs it: merging separate audio/video and remuxing HLS MPEG-TS into the 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
-import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ import yt_dlp
 from yt_dlp.utils import DownloadError
 
 from anibridge.ports.errors import DownloadCancelled, DownloadFailed
-from anibridge.ports.streams import DirectStream, DownloadProgress, Quality
+from anibridge.ports.streams import DirectStream, DownloadProgress
 
 log = logging.getLogger(__name__)
 
@@ -92,81 +90,6 @@ def _as_int(value: object) -> int | None:
     if isinstance(value, (int, float)):
         return int(value)
     return None
-
-
-def _as_str(value: object) -> str | None:
-    return value if isinstance(value, str) and value and value != "none" else None
-
-
-def _quality_from_info(info: Mapping[str, Any]) -> Quality:
-    """Top-level height/vcodec, then the chosen format(s), then the best format that names both."""
-    height = _as_int(info.get("height"))
-    vcodec = _as_str(info.get("vcodec"))
-    requested = info.get("requested_formats") or info.get("requested_downloads") or []
-    for fmt in requested if isinstance(requested, list) else []:
-        if isinstance(fmt, Mapping):
-            height = height or _as_int(fmt.get("height"))
-            vcodec = vcodec or _as_str(fmt.get("vcodec"))
-    if height is None or vcodec is None:
-        best: tuple[int, str | None] | None = None
-        for fmt in info.get("formats") or []:
-            if not isinstance(fmt, Mapping):
-                continue
-            h = _as_int(fmt.get("height"))
-            if h is not None and (best is None or h > best[0]):
-                best = (h, _as_str(fmt.get("vcodec")))
-        if best is not None:
-            height = height or best[0]
-            vcodec = vcodec or best[1]
-    return Quality(height=height, vcodec=vcodec)
-
-
-class YtDlpQualityProbe:
-    """Height and codec from yt-dlp's metadata (HLS masters carry them); ffprobe fills in for direct files."""
-
-    def __init__(self, socket_timeout: float = 15.0, use_ffprobe: bool = True) -> None:
-        self._timeout = socket_timeout
-        self._ffprobe = shutil.which("ffprobe") if use_ffprobe else None
-
-    async def probe(self, stream: DirectStream) -> Quality:
-        try:
-            quality = await asyncio.to_thread(self._extract, stream)
-        except DownloadError as ex:
-            log.info("quality probe of %s failed: %s", stream.provider, _clean_message(ex))
-            quality = Quality()
-        if (quality.height is None or quality.vcodec is None) and self._ffprobe:
-            probed = await self._ffprobe_quality(stream)
-            quality = Quality(height=quality.height or probed.height, vcodec=quality.vcodec or probed.vcodec)
-        return quality
-
-    def _extract(self, stream: DirectStream) -> Quality:
-        opts = _base_options(stream, self._timeout)
-        opts["skip_download"] = True
-        with yt_dlp.YoutubeDL(opts) as ydl:
-            info = ydl.extract_info(stream.url, download=False)
-        return _quality_from_info(info) if isinstance(info, Mapping) else Quality()
-
-    async def _ffprobe_quality(self, stream: DirectStream) -> Quality:
-        assert self._ffprobe is not None
-        args = [self._ffprobe, "-v", "error", "-rw_timeout", str(int(self._timeout * 1_000_000))]
-        if stream.headers:
-            args += ["-headers", "".join(f"{k}: {v}\r\n" for k, v in stream.headers.items())]
-        args += ["-select_streams", "v:0", "-show_entries", "stream=height,codec_name", "-of", "json", stream.url]
-        try:
-            proc = await asyncio.create_subprocess_exec(
-                *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
-            )
-            try:
-                out, _ = await asyncio.wait_for(proc.communicate(), timeout=self._timeout)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
-                return Quality()
-            streams = json.loads(out or b"{}").get("streams") or []
-        except (OSError, ValueError):
-            return Quality()
-        first = streams[0] if streams and isinstance(streams[0], dict) else {}
-        return Quality(height=_as_int(first.get("height")), vcodec=_as_str(first.get("codec_name")))
 
 
 ProgressCallback = Callable[[DownloadProgress], None]

@@ -1,4 +1,4 @@
-"""YtDlpDownloader and YtDlpQualityProbe against real media on a loopback server (ffmpeg-generated)."""
+"""YtDlpDownloader against real media on a loopback server (ffmpeg-generated)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from anibridge.adapters.ytdlp import YtDlpDownloader, YtDlpQualityProbe
+from anibridge.adapters.ytdlp import YtDlpDownloader
 from anibridge.ports.errors import DownloadCancelled, DownloadFailed
 from anibridge.ports.streams import DirectStream, DownloadProgress
 from tests.integration.download.media_server import MediaServer, ffprobe, make_media
@@ -115,20 +115,6 @@ async def test_rate_limit_is_roughly_honoured(server: MediaServer, media: Path, 
                                      lambda p: None, lambda: False, rate_limit=limit)
     elapsed = time.monotonic() - started
     assert elapsed >= 0.6 * size / limit  # unlimited on loopback takes a few milliseconds
-
-
-async def test_probe_reads_height_and_codec_of_mp4_and_hls(server: MediaServer) -> None:
-    probe = YtDlpQualityProbe(socket_timeout=5)
-    mp4 = await probe.probe(DirectStream(server.url("clip.mp4"), "VOE"))
-    assert mp4.height == 240 and mp4.vcodec is not None and "264" in mp4.vcodec
-    hls = await probe.probe(DirectStream(server.url("hls/index.m3u8"), "VOE", is_hls=True))
-    assert hls.height == 240
-
-
-async def test_probe_of_dead_url_gives_unknown_quality(server: MediaServer) -> None:
-    server.state.forced_status["clip.mp4"] = 500
-    quality = await YtDlpQualityProbe(socket_timeout=3).probe(DirectStream(server.url("clip.mp4"), "VOE"))
-    assert quality.height is None and quality.vcodec is None
 
 
 @pytest.mark.slow
