@@ -6,8 +6,7 @@ anibridge runs as `anibridge serve` in its own process (as in production); the f
 - a 24-episode season search (Steins;Gate season 1, three languages each), fast and strict,
 - a two-site episode search (Attack on Titan S01E01 is on AniWorld and s.to: both sites' items),
 each cold (fresh server and database, warmed up with a different show's search) and warm (the same request again);
-- the episode search as the very first request of a fresh server (3 s after it answered /health): the yt-dlp
-  warm-up thread started at ASGI startup should have paid yt-dlp's one-time cost by then.
+- the episode search as the very first request of a fresh server (3 s after it answered /health).
 Targets (issue 4): warm < 50 ms, cold episode < 1.5 s, cold 24-episode fast season < 3 s.
 
 Usage: `python bench/torznab.py [latency_seconds]` (default 0.1) — prints numbers, asserts nothing.
@@ -47,7 +46,7 @@ def run_case(
         try:
             with httpx.Client(base_url=server.base_url, timeout=300) as client:
                 if fresh:
-                    time.sleep(3.0)  # the server idles: only its own startup work (the yt-dlp warm-up) runs
+                    time.sleep(3.0)  # the server idles after startup, as it would before Sonarr's first search
                 else:
                     client.get(f"/torznab/api?{SERVER_WARMUP}")
                 start = time.perf_counter()

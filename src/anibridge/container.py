@@ -14,7 +14,6 @@ from anibridge.domain.streams import StreamFinder
 from anibridge.adapters.files import LocalFileStore, load_instance_id
 from anibridge.adapters.media_probe import MediaQualityProbe
 from anibridge.adapters.ytdlp import YtDlpDownloader
-from anibridge.adapters.ytdlp_warmup import YtDlpWarmUp
 from anibridge.adapters.sql.database import Database
 from anibridge.adapters.sql.repos import (
     SqlAvailabilityRepo,
@@ -66,7 +65,6 @@ class Container(containers.DeclarativeContainer):
         MediaQualityProbe, http_client, timeout=providers.Callable(lambda s: s.http_timeout_seconds, settings)
     )
     media_downloader = providers.Singleton(YtDlpDownloader)
-    ytdlp_warmup = providers.Singleton(YtDlpWarmUp)  # lifespan: yt-dlp's one-time costs off the first search
     file_store = providers.Singleton(LocalFileStore, providers.Callable(lambda s: s.downloads_path, settings))
     instance_id = providers.Singleton(load_instance_id, providers.Callable(lambda s: s.data_dir, settings))
     job_runner = providers.Singleton(build_job_runner, __self__)

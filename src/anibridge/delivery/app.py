@@ -70,8 +70,6 @@ def create_falcon_app(container: Container) -> App:
     services.append((scheduler.start, scheduler.stop))
     strm_upstream = container.strm_upstream()  # the proxy's own pooled media client
     services.append((_nothing, strm_upstream.aclose))
-    warmup = container.ytdlp_warmup()  # starts a thread and returns: startup never waits for yt-dlp
-    services.append((warmup.start, warmup.stop))
     app.add_middleware(Lifespan(services))
 
     app.add_route("/health", HealthResource(database.ping))
