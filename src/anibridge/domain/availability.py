@@ -1,7 +1,7 @@
 """Availability and quality of one EpisodeRef: cached, probed once at a time, remembered briefly when it fails.
 
 Why this exists (reference §7 and its performance notes, §16.1 "014"): live probing — hoster resolution plus a
-yt-dlp metadata probe — dominates Torznab latency. So:
+quality probe (master playlist or ffprobe) — dominates Torznab latency. So:
 - a fresh available row in the AvailabilityRepo (AVAILABILITY_TTL_HOURS) answers without any network;
 - concurrent identical searches share one probe per EpisodeRef (single-flight);
 - failures are remembered for a short time (negative cache) so a burst of searches does not hammer a hoster

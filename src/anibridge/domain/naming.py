@@ -41,7 +41,7 @@ def quality_tag(height: int | None) -> str:
 def codec_tag(vcodec: str | None) -> str:
     """Map a codec string (`avc1.64001f`, `hevc`, `av01…`) to the scene tag; unknown counts as H264.
 
-    Beyond the reference, the RFC 6381 HEVC tags `hvc1`/`hev1` (what yt-dlp reports for MP4/HLS) count as H265.
+    Beyond the reference, the RFC 6381 HEVC tags `hvc1`/`hev1` (in HLS CODECS and MP4s) count as H265.
     """
     low = (vcodec or "").lower()
     if any(k in low for k in ("hevc", "h265", "x265", "hvc1", "hev1")):
