@@ -100,6 +100,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
     from anibridge.delivery import cli_catalog
 
     cli_catalog.register(sub, commands)  # search, resolve
+    from anibridge.delivery import cli_check
+
+    cli_check.register(sub, commands)  # check: can this installation work?
     from anibridge.delivery import cli_jobs
 
     cli_jobs.register(sub, commands)  # download, jobs

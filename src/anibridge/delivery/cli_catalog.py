@@ -35,7 +35,7 @@ def register(sub: Any, commands: dict[str, Command]) -> None:
     commands["resolve"] = _resolve
 
 
-def _run(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
+def run_with_container(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
     from anibridge.container import create_container
 
     container = create_container(settings)
@@ -72,7 +72,7 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{m.score:6.2f}  {m.site.value:<12} {m.slug:<40} {m.title}  [{m.source}]")
         return 0 if matches else 1
 
-    return _run(settings, work)
+    return run_with_container(settings, work)
 
 
 def _resolve(args: argparse.Namespace, settings: Settings) -> int:
@@ -111,7 +111,7 @@ def _resolve(args: argparse.Namespace, settings: Settings) -> int:
         _print(args, out)
         return 0
 
-    return _run(settings, work)
+    return run_with_container(settings, work)
 
 
 def _fail(args: argparse.Namespace, out: dict[str, Any], error: str) -> int:

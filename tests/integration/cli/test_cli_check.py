@@ -1,0 +1,53 @@
+"""`anibridge check` against the fake world: a line per dependency, the cause of each failure, exit 1 on any."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from anibridge_fakes.world import FakeWorld
+from tests.integration.cli.test_cli import run_cli
+
+pytestmark = pytest.mark.slow
+
+
+def lines_of(stdout: str) -> dict[str, tuple[str, str]]:
+    out = {}
+    for line in stdout.splitlines():
+        status, name, detail = line.split(None, 2)
+        out[name] = (status, detail)
+    return out
+
+
+def test_a_fresh_install_needs_its_schema_then_everything_passes(fake_world: FakeWorld, tmp_path: Path) -> None:
+    env = fake_world.env() | {"DATA_DIR": str(tmp_path / "data")}
+    first = run_cli(["check"], env, tmp_path)
+    assert first.returncode == 1, first.stderr
+    report = lines_of(first.stdout)
+    assert report["database"][0] == "FAIL" and "anibridge migrate" in report["database"][1]
+    assert run_cli(["migrate"], env, tmp_path).returncode == 0
+    second = run_cli(["check"], env, tmp_path)
+    assert second.returncode == 0, second.stdout + second.stderr
+    report = lines_of(second.stdout)
+    assert set(report) == {"database", "downloads", "ffmpeg", "aniworld.to", "s.to", "megakino", "skyhook"}
+    assert all(status == "ok" for status, _ in report.values()), second.stdout
+    assert "Breaking Bad" in report["skyhook"][1] and "titles in the index" in report["aniworld.to"][1]
+    assert "all checks passed" in second.stderr
+
+
+def test_a_broken_site_and_a_read_only_download_dir_are_named(fake_world: FakeWorld, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    env = fake_world.env() | {"DATA_DIR": str(tmp_path / "data"), "DOWNLOAD_DIR": str(blocker / "downloads")}
+    sto = fake_world.sites["s.to"].app.faults
+    sto.status = 503
+    try:
+        proc = run_cli(["check"], env, tmp_path)
+    finally:
+        sto.reset()
+    assert proc.returncode == 1 and "Traceback" not in proc.stdout + proc.stderr
+    report = lines_of(proc.stdout)
+    assert report["s.to"][0] == "FAIL" and "503" in report["s.to"][1]
+    assert report["downloads"][0] == "FAIL"
+    assert report["aniworld.to"][0] == "ok" and report["skyhook"][0] == "ok"
