@@ -94,6 +94,12 @@ def serve_file(request: Request, path: Path, content_type: str | None = None) ->
     return Response(206, data[start : end + 1], headers=headers, content_type=ctype)
 
 
+
+def issued_now() -> str:
+    """The issue time a media URL carries, in milliseconds: whole seconds made a fresh URL look up to 1 s old, so
+    `faults.expire_after=1` sometimes refused a URL handed out a moment before."""
+    return str(int(time.time() * 1000))
+
 class MediaCdn:
     """Signed media URLs `/cdn/<sig>/<issued>/<kind>/<file>` served by one hoster app (its "CDN host")."""
 
@@ -106,13 +112,13 @@ class MediaCdn:
         app.route(rf"/{prefix}/(?P<sig>\w+)/(?P<issued>\d+)/(?P<kind>[\w-]+)/(?P<name>[\w.]+)")(self._serve)
 
     def url(self, base_url: str, kind: str, name: str | None = None) -> str:
-        issued = str(int(time.time()))
+        issued = issued_now()
         target = name or entry_file(kind)
         return f"{base_url}/{self.prefix}/{sign(kind, issued)}/{issued}/{kind}/{target}"
 
     def expired(self, issued: str) -> bool:
         limit = self.app.faults.expire_after
-        return limit is not None and time.time() - int(issued) > limit
+        return limit is not None and time.time() - int(issued) / 1000 > limit
 
     def _serve(self, request: Request) -> Response:
         p = request.params

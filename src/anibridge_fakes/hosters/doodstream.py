@@ -7,11 +7,10 @@ the embed host as Referer.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from anibridge_fakes.http import App, Request, Response
-from anibridge_fakes.hosters.common import MediaCdn, code_page, sign
+from anibridge_fakes.hosters.common import MediaCdn, code_page, issued_now, sign
 from anibridge_fakes.media import MediaSet
 
 
@@ -41,7 +40,7 @@ def build_app(media: Callable[[], MediaSet]) -> App:
         if not request.header("referer").startswith(request.base_url):
             return Response(403, b"RELOAD", content_type="text/plain")
         agents[token] = request.header("user-agent")
-        issued = str(int(time.time()))
+        issued = issued_now()
         return Response(200, f"{request.base_url}/cloud/{sign('mp4', issued)}/{issued}/{code}~".encode(),
                         content_type="text/plain")
 

@@ -5,11 +5,10 @@ client builds `/m3u8/<uid>/<md5>/master.txt?s=1&id=<id>&cache=1` — an HLS mast
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 
 from anibridge_fakes.http import App, Request, Response
-from anibridge_fakes.hosters.common import MediaCdn, code_page, kind_of, sign
+from anibridge_fakes.hosters.common import MediaCdn, code_page, issued_now, kind_of, sign
 from anibridge_fakes.media import MediaSet
 
 
@@ -23,7 +22,7 @@ def build_app(media: Callable[[], MediaSet]) -> App:
             return Response.html("<html><body>Access denied: embed only</body></html>", status=403)
         kind = kind_of(code)
         kind = "hls" if kind == "mp4" else kind
-        issued = str(int(time.time()))
+        issued = issued_now()
         if app.faults.layout_changed:
             return Response.html(f'<html><body><div data-player="{code}"></div></body></html>')
         cfg = {"uid": f"{kind}.{issued}", "md5": sign(kind, issued), "id": code, "status": "ok"}

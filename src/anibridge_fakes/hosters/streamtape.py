@@ -4,11 +4,10 @@ divs, and `/get_video?id&expires&ip&token` answering a 302 to the CDN MP4 (sites
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from anibridge_fakes.http import App, Request, Response
-from anibridge_fakes.hosters.common import MediaCdn, code_page, sign
+from anibridge_fakes.hosters.common import MediaCdn, code_page, issued_now, sign
 from anibridge_fakes.media import MediaSet
 
 
@@ -18,7 +17,7 @@ def build_app(media: Callable[[], MediaSet]) -> App:
 
     @code_page(app, r"/e/(?P<code>\w+)")
     def embed(request: Request, code: str) -> Response:
-        expires = str(int(time.time()))
+        expires = issued_now()
         token = sign("st", code, expires)
         host = request.base_url.split("://", 1)[1]
         if app.faults.layout_changed:

@@ -143,7 +143,7 @@ async def test_latency_is_tolerated_below_the_timeout(farm: HosterFarm) -> None:
 @pytest.mark.anyio
 async def test_direct_urls_expire_and_re_resolving_helps(farm: HosterFarm) -> None:
     for name in (*PROVIDERS, VOE_MIRROR):
-        farm.servers[name].app.faults.expire_after = 1.5  # whole-second timestamps: keep a margin
+        farm.servers[name].app.faults.expire_after = 1.5
     async with adapters(farm) as resolvers, httpx.AsyncClient() as client:
         streams = {p: await resolvers[p].resolve(farm.embed_url(p, "exp", "hls" if p in HLS_HOSTERS else "mp4")) for p in PROVIDERS}
         time.sleep(2.6)

@@ -82,7 +82,7 @@ async def test_expired_url_is_re_resolved_once(rig: Rig) -> None:
     r = ref("mp4", 5)
     stale = rig.cdn.url(rig.cdn_server.base_url, "mp4", "720p.mp4")
     issued = stale.split("/")[-3]
-    old = str(int(issued) - 7200)
+    old = str(int(issued) - 7_200_000)  # two hours earlier (issue times are in milliseconds)
     from anibridge_fakes.hosters.common import sign
 
     stale = stale.replace(f"/{issued}/", f"/{old}/").replace(sign("mp4", issued), sign("mp4", old))
