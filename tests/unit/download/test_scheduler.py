@@ -66,6 +66,17 @@ class World:
                 raise AssertionError(f"job stayed {job.state} ({job.message})")
             await asyncio.sleep(0.01)
 
+    async def run_until_done(self, job_id: str | None = None, *, mode: JobMode = JobMode.DOWNLOAD, title: str = "",
+                             timeout: float = 5.0) -> Job:
+        """Start the scheduler, submit a job (unless `job_id` names one already queued), wait until it ends, stop."""
+        await self.scheduler.start()
+        try:
+            if job_id is None:
+                job_id = (await self.scheduler.submit(REF, mode, title, None)).id
+            return await self.wait(job_id, {JobState.COMPLETED, JobState.FAILED}, timeout)
+        finally:
+            await self.scheduler.stop()
+
 
 def build(tmp_path: Path, *, proxy: StrmProxyConfig | None = None, instance: str = "inst1",
           concurrency: int = 2, **downloader: Any) -> World:
@@ -196,12 +207,7 @@ async def test_language_not_offered_fails_clearly(world: World) -> None:
 @pytest.mark.slow
 async def test_progress_writes_are_bounded(tmp_path: Path) -> None:
     w = build(tmp_path, size=100_000, chunks=1000, delay=0.001)
-    await w.scheduler.start()
-    try:
-        job = await w.scheduler.submit(REF, JobMode.DOWNLOAD, TITLE, None)
-        done = await w.wait(job.id, {JobState.COMPLETED, JobState.FAILED}, timeout=15)
-    finally:
-        await w.scheduler.stop()
+    done = await w.run_until_done(title=TITLE, timeout=15)
     assert done.state is JobState.COMPLETED
     writes = w.jobs.progress_writes
     # 1000 samples over ≥1 s with min interval 0.05 s: bounded by elapsed/interval, never one per sample
@@ -216,11 +222,7 @@ async def test_restart_requeues_own_jobs_and_resumes_from_partial(tmp_path: Path
     claimed = await w.jobs.claim_next("inst1/0", w.clock.now() + timedelta(hours=1))  # a "dead" process
     assert claimed is not None
     (tmp_path / f".anibridge-{job.id}.Filemoon.mp4.part").write_bytes(b"v" * 400)
-    await w.scheduler.start()
-    try:
-        done = await w.wait(job.id, {JobState.COMPLETED, JobState.FAILED})
-    finally:
-        await w.scheduler.stop()
+    done = await w.run_until_done(job.id)
     assert done.state is JobState.COMPLETED and done.provider_used == "Filemoon"
     assert w.downloader.resumed_from == [400]
     assert done.attempts == 2
@@ -290,12 +292,7 @@ async def test_strm_job_direct_mode(world: World) -> None:
 
 async def test_strm_job_proxy_mode_writes_signed_stable_url(tmp_path: Path) -> None:
     w = build(tmp_path, proxy=StrmProxyConfig("http://bridge.lan:8000/", "token", "secret"))
-    await w.scheduler.start()
-    try:
-        job = await w.scheduler.submit(REF, JobMode.STRM, "Sample: a/b  [STRM]", None)
-        done = await w.wait(job.id, {JobState.COMPLETED, JobState.FAILED})
-    finally:
-        await w.scheduler.stop()
+    done = await w.run_until_done(mode=JobMode.STRM, title="Sample: a/b  [STRM]")
     assert done.state is JobState.COMPLETED, done.message
     path = Path(done.result_path or "")
     assert path.name == "clip a b [STRM].strm"
@@ -306,12 +303,7 @@ async def test_strm_job_proxy_mode_writes_signed_stable_url(tmp_path: Path) -> N
 
 async def test_strm_proxy_mode_without_public_url_fails_clearly(tmp_path: Path) -> None:
     w = build(tmp_path, proxy=StrmProxyConfig("", "token", "secret"))
-    await w.scheduler.start()
-    try:
-        job = await w.scheduler.submit(REF, JobMode.STRM, "x [STRM]", None)
-        done = await w.wait(job.id, {JobState.COMPLETED, JobState.FAILED})
-    finally:
-        await w.scheduler.stop()
+    done = await w.run_until_done(mode=JobMode.STRM, title="x [STRM]")
     assert done.state is JobState.FAILED and "STRM_PUBLIC_BASE_URL" in (done.message or "")
 
 
@@ -338,10 +330,6 @@ async def test_a_job_interrupted_too_often_is_failed_not_retried_forever(tmp_pat
     for _ in range(5):  # five processes died while running it
         await w.jobs.claim_next("inst1/0", w.clock.now() + timedelta(hours=1))
         await w.jobs.requeue_worker("inst1/")
-    await w.scheduler.start()
-    try:
-        done = await w.wait(job.id, {JobState.COMPLETED, JobState.FAILED})
-    finally:
-        await w.scheduler.stop()
+    done = await w.run_until_done(job.id)
     assert done.state is JobState.FAILED and "gave up after 5" in (done.message or "")
     assert w.downloader.calls == []
