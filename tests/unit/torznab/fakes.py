@@ -13,6 +13,7 @@ from anibridge.domain.identity import EpisodeRef, Language, Site
 from anibridge.domain.resolution import TitleResolver
 from anibridge.domain.search.config import SearchConfig
 from anibridge.domain.search.context import SearchContext
+from anibridge.domain.search.request import SearchKind, SearchRequest
 from anibridge.domain.search.service import TorznabSearch
 from anibridge.ports.catalog import (
     EpisodeDetail,
@@ -246,3 +247,15 @@ def world(config: SearchConfig | None = None, *, list_languages: bool = True, de
     availability = AvailabilityService(repo, finder, probe, clock, ttl_hours=24)
     ctx = SearchContext(catalogs, TitleResolver(catalogs), metadata, availability, clock, config)  # type: ignore[arg-type]
     return World(catalogs, finder, probe, metadata, repo, clock, availability, TorznabSearch(ctx), config)
+
+
+async def all_pages(search: TorznabSearch, page: int = 10, **request: object) -> list[str]:
+    """Guids of every page of a TV search, paging like Sonarr: offset += limit until a short page."""
+    seen: list[str] = []
+    offset = 0
+    while True:
+        items = await search.search(SearchRequest(SearchKind.TV, offset=offset, limit=page, **request))  # type: ignore[arg-type]
+        seen += [i.guid for i in items]
+        if len(items) < page:
+            return seen
+        offset += page

@@ -15,7 +15,7 @@ from anibridge.domain.search.service import _unique
 from anibridge.ports.catalog import EpisodeDetail
 from anibridge.ports.metadata import MetaEpisode, Show
 
-from .fakes import ED, GD, GS, FakeCatalog, FakeSeries, World, world
+from .fakes import ED, GD, GS, FakeCatalog, FakeSeries, World, all_pages, world
 
 pytestmark = pytest.mark.anyio
 
@@ -59,14 +59,7 @@ async def test_season_search_pages_through_both_sites_without_duplicates() -> No
     w = world()
     add(w, Site.ANIWORLD, titan())
     add(w, Site.STO, titan(langs=(GD,)))
-    seen: list[str] = []
-    offset = 0
-    while True:
-        page = await w.search.search(tv(q="Attack on Titan", season=1, offset=offset, limit=20))
-        seen += [i.guid for i in page]
-        if len(page) < 20:
-            break
-        offset += 20
+    seen = await all_pages(w.search, 20, q="Attack on Titan", season=1)
     assert len(seen) == len(set(seen)) == 25 * 2 + 25
     assert all(g.startswith("aw:") for g in seen[:50]) and all(g.startswith("sto:") for g in seen[50:])
 

@@ -14,7 +14,7 @@ from anibridge.domain.search.request import ExternalIds, SearchKind, SearchReque
 from anibridge.ports.catalog import NewEpisode
 from anibridge.ports.streams import Quality
 
-from .fakes import ED, GD, GS, FakeSeries, world
+from .fakes import ED, GD, GS, FakeSeries, all_pages, world
 
 pytestmark = pytest.mark.anyio
 
@@ -248,14 +248,7 @@ async def test_rss_sync_returns_recent_episodes_newest_first() -> None:
 
 async def test_paging_ends_with_a_short_page_then_an_empty_one() -> None:
     w = world()
-    seen: list[str] = []
-    offset = 0
-    while True:
-        page = await w.search.search(tv(q="Kaguya-sama", season=1, offset=offset, limit=10))
-        seen += [i.guid for i in page]
-        if len(page) < 10:
-            break
-        offset += 10
+    seen = await all_pages(w.search, 10, q="Kaguya-sama", season=1)
     assert len(seen) == len(set(seen)) == 36
     assert await w.search.search(tv(q="Kaguya-sama", season=1, offset=36, limit=10)) == []
 
