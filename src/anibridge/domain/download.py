@@ -148,22 +148,8 @@ class EpisodeDownload:
         self, job: Job, preferred: str | None, exclude: frozenset[str], causes: list[str],
         is_cancelled: Callable[[], bool],
     ) -> DirectStream:
-        delays = list(self._site_retry_delays)
-        while True:
-            try:
-                return await self._finder.find(job.ref, preferred=preferred, exclude=exclude)
-            except NotFound as ex:
-                if not causes:
-                    raise DownloadFailed(f"{job.ref.label} is not offered: {ex}") from ex
-                raise DownloadFailed(_all_failed(causes, None)) from ex
-            except SiteUnavailable as ex:
-                if not delays:
-                    raise DownloadFailed(_all_failed(causes, str(ex))) from ex
-                delay = delays.pop(0)
-                log.warning("job %s: %s; asking again in %gs", job.id, ex, delay)
-                await _sleep_unless_cancelled(delay, is_cancelled)
-            except (HosterUnavailable, ChallengeRequired) as ex:
-                raise DownloadFailed(_all_failed(causes, str(ex))) from ex
+        return await find_stream(self._finder, job, preferred, is_cancelled, self._site_retry_delays,
+                                 exclude=exclude, causes=causes)
 
     def _finish(self, job: Job, path: Path, provider: str) -> DownloadResult:
         """Blocking (rename, deletes, stat): called through `asyncio.to_thread`."""
@@ -175,6 +161,39 @@ class EpisodeDownload:
         size = final.stat().st_size
         log.info("job %s: finished %s (%d bytes) via %s", job.id, final.name, size, provider)
         return DownloadResult(path=final, provider=provider, size=size)
+
+
+async def find_stream(
+    finder: StreamSource,
+    job: Job,
+    preferred: str | None,
+    is_cancelled: Callable[[], bool],
+    site_retry_delays: Sequence[float],
+    *,
+    exclude: frozenset[str] = frozenset(),
+    causes: Sequence[str] = (),
+) -> DirectStream:
+    """A direct stream for the job, or DownloadFailed naming every cause (`causes`: earlier hosters' failures).
+
+    A catalogue site that is down (SiteUnavailable) is asked again after each of `site_retry_delays`: failing the
+    job at once would put it into `error`, and Sonarr would blocklist a release that works a minute later.
+    """
+    delays = list(site_retry_delays)
+    while True:
+        try:
+            return await finder.find(job.ref, preferred=preferred, exclude=exclude)
+        except NotFound as ex:
+            if not causes:
+                raise DownloadFailed(f"{job.ref.label} is not offered: {ex}") from ex
+            raise DownloadFailed(_all_failed(causes, None)) from ex
+        except SiteUnavailable as ex:
+            if not delays:
+                raise DownloadFailed(_all_failed(causes, str(ex))) from ex
+            delay = delays.pop(0)
+            log.warning("job %s: %s; asking again in %gs", job.id, ex, delay)
+            await _sleep_unless_cancelled(delay, is_cancelled)
+        except (HosterUnavailable, ChallengeRequired) as ex:
+            raise DownloadFailed(_all_failed(causes, str(ex))) from ex
 
 
 async def _sleep_unless_cancelled(seconds: float, is_cancelled: Callable[[], bool]) -> None:
@@ -193,7 +212,7 @@ def _cause(provider: str, ex: Exception) -> str:
     return text if text.startswith(f"{provider}:") else f"{provider}: {text}"
 
 
-def _all_failed(causes: list[str], finder_message: str | None) -> str:
+def _all_failed(causes: Sequence[str], finder_message: str | None) -> str:
     parts = list(causes)
     if finder_message:
         parts.append(finder_message)

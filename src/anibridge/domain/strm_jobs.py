@@ -10,22 +10,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from anibridge.domain.download import StreamSource, job_prefix
+from anibridge.domain.download import SITE_RETRY_DELAYS, StreamSource, find_stream, job_prefix
 from anibridge.domain.records import StrmMapping
 from anibridge.domain.strm_urls import stream_url
-from anibridge.ports.errors import (
-    ChallengeRequired,
-    DownloadCancelled,
-    DownloadFailed,
-    HosterUnavailable,
-    NotFound,
-    SiteUnavailable,
-)
+from anibridge.ports.errors import DownloadCancelled, DownloadFailed
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -80,7 +73,9 @@ class StrmWriter:
         mappings: StrmMappingRepo,
         clock: Clock,
         proxy: StrmProxyConfig | None = None,
+        site_retry_delays: Sequence[float] = SITE_RETRY_DELAYS,
     ) -> None:
+        self._site_retry_delays = tuple(site_retry_delays)
         self._finder = finder
         self._files = files
         self._mappings = mappings
@@ -92,12 +87,7 @@ class StrmWriter:
             raise DownloadFailed("STRM_PROXY_MODE=proxy needs STRM_PUBLIC_BASE_URL (the URL media servers reach)")
         if is_cancelled():
             raise DownloadCancelled("cancelled")
-        try:
-            stream = await self._finder.find(job.ref, preferred=job.provider)
-        except NotFound as ex:
-            raise DownloadFailed(f"{job.ref.label} is not offered: {ex}") from ex
-        except (HosterUnavailable, ChallengeRequired, SiteUnavailable) as ex:
-            raise DownloadFailed(f"no direct link found: {ex}") from ex
+        stream = await find_stream(self._finder, job, job.provider, is_cancelled, self._site_retry_delays)
         if is_cancelled():
             raise DownloadCancelled("cancelled")
         scheme = urlsplit(stream.url).scheme.lower()

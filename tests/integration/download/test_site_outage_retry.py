@@ -2,7 +2,8 @@
 
 Regression: with s.to answering 503 for a moment, a torrent Sonarr had just added went to qBittorrent state
 `error` within a second ("all hosters failed: s.to: ... HTTP 503"), so Sonarr blocklisted a perfectly good
-release. Now `EpisodeDownload` asks the site again after SITE_RETRY_DELAYS and fails only if it stays down.
+release. Now `EpisodeDownload` asks the site again after SITE_RETRY_DELAYS and fails only if it stays down;
+`.strm` jobs (StrmWriter) share the same lookup.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from anibridge.domain.download import EpisodeDownload
 from anibridge.domain.identity import EpisodeRef, Language, Site
 from anibridge.domain.records import Job, JobMode
 from anibridge.domain.scheduling import new_job_id
+from anibridge.domain.strm_jobs import StrmWriter
 from anibridge.ports.errors import DownloadCancelled, DownloadFailed
 from anibridge.ports.streams import DownloadProgress
 from anibridge_fakes.world import FakeWorld
@@ -71,3 +73,19 @@ async def test_a_delete_while_waiting_for_the_site_cancels_promptly(
     with pytest.raises(DownloadCancelled):
         await download.run(_job(4), _ignore, lambda: time.monotonic() - asked > 1.0)
     assert time.monotonic() - asked < 10.0  # not the whole 30 s delay
+
+
+async def test_a_strm_job_also_survives_a_short_site_outage(container: Container, sto_down: FakeWorld) -> None:
+    await container.database().startup()  # the writer records the resolved URL in the database
+    faults = sto_down.sites["s.to"].app.faults
+    threading.Timer(0.8, faults.reset).start()
+    writer = StrmWriter(container.stream_finder(), container.file_store(), container.strm_mapping_repo(),
+                        container.clock(), site_retry_delays=(0.5, 1.0, 2.0))
+    ref = _job(7).ref
+    try:
+        result = await writer.run(Job(id=new_job_id(), ref=ref, mode=JobMode.STRM,
+                                      release_title="Breaking.Bad.S01E07-QA [STRM]"), lambda: False)
+    finally:
+        await container.database().shutdown()
+    assert result.path.name == "Breaking.Bad.S01E07-QA [STRM].strm"
+    assert result.path.read_text().startswith("http")
