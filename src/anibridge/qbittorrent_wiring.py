@@ -50,5 +50,6 @@ def build_qbit_context(container: _Providers) -> QbitContext:
         settings.qbit_password.get_secret_value(),
         timeout_seconds=settings.qbit_session_timeout_seconds,
         clock=clock.monotonic,
+        api_key=settings.qbit_api_key.get_secret_value(),
     )
     return QbitContext(service, listing, MainDataSync(), sessions, settings.downloads_path)

@@ -103,6 +103,7 @@ class Settings(BaseModel):
 
     qbit_username: str = Field("", description="qBittorrent API user; empty with empty password = no login needed.")
     qbit_password: SecretStr = Field(SecretStr(""), description="qBittorrent API password.")
+    qbit_api_key: SecretStr = Field(SecretStr(""), description="If set, `Authorization: Bearer <key>` needs no login (Sonarr's API Key field).")
     qbit_public_save_path: str = Field("", description="Save path reported to *arr apps (container path mapping).")
     qbit_session_timeout_seconds: int = Field(3600, ge=1, description="Idle lifetime of a qBittorrent API login session.")
 

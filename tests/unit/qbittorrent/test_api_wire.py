@@ -67,6 +67,28 @@ async def test_login_required_403_and_expiry(tmp_path: Path) -> None:
         assert (await client.get("/api/v2/torrents/info")).status_code == 403
 
 
+async def test_api_key_as_bearer_token_needs_no_login(tmp_path: Path) -> None:
+    """qBittorrent 5.2's API key (Sonarr's "API Key" field): every request carries it, nobody logs in."""
+    world = build_world(tmp_path, api_key="k3y-of-32-chars-0123456789abcdef")
+    async for client in _client(world):
+        assert (await client.get("/api/v2/torrents/info")).status_code == 403
+        wrong = {"Authorization": "Bearer not-the-key"}
+        assert (await client.get("/api/v2/torrents/info", headers=wrong)).status_code == 403
+        basic = {"Authorization": "Basic Og=="}  # Radarr's pre-emptive empty credentials are no key
+        assert (await client.get("/api/v2/torrents/info", headers=basic)).status_code == 403
+        bearer = {"Authorization": "Bearer k3y-of-32-chars-0123456789abcdef"}
+        assert (await client.get("/api/v2/torrents/info", headers=bearer)).json() == []
+        assert (await client.get("/api/v2/app/preferences", headers=bearer)).status_code == 200
+        # With only a key configured, an empty login must not hand out a session.
+        r = await client.post("/api/v2/auth/login", data={"username": "", "password": ""})
+        assert r.text == "Fails." and (await client.get("/api/v2/torrents/info")).status_code == 403
+    both = build_world(tmp_path, username="admin", password="secret", api_key="k")
+    async for client in _client(both):
+        assert (await client.get("/api/v2/torrents/info", headers={"Authorization": "bearer k"})).status_code == 200
+        assert (await client.post("/api/v2/auth/login", data={"username": "admin", "password": "secret"})).text == "Ok."
+        assert (await client.get("/api/v2/torrents/info")).status_code == 200
+
+
 async def test_add_urlencoded_multipart_and_info(client: httpx.AsyncClient, world: World) -> None:
     long_magnet = magnet(1) + "".join(f"&tr=http%3A%2F%2Ftracker{i}.example%2Fannounce" for i in range(40))
     assert len(long_magnet) > 1024

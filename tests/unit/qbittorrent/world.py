@@ -70,6 +70,7 @@ def build_world(
     public: str = "/downloads",
     username: str = "",
     password: str = "",
+    api_key: str = "",
     delete_files: bool = False,
     repos: Callable[[FakeClock], tuple[ClientTaskRepo, JobRepo]] | None = None,
 ) -> World:
@@ -84,7 +85,7 @@ def build_world(
     regrabs = InMemoryRegrabRepo()
     service = TorrentService(tasks, jobs, scheduler, clock, config, files, regrabs)
     listing = TorrentListing(tasks, jobs, clock, config)
-    sessions = Sessions(username, password, timeout_seconds=60, clock=clock.monotonic)
+    sessions = Sessions(username, password, timeout_seconds=60, clock=clock.monotonic, api_key=api_key)
     ctx = QbitContext(service, listing, MainDataSync(), sessions, root)
     return World(clock, tasks, jobs, scheduler, service, listing, files, root, ctx, regrabs)
 

@@ -2,7 +2,9 @@
 
 Sonarr re-logs in only on 403 and treats 401 as a hard failure; it (and Radarr) also send a pre-emptive
 `Authorization: Basic` header, which is ignored here. With empty QBIT_USERNAME and QBIT_PASSWORD no login
-is required (Sonarr then never calls auth/login).
+is required (Sonarr then never calls auth/login). QBIT_API_KEY adds qBittorrent 5.2's API-key scheme: a request
+carrying `Authorization: Bearer <key>` needs no session (Sonarr's "API Key" field). It is stateless, so it also
+works when several anibridge instances stand behind one address, where in-memory sessions would not.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ class Sessions:
         password: str,
         timeout_seconds: float = 3600.0,
         clock: Callable[[], float] = time.monotonic,
+        api_key: str = "",
     ) -> None:
+        self._api_key = api_key
         self._username = username
         self._password = password
         self._timeout = timeout_seconds
@@ -45,9 +49,21 @@ class Sessions:
 
     @property
     def open(self) -> bool:
-        return not self._username and not self._password
+        return not self._username and not self._password and not self._api_key
+
+    def authorized(self, sid: str | None, authorization: str | None) -> bool:
+        """A valid session, or the API key as a Bearer token (a Basic header is not a credential here)."""
+        return self.valid(sid) or self._bearer_ok(authorization)
+
+    def _bearer_ok(self, authorization: str | None) -> bool:
+        if not self._api_key or not authorization:
+            return False
+        scheme, _, token = authorization.strip().partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), self._api_key.encode())
 
     def credentials_match(self, username: str, password: str) -> bool:
+        if not self._username and not self._password:
+            return False  # only an API key is configured: there is nothing to log in with
         user_ok = hmac.compare_digest(username.encode(), self._username.encode())
         pass_ok = hmac.compare_digest(password.encode(), self._password.encode())
         return user_ok and pass_ok

@@ -43,7 +43,7 @@ class ApiV2Resource:
                 raise QbitError(404, "Not Found")
             if req.method not in endpoint.methods:
                 raise QbitError(405, "Method Not Allowed")
-            if not endpoint.public and not self._ctx.sessions.valid(sid):
+            if not endpoint.public and not self._ctx.sessions.authorized(sid, req.get_header("Authorization")):
                 raise QbitError(403, "Forbidden")
             form = await read_form(req)
             reply = await endpoint.handler(Call(self._ctx, form, sid, req.remote_addr or "?"))
