@@ -72,7 +72,7 @@ def create_falcon_app(container: Container) -> App:
     services.append((_nothing, strm_upstream.aclose))
     app.add_middleware(Lifespan(services))
 
-    app.add_route("/health", HealthResource(database.ping))
+    app.add_route("/health", HealthResource(database.ping, scheduler_problem=scheduler.problem))
     legacy_jobs.register(app, container.job_repo(), scheduler)
     clock = container.clock()
     add_strm_routes(app, container.strm_proxy(), lambda: clock.now().timestamp())

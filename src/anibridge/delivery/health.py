@@ -26,9 +26,15 @@ def _reason(ex: BaseException, timeout: float) -> str:
 
 
 class HealthResource:
-    def __init__(self, ping_database: Callable[[], Awaitable[None]], timeout: float = PING_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        ping_database: Callable[[], Awaitable[None]],
+        timeout: float = PING_TIMEOUT_SECONDS,
+        scheduler_problem: Callable[[], str | None] | None = None,
+    ) -> None:
         self._ping_database = ping_database
         self._timeout = timeout
+        self._scheduler_problem = scheduler_problem
 
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
         try:
@@ -39,6 +45,12 @@ class HealthResource:
             log.warning("health: database unreachable: %s", reason)
             resp.status = falcon.HTTP_503
             resp.media = {"status": "error", "version": __version__, "database": f"unreachable: {reason}"}
+            return
+        problem = self._scheduler_problem() if self._scheduler_problem is not None else None
+        if problem is not None:
+            log.warning("health: downloads stalled: %s", problem)
+            resp.status = falcon.HTTP_503
+            resp.media = {"status": "error", "version": __version__, "database": "ok", "downloads": problem}
             return
         resp.media = {"status": "ok", "version": __version__, "database": "ok"}
 

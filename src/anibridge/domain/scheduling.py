@@ -135,6 +135,17 @@ class JobScheduler:
         self._tasks.append(asyncio.create_task(self._reaper(), name="anibridge-lease-reaper"))
         log.info("job scheduler started: %d worker(s), instance %s", self._concurrency, self._instance_id)
 
+    def problem(self) -> str | None:
+        """Why downloads would not run right now (for /health), or None. Workers survive job failures, so a dead
+        worker task means a bug; a health check that says so beats downloads silently stuck in `queuedDL`."""
+        if not self._tasks:
+            return "not running"
+        workers = self._tasks[: self._concurrency]
+        dead = sum(1 for task in workers if task.done())
+        if dead:
+            return f"{dead} of {len(workers)} download worker(s) stopped; see the log"
+        return None
+
     async def stop(self, grace_seconds: float = 10.0) -> None:
         """Running jobs are aborted and requeued (their partial files stay for the resume)."""
         if not self._tasks:

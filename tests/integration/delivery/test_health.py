@@ -64,3 +64,19 @@ async def test_health_503_when_the_database_hangs() -> None:
     app.add_route("/health", HealthResource(hang, timeout=0.2))
     result = await falcon.testing.ASGIConductor(app).simulate_get("/health")
     assert result.status_code == 503 and result.json["database"] == "unreachable: no answer within 0.2 s"
+
+
+async def test_health_503_when_a_download_worker_died(tmp_path: Path) -> None:
+    """Workers survive failing jobs; one that ended anyway (a bug) must show, not leave downloads stuck queued."""
+    import asyncio
+
+    container = create_container(load_settings({"DATA_DIR": str(tmp_path / "data"), "MAX_CONCURRENCY": "2"}))
+    app = create_falcon_app(container)
+    async with falcon.testing.ASGIConductor(app) as conductor:
+        assert (await conductor.simulate_get("/health")).status_code == 200
+        worker = next(t for t in asyncio.all_tasks() if t.get_name() == "anibridge-worker-0")
+        worker.cancel()
+        await asyncio.sleep(0)
+        down = await conductor.simulate_get("/health")
+        assert down.status_code == 503
+        assert down.json["database"] == "ok" and down.json["downloads"].startswith("1 of 2 download worker(s)")
