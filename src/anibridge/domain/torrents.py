@@ -12,15 +12,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from anibridge.domain import regrab
-from anibridge.domain.download import job_prefix
 from anibridge.domain.identity import EpisodeRef
 from anibridge.domain.magnets import parse_magnet
 from anibridge.domain.records import ClientTask, Job, JobMode, JobState
 from anibridge.domain.torrent_errors import TorrentConflict, TorrentError, TorrentNotFound
+from anibridge.domain.torrent_files import remove_files
 from anibridge.domain.torrent_labels import TorrentLabels, split_tags
 
 if TYPE_CHECKING:
@@ -229,9 +228,9 @@ class TorrentService:
             return 0
         jobs = await self._cancel_unfinished(tasks)
         await regrab.retire(self._regrabs, tasks, jobs)  # a later grab of the same episode gets a fresh hash
-        if delete_files or self._config.delete_files_on_delete:
+        if self._files is not None and (delete_files or self._config.delete_files_on_delete):
             pairs = [(task, jobs.get(task.job_id) if task.job_id else None) for task in tasks]
-            await asyncio.to_thread(self._remove_all_files, pairs)  # listing and deleting: off the event loop
+            await asyncio.to_thread(remove_files, self._files, pairs)  # listing and deleting: off the event loop
         return await self._tasks.delete([t.hash for t in tasks])
 
     async def _cancel_unfinished(self, tasks: Sequence[ClientTask]) -> dict[str, Job]:
@@ -241,29 +240,6 @@ class TorrentService:
             if not job.state.is_terminal:
                 await self._scheduler.cancel(job.id)
         return jobs
-
-    def _remove_all_files(self, pairs: Sequence[tuple[ClientTask, Job | None]]) -> None:
-        for task, job in pairs:
-            self._remove_files(task, job)
-
-    def _remove_files(self, task: ClientTask, job: Job | None) -> None:
-        """Content Sonarr already moved away is simply gone; never fail the delete because of it."""
-        if self._files is None:
-            return
-        if job is None:
-            return
-        candidates: list[Path] = []
-        if job.result_path:
-            candidates.append(Path(job.result_path))
-        try:
-            candidates.extend(self._files.partials(job_prefix(job.id)))
-        except (OSError, ValueError) as ex:
-            log.warning("cannot list partial files of %s: %s", task.hash, ex)
-        for path in dict.fromkeys(candidates):
-            try:
-                self._files.delete(path)
-            except (OSError, ValueError) as ex:
-                log.warning("cannot delete %s of %s: %s", path, task.hash, ex)
 
     # ------------------------------------------------------- share limits
     async def set_share_limits(self, hashes: str, ratio_limit: float, seeding_time_limit: int) -> None:
