@@ -11,7 +11,7 @@ import pytest
 
 from anibridge.container import Container
 from anibridge.domain.download import EpisodeDownload
-from anibridge.domain.identity import EpisodeRef, Language, Site
+from anibridge.domain.identity import EpisodeRef, Site
 from anibridge.domain.records import Job, JobMode
 from anibridge.domain.scheduling import new_job_id
 from anibridge.domain.strm_jobs import StrmWriter

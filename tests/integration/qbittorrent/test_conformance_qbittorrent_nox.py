@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from anibridge.domain.magnets import parse_magnet
-from tests.unit.qbittorrent.world import World, build_world, magnet, make_app
+from tests.unit.qbittorrent.world import build_world, magnet, make_app
 
 pytestmark = [pytest.mark.slow]
 
