@@ -17,16 +17,13 @@ import shutil
 
 import httpx
 
+from anibridge.domain.hls import is_hls
 from anibridge.domain.hls_quality import master_quality
 from anibridge.ports.streams import DirectStream, Quality
 
 log = logging.getLogger(__name__)
 
 _MAX_PLAYLIST_BYTES = 2 * 1024 * 1024  # a master playlist is a few KiB; never read a video body by mistake
-
-
-def _looks_hls(stream: DirectStream) -> bool:
-    return stream.is_hls or stream.url.split("?", 1)[0].lower().endswith((".m3u8", ".m3u"))
 
 
 class MediaQualityProbe:
@@ -38,7 +35,7 @@ class MediaQualityProbe:
         self._ffprobe = ffprobe or shutil.which("ffprobe")
 
     async def probe(self, stream: DirectStream) -> Quality:
-        if _looks_hls(stream):
+        if stream.is_hls or is_hls(None, stream.url):
             text = await self._playlist(stream)
             height, vcodec = master_quality(text) if text else (None, None)
             if height is not None and vcodec is not None:
