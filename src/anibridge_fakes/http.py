@@ -9,8 +9,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
+
+if TYPE_CHECKING:
+    from anibridge_fakes.gates import Protection
 
 
 @dataclass
@@ -22,6 +25,12 @@ class Request:
     body: bytes
     base_url: str
     params: dict[str, str] = field(default_factory=dict)
+    client: str = "127.0.0.1"  # the peer's IP: protections that key on the visitor's address use it
+
+    @property
+    def host(self) -> str:
+        """The host name the client asked for (Host header, without port): virtual hosts key on it."""
+        return self.header("host").rsplit(":", 1)[0].strip("[]").lower() if self.header("host") else ""
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")
@@ -40,6 +49,7 @@ class Response:
     body: bytes | Iterable[bytes] = b""
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "text/html; charset=utf-8"
+    cookies: list[str] = field(default_factory=list)  # one `Set-Cookie` header each (a dict holds only one)
 
     @classmethod
     def html(cls, text: str, status: int = 200) -> Response:
@@ -87,6 +97,9 @@ class App:
     def __init__(self, name: str) -> None:
         self.name = name
         self.faults = Faults()
+        from anibridge_fakes.gates import Protection  # gates builds its pages from this module's Response
+
+        self.protection: Protection = Protection()  # DDoS-Guard / Cloudflare fronts, bursts, moved hosts; all off
         self.hits: list[str] = []
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
 
@@ -133,6 +146,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
             base_url=f"http://{host}",
+            client=str(self.client_address[0]),
         )
         faults: Faults = app.faults
         if faults.applies(parts.path) and not parts.path.startswith("/_"):
@@ -145,7 +159,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._write(Response(faults.status, b"fault injected", content_type="text/plain"))
                 return
         try:
-            response = app.dispatch(request)
+            response = app.protection.answer(request) or app.dispatch(request)
         except Exception as ex:  # noqa: BLE001 - a fake must answer, never hang the client
             response = Response(500, f"fake error: {ex}".encode(), content_type="text/plain")
         self._write(response)
@@ -161,6 +175,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", response.content_type)
         for key, value in response.headers.items():
             self.send_header(key, value)
+        for cookie in response.cookies:
+            self.send_header("Set-Cookie", cookie)
         if "Content-Length" not in response.headers:
             self.send_header("Connection", "close")
             self.close_connection = True
@@ -191,9 +207,10 @@ class _QuietServer(ThreadingHTTPServer):
 class FakeServer:
     """One App on 127.0.0.1:<port> in a daemon thread."""
 
-    def __init__(self, app: App, port: int = 0) -> None:
+    def __init__(self, app: App, port: int = 0, host: str = "127.0.0.1") -> None:
         self.app = app
-        self._httpd = _QuietServer(("127.0.0.1", port), _Handler)
+        self.host = host  # any 127.x.y.z works on Linux: a second loopback address is a second "IP" on the same port
+        self._httpd = _QuietServer((host, port), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.app = app  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"fake-{app.name}", daemon=True)
@@ -204,7 +221,7 @@ class FakeServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def start(self) -> FakeServer:
         self._thread.start()
