@@ -171,10 +171,15 @@ class _Handler(BaseHTTPRequestHandler):
             response.headers.setdefault("Content-Length", str(len(response.body)))
         else:
             chunks = iter(response.body)
-        self.send_response(response.status)
+        # A protection front names itself in `Server` (ddos-guard, cloudflare); everything else is the stdlib's.
+        server = next((v for k, v in response.headers.items() if k.lower() == "server"), self.version_string())
+        self.send_response_only(response.status)
+        self.send_header("Server", server)
+        self.send_header("Date", self.date_time_string())
         self.send_header("Content-Type", response.content_type)
         for key, value in response.headers.items():
-            self.send_header(key, value)
+            if key.lower() != "server":
+                self.send_header(key, value)
         for cookie in response.cookies:
             self.send_header("Set-Cookie", cookie)
         if "Content-Length" not in response.headers:

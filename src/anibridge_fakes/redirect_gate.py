@@ -345,6 +345,8 @@ GATE_JS = f"""(function () {{
   document.querySelectorAll('button.link-box[data-play-url]').forEach(function (button) {{
     button.addEventListener('click', function () {{ submitted = false; iframe.src = button.getAttribute('data-play-url'); }});
   }});
+  // The player iframe may have posted its bridge message before this listener existed: load it again.
+  if (iframe && (iframe.getAttribute('src') || '').indexOf('/r?t=') >= 0) {{ iframe.src = iframe.getAttribute('src'); }}
 }})();
 """
 
