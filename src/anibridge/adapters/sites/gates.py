@@ -62,7 +62,7 @@ _ALTCHA_URL = re.compile(r"""data-altcha-challenge-url=["']([^"']*)["']""", re.I
 _VAR_T = re.compile(r"""\bvar\s+t\s*=\s*("(?:[^"\\]|\\.)*")""")
 _VAR_ERR = re.compile(r"""\bvar\s+err\s*=\s*("(?:[^"\\]|\\.)*")""")
 _BRIDGE_TITLE = re.compile(r"<title>\s*stream wird vorbereitet", re.I)
-_TOKEN_PATH = re.compile(r"^/(?:r|redirect/\d+)/?$")
+_STO_TOKEN_PATH = re.compile(r"^/r/?$")  # SerienStream's `/r?t=`; AniWorld's `/redirect/<id>` 410 means gone
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def classify(status: int, headers: Mapping[str, str], body: str | bytes, url: st
         return gate(GateKind.DDOS_GUARD, f"HTTP {status}")
     if any(rx.search(text) for rx in _CF_BODY):
         return gate(GateKind.CLOUDFLARE, f"HTTP {status}")
-    if status == 410 and _TOKEN_PATH.match(urlsplit(url).path):
+    if status == 410 and _STO_TOKEN_PATH.match(urlsplit(url).path):
         return gate(GateKind.VERIFICATION, "redirect refused, HTTP 410")
     bridge = read_bridge(text, url)
     if bridge is not None and bridge[0] == "token":
