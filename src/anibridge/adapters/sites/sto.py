@@ -11,8 +11,8 @@ import json
 import logging
 import re
 import time
-from datetime import UTC, datetime
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -22,7 +22,7 @@ from anibridge.adapters.sites import classic, newest, v2
 from anibridge.adapters.sites.html import parse
 from anibridge.adapters.sites.index_cache import IndexSnapshot
 from anibridge.adapters.sites.token_site import TokenSite
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge.ports.catalog import EpisodeDetail, EpisodeListing, NewEpisode, SeriesDetail, SeriesEntry
 from anibridge.ports.errors import NotFound, SiteUnavailable
 from anibridge.settings import Settings
