@@ -110,9 +110,17 @@ async def test_events_stream_json_until_terminal(client: tuple[falcon.testing.AS
     c, world = client
     assert world.downloader.gate is not None
     r = await c.simulate_post("/downloader/download", json={**BODY, "mode": "strm"})
-    result = await c.simulate_get(f"/jobs/{r.json['job_id']}/events")
-    assert result.headers["content-type"].startswith("text/event-stream")
-    events = [json.loads(line[5:]) for line in result.text.splitlines() if line.startswith("data:")]
+    # Read the stream as a client does, until the server ends it: a plain simulate_get disconnects as soon as
+    # the request is sent, which ended the stream early whenever the machine was slow.
+    text = b""
+    async with c.simulate_get_stream(f"/jobs/{r.json['job_id']}/events") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        for _ in range(1000):  # bounded: at most ~10 s on a loaded machine
+            text += await stream.stream.read()
+            if b'"status":"completed"' in text:
+                break
+            await asyncio.sleep(0.01)
+    events = [json.loads(line[5:]) for line in text.decode().splitlines() if line.startswith("data:")]
     assert events and events[-1]["status"] == "completed" and events[-1]["mode"] == "strm"
     assert len(events) == len({json.dumps(e) for e in events})  # only changes are sent
 
