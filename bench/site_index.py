@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from anibridge.adapters.sites.aniworld import AniWorldCatalog
-from anibridge.domain.resolution import TitleResolver
+from anibridge.domain.catalog.lookup import TitleResolver
 from anibridge.settings import Settings
 from anibridge_fakes.aniworld import AniWorldApp
 from anibridge_fakes.catalogue import load_catalogue

@@ -106,8 +106,11 @@ def serve_proxy(port: int, upstream: str) -> None:
     from anibridge.adapters.strm_upstream import HttpxUpstream
     from anibridge.delivery.disconnect import DisconnectGuard
     from anibridge.delivery.strm import add_strm_routes
-    from anibridge.domain.identity import EpisodeRef
-    from anibridge.domain.strm_proxy import ProxyOptions, StrmProxy
+    from anibridge.domain.catalog.identity import EpisodeRef
+    from anibridge.domain.strm.proxy import (
+        ProxyOptions,
+        StrmProxy,
+    )
     from anibridge.ports.streams import DirectStream
 
     class Finder:

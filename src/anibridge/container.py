@@ -5,15 +5,11 @@ from __future__ import annotations
 from dependency_injector import containers, providers
 
 from anibridge.adapters.clock import SystemClock
-from anibridge.adapters.http_client import build_http_client
-from anibridge.adapters.hosters.registry import build_resolvers
-from anibridge.adapters.sites import build_catalogs
-from anibridge.catalog_wiring import build_metadata
-from anibridge.domain.resolution import TitleResolver
-from anibridge.domain.streams import StreamFinder
 from anibridge.adapters.files import LocalFileStore, load_instance_id
+from anibridge.adapters.hosters.registry import build_resolvers
+from anibridge.adapters.http_client import build_http_client
 from anibridge.adapters.media_probe import MediaQualityProbe
-from anibridge.adapters.ytdlp import YtDlpDownloader
+from anibridge.adapters.sites import build_catalogs
 from anibridge.adapters.sql.database import Database
 from anibridge.adapters.sql.repos import (
     SqlAvailabilityRepo,
@@ -22,6 +18,10 @@ from anibridge.adapters.sql.repos import (
     SqlRegrabRepo,
     SqlStrmMappingRepo,
 )
+from anibridge.adapters.ytdlp import YtDlpDownloader
+from anibridge.catalog_wiring import build_metadata
+from anibridge.domain.catalog.lookup import TitleResolver
+from anibridge.domain.streams.finder import StreamFinder
 from anibridge.download_wiring import build_job_runner, build_scheduler
 from anibridge.qbittorrent_wiring import build_qbit_context
 from anibridge.settings import Settings

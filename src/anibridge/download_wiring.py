@@ -11,15 +11,18 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from anibridge.domain.download import EpisodeDownload
-from anibridge.domain.job_runner import JobRunner
-from anibridge.domain.scheduling import JobScheduler
-from anibridge.domain.strm_jobs import StrmProxyConfig, StrmWriter
+from anibridge.domain.jobs.download import EpisodeDownload
+from anibridge.domain.jobs.runner import JobRunner
+from anibridge.domain.jobs.scheduler import JobScheduler
+from anibridge.domain.jobs.strm_files import (
+    StrmProxyConfig,
+    StrmWriter,
+)
 from anibridge.strm_wiring import proxy_options
 
 if TYPE_CHECKING:
-    from anibridge.domain.identity import EpisodeRef
-    from anibridge.domain.download import StreamSource
+    from anibridge.domain.catalog.identity import EpisodeRef
+    from anibridge.domain.jobs.download import StreamSource
     from anibridge.ports.repos import ClientTaskRepo, JobRepo, StrmMappingRepo
     from anibridge.ports.streams import DirectStream, DownloadProgress, MediaDownloaderPort
     from anibridge.ports.system import Clock, FileStore

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING, Protocol
 
 from anibridge.delivery.qbittorrent.auth import Sessions
 from anibridge.delivery.qbittorrent.context import QbitContext
-from anibridge.domain.torrent_listing import TorrentListing
-from anibridge.domain.torrent_sync import MainDataSync
-from anibridge.domain.torrents import ClientConfig, Scheduler, TorrentService
+from anibridge.domain.qbittorrent.listing import TorrentListing
+from anibridge.domain.qbittorrent.service import (
+    ClientConfig,
+    Scheduler,
+    TorrentService,
+)
+from anibridge.domain.qbittorrent.sync import MainDataSync
 
 if TYPE_CHECKING:
     from anibridge.ports.repos import ClientTaskRepo, JobRepo, RegrabRepo

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from anibridge.adapters.ssrf import SsrfGuard
 from anibridge.adapters.strm_upstream import HttpxUpstream
-from anibridge.domain.download import StreamSource
-from anibridge.domain.strm_proxy import ProxyOptions, StrmProxy
+from anibridge.domain.jobs.download import StreamSource
+from anibridge.domain.strm.proxy import (
+    ProxyOptions,
+    StrmProxy,
+)
 from anibridge.ports.repos import StrmMappingRepo
 from anibridge.ports.system import Clock
 from anibridge.settings import Settings

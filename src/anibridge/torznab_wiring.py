@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from anibridge.domain.availability import AvailabilityService, StreamFinding
-from anibridge.domain.identity import Language, Site
-from anibridge.domain.resolution import TitleResolver
-from anibridge.domain.search.config import SearchConfig
-from anibridge.domain.search.context import SearchContext
-from anibridge.domain.search.service import TorznabSearch
+from anibridge.domain.catalog.identity import (
+    Language,
+    Site,
+)
+from anibridge.domain.catalog.lookup import TitleResolver
+from anibridge.domain.streams.availability import (
+    AvailabilityService,
+    StreamFinding,
+)
+from anibridge.domain.torznab.config import SearchConfig
+from anibridge.domain.torznab.context import SearchContext
+from anibridge.domain.torznab.service import TorznabSearch
 from anibridge.ports.catalog import CatalogPort
 from anibridge.ports.metadata import MetadataPort
 from anibridge.ports.repos import AvailabilityRepo, RegrabRepo

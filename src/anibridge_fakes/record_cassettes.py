@@ -26,7 +26,10 @@ from anibridge.adapters.sites.aniworld import AniWorldCatalog
 from anibridge.adapters.sites.megakino import MegakinoCatalog
 from anibridge.adapters.sites.sto import StoCatalog
 from anibridge.adapters.skyhook import SkyHookMetadata
-from anibridge.domain.identity import Language, Site
+from anibridge.domain.catalog.identity import (
+    Language,
+    Site,
+)
 from anibridge.ports.errors import ChallengeRequired
 from anibridge.settings import Settings
 from anibridge_fakes.http import FakeServer

@@ -20,7 +20,7 @@ import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge_fakes import classic, redirect_gate, sto_pages, turnstile
 from anibridge_fakes.catalogue import Catalogue, Show
 from anibridge_fakes.http import Request, Response

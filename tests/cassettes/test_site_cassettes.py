@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -13,7 +14,10 @@ from anibridge.adapters.sites.aniworld import AniWorldCatalog
 from anibridge.adapters.sites.megakino import MegakinoCatalog
 from anibridge.adapters.sites.sto import StoCatalog
 from anibridge.adapters.skyhook import SkyHookMetadata
-from anibridge.domain.identity import Language, Site
+from anibridge.domain.catalog.identity import (
+    Language,
+    Site,
+)
 from anibridge.ports.errors import ChallengeRequired
 from anibridge_fakes.record_cassettes import cassette_settings
 

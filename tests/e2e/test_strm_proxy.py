@@ -9,8 +9,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.strm_urls import stream_url
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.strm.urls import stream_url
 from anibridge_fakes.world import FakeWorld
 
 from .conftest import ServerHandle, free_port, start_server

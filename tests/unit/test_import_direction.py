@@ -85,7 +85,7 @@ def test_checker_resolves_relative_and_nested_imports(tmp_path: Path) -> None:
 def test_importing_domain_loads_no_io_library() -> None:
     heavy = ["falcon", "sqlalchemy", "httpx", "yt_dlp", "lxml", "pydantic", "uvicorn", "dependency_injector"]
     code = (
-        "import sys, anibridge.domain, anibridge.domain.matching, anibridge.domain.strm_urls\n"
+        "import sys, anibridge.domain, anibridge.domain.catalog.titles, anibridge.domain.strm.urls\n"
         f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
     )
     env_path = str(SRC)

@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-from anibridge.domain.single_flight import SingleFlight
+from anibridge.domain.kit.single_flight import SingleFlight
 from anibridge.ports.errors import MetadataUnavailable
 from anibridge.ports.metadata import MetaEpisode, Show
 

@@ -15,10 +15,9 @@ unexpected — another transport, HTTP/2, chunked or compressed framing, a chang
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
-
-import threading
 
 import h11
 import httpx

@@ -10,10 +10,10 @@ import falcon
 import falcon.asgi
 
 from anibridge.container import Container
-from anibridge.delivery.disconnect import ASGIApp, DisconnectGuard
 from anibridge.delivery import legacy_jobs
-from anibridge.delivery.qbittorrent import register as register_qbittorrent
+from anibridge.delivery.disconnect import ASGIApp, DisconnectGuard
 from anibridge.delivery.health import HealthResource
+from anibridge.delivery.qbittorrent import register as register_qbittorrent
 from anibridge.delivery.strm import add_strm_routes
 from anibridge.delivery.torznab.routes import add_torznab_routes
 

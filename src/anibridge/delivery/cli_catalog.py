@@ -9,7 +9,11 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from anibridge.domain.identity import EpisodeRef, Language, Site
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
 from anibridge.ports.errors import PortError
 from anibridge.settings import Settings
 

@@ -18,10 +18,22 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, TextIO
 
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.magnets import MAX_NUMBER_DIGITS, MagnetError, parse_magnet
-from anibridge.domain.records import Job, JobMode, JobState
-from anibridge.domain.scheduling import new_job_id
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.jobs.records import (
+    Job,
+    JobMode,
+    JobState,
+)
+from anibridge.domain.jobs.scheduler import new_job_id
+from anibridge.domain.releases.magnets import (
+    MAX_NUMBER_DIGITS,
+    MagnetError,
+    parse_magnet,
+)
 from anibridge.ports.streams import DownloadProgress
 
 if TYPE_CHECKING:

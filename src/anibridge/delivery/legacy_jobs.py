@@ -17,13 +17,21 @@ from urllib.parse import urlsplit
 import falcon
 import falcon.asgi
 
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.magnets import MAX_SLUG_LEN
-from anibridge.domain.records import Job, JobMode, JobState
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.jobs.records import (
+    Job,
+    JobMode,
+    JobState,
+)
+from anibridge.domain.releases.magnets import MAX_SLUG_LEN
 from anibridge.settings import KNOWN_PROVIDERS
 
 if TYPE_CHECKING:
-    from anibridge.domain.scheduling import JobScheduler
+    from anibridge.domain.jobs.scheduler import JobScheduler
     from anibridge.ports.repos import JobRepo
 
 log = logging.getLogger(__name__)

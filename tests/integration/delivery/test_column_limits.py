@@ -17,7 +17,7 @@ import pytest
 
 from anibridge.container import create_container
 from anibridge.delivery.app import create_falcon_app
-from anibridge.domain.naming import final_file_name
+from anibridge.domain.releases.names import final_file_name
 from anibridge.settings import load_settings
 from tests.integration.sql.conftest import PG_URL, pg_schema_url
 

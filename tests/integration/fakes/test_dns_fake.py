@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from anibridge.adapters.sites.gates import classify
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge.ports.errors import GateKind
 from anibridge_fakes.dns import DnsFailure, ResolvingTransport
 from anibridge_fakes.world import FakeWorld

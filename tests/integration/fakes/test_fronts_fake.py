@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge_fakes.gates import DDG_PROBE_WIDTH, Burst, FakeClock
 from anibridge_fakes.hosters import voe
 from anibridge_fakes.http import FakeServer

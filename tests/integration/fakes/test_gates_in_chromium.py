@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge_fakes.altcha import AltchaVerifier
 from anibridge_fakes.redirect_gate import RedirectGate
 from anibridge_fakes.world import FakeWorld

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge_fakes.altcha import AltchaVerifier, solve_for_tests
 from anibridge_fakes.gates import FakeClock
 from anibridge_fakes.redirect_gate import FAILURE_TEXT, RedirectGate

@@ -11,7 +11,10 @@ import httpx
 import pytest
 
 from anibridge.adapters.sites.aniworld import AniWorldCatalog
-from anibridge.domain.identity import Language, Site
+from anibridge.domain.catalog.identity import (
+    Language,
+    Site,
+)
 from anibridge.ports.catalog import HosterLink
 from anibridge.ports.errors import ChallengeRequired, NotFound, SiteUnavailable
 from anibridge_fakes.aniworld import AniWorldApp

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from anibridge.adapters.sites.megakino import MegakinoCatalog
-from anibridge.domain.identity import Language
+from anibridge.domain.catalog.identity import Language
 from anibridge.ports.errors import ChallengeRequired, NotFound, SiteUnavailable
 from anibridge_fakes.catalogue import Catalogue
 from anibridge_fakes.http import FakeServer

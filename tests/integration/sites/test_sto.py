@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
 from anibridge.adapters.sites.sto import StoCatalog
-from anibridge.domain.identity import Language, Site
+from anibridge.domain.catalog.identity import (
+    Language,
+    Site,
+)
 from anibridge.ports.errors import ChallengeRequired, NotFound, SiteUnavailable
 from anibridge_fakes.catalogue import Catalogue
 from anibridge_fakes.http import FakeServer

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from anibridge.adapters.sites.sto import StoCatalog
-from anibridge.domain.identity import Language
+from anibridge.domain.catalog.identity import Language
 from anibridge.ports.catalog import HosterLink
 from anibridge.ports.errors import GateKind, SiteGated
 from anibridge_fakes.altcha import AltchaVerifier

@@ -11,7 +11,7 @@ import pytest
 from anibridge.adapters.sites.megakino import MegakinoCatalog
 from anibridge.container import create_container
 from anibridge.delivery.cli import main
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge.settings import load_settings
 from anibridge_fakes.world import MEGAKINO_NEXT, FakeWorld
 

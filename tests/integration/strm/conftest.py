@@ -13,10 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import falcon.asgi
 import pytest
 import uvicorn
-
-import falcon.asgi
 
 from anibridge.adapters.clock import SystemClock
 from anibridge.adapters.memory import InMemoryStrmMappingRepo
@@ -24,8 +23,11 @@ from anibridge.adapters.ssrf import SsrfGuard
 from anibridge.adapters.strm_upstream import HttpxUpstream
 from anibridge.delivery.disconnect import DisconnectGuard
 from anibridge.delivery.strm import add_strm_routes
-from anibridge.domain.identity import EpisodeRef
-from anibridge.domain.strm_proxy import ProxyOptions, StrmProxy
+from anibridge.domain.catalog.identity import EpisodeRef
+from anibridge.domain.strm.proxy import (
+    ProxyOptions,
+    StrmProxy,
+)
 from anibridge.ports.errors import HosterUnavailable
 from anibridge.ports.streams import DirectStream
 from anibridge_fakes.hosters.common import MediaCdn

@@ -8,8 +8,15 @@ import httpx
 import pytest
 
 from anibridge.adapters.memory import InMemoryStrmMappingRepo
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.strm_urls import proxy_url, stream_url
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.strm.urls import (
+    proxy_url,
+    stream_url,
+)
 
 from .conftest import REFERER, Rig, build_app, make_proxy
 

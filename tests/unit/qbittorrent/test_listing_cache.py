@@ -15,11 +15,14 @@ from typing import Any
 
 import pytest
 
-from anibridge.domain.magnets import parse_magnet
-from anibridge.domain.records import JobState, ProgressUpdate
-from anibridge.domain.torrent_listing import TorrentListing
-from anibridge.domain.torrent_sync import MainDataSync
-from anibridge.domain.torrents import AddRequest
+from anibridge.domain.jobs.records import (
+    JobState,
+    ProgressUpdate,
+)
+from anibridge.domain.qbittorrent.listing import TorrentListing
+from anibridge.domain.qbittorrent.service import AddRequest
+from anibridge.domain.qbittorrent.sync import MainDataSync
+from anibridge.domain.releases.magnets import parse_magnet
 
 from .world import World, build_world, magnet
 

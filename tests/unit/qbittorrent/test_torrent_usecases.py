@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from anibridge.domain.magnets import parse_magnet
-from anibridge.domain.records import JobMode, JobState
-from anibridge.domain.torrents import AddRequest, TorrentConflict, TorrentError, TorrentService
+from anibridge.domain.jobs.records import (
+    JobMode,
+    JobState,
+)
+from anibridge.domain.qbittorrent.service import (
+    AddRequest,
+    TorrentConflict,
+    TorrentError,
+    TorrentService,
+)
+from anibridge.domain.releases.magnets import parse_magnet
 
 from .world import World, magnet
 
@@ -192,7 +200,7 @@ async def test_global_tags_follow_qbittorrent_and_survive_a_restart(world: World
 
 async def test_deleting_a_finished_torrent_moves_its_release_to_a_new_hash(world: World) -> None:
     """Sonarr imports, then deletes; the next grab of that episode must not reuse the imported hash."""
-    from anibridge.domain.regrab import regrab_hash
+    from anibridge.domain.releases.regrab import regrab_hash
 
     done, running = magnet(1), magnet(2)
     for uri in (done, running):

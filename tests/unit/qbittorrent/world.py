@@ -13,13 +13,23 @@ from anibridge.adapters.files import LocalFileStore
 from anibridge.adapters.memory import InMemoryClientTaskRepo, InMemoryJobRepo, InMemoryRegrabRepo
 from anibridge.delivery.qbittorrent import QbitContext, register
 from anibridge.delivery.qbittorrent.auth import Sessions
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.magnets import build_magnet
-from anibridge.domain.records import JobState, ProgressUpdate
-from anibridge.domain.scheduling import JobScheduler
-from anibridge.domain.torrent_listing import TorrentListing
-from anibridge.domain.torrent_sync import MainDataSync
-from anibridge.domain.torrents import ClientConfig, TorrentService
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.jobs.records import (
+    JobState,
+    ProgressUpdate,
+)
+from anibridge.domain.jobs.scheduler import JobScheduler
+from anibridge.domain.qbittorrent.listing import TorrentListing
+from anibridge.domain.qbittorrent.service import (
+    ClientConfig,
+    TorrentService,
+)
+from anibridge.domain.qbittorrent.sync import MainDataSync
+from anibridge.domain.releases.magnets import build_magnet
 from anibridge.ports.repos import ClientTaskRepo, JobRepo
 from tests.fakes import FakeClock
 

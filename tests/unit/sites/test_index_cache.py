@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from anibridge.adapters.sites.index_cache import IndexCache, IndexSnapshot
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge.ports.catalog import SeriesEntry
 from anibridge.ports.errors import SiteUnavailable
 

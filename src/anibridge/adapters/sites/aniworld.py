@@ -16,7 +16,7 @@ from anibridge.adapters.sites import classic, newest
 from anibridge.adapters.sites.html import parse
 from anibridge.adapters.sites.index_cache import IndexSnapshot
 from anibridge.adapters.sites.token_site import TokenSite
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge.ports.catalog import EpisodeDetail, EpisodeListing, NewEpisode, SeriesDetail, SeriesEntry
 from anibridge.ports.errors import NotFound, SiteUnavailable
 from anibridge.settings import Settings

@@ -14,8 +14,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from anibridge.domain.identity import Site
 from anibridge.adapters.sites.gates import classify, read_bridge
+from anibridge.domain.catalog.identity import Site
 from anibridge.ports.errors import NotFound, SiteUnavailable
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,10 @@ from anibridge.adapters.sites import megakino_pages as pages
 from anibridge.adapters.sites.html import attr, first, has_class, parse, text_of, xp
 from anibridge.adapters.sites.http import SiteHttp
 from anibridge.adapters.sites.index_cache import IndexCache, IndexSnapshot, index_path
-from anibridge.domain.identity import Language, Site
+from anibridge.domain.catalog.identity import (
+    Language,
+    Site,
+)
 from anibridge.ports.catalog import EpisodeDetail, EpisodeListing, HosterLink, NewEpisode, SeriesDetail, SeriesEntry
 from anibridge.ports.errors import ChallengeRequired, NotFound, PortError, SiteUnavailable
 from anibridge.settings import Settings

@@ -11,8 +11,8 @@ import json
 import logging
 import re
 import time
-from datetime import UTC, datetime
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -24,7 +24,7 @@ from anibridge.adapters.sites.index_cache import IndexSnapshot
 from anibridge.adapters.sites.redirects import GatePass
 from anibridge.adapters.sites.sto_gate import StoGatePass
 from anibridge.adapters.sites.token_site import TokenSite
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge.ports.catalog import EpisodeDetail, EpisodeListing, NewEpisode, SeriesDetail, SeriesEntry
 from anibridge.ports.errors import NotFound, SiteUnavailable
 from anibridge.settings import Settings

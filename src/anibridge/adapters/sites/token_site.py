@@ -15,7 +15,7 @@ import httpx
 from anibridge.adapters.sites.http import SiteHttp
 from anibridge.adapters.sites.index_cache import IndexCache, IndexSnapshot, index_path
 from anibridge.adapters.sites.redirects import GatePass, follow_token
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge.ports.catalog import HosterLink, SeriesEntry
 from anibridge.settings import Settings
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-import sqlite3
-import time
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text

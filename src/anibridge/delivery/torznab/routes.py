@@ -6,7 +6,7 @@ import falcon.asgi
 
 from anibridge import __version__
 from anibridge.delivery.torznab.resource import TorznabResource
-from anibridge.domain.search.service import TorznabSearch
+from anibridge.domain.torznab.service import TorznabSearch
 from anibridge.settings import Settings
 from anibridge.torznab_wiring import search_config
 
