@@ -24,6 +24,10 @@ Bridge page: `<title>Stream wird vorbereitet...</title>`, `var t = "<fresh token
 with `success_shape="page"`, a 200 page with `var t = "<hoster>"` posted via frameBridge. Failure: 200 with
 `var err = "Das hat leider nicht geklappt. Bitte versuche es erneut."` (~937 bytes).
 
+Login: `GET /login` (form with `_token`, no captcha), `POST /login` with `_token`, `email`, `password` → 302 to
+`/account` or back to `/login`. A logged-in session gets at most `logged_in_tier` (one report: `turnstile` instead
+of `turnstile_altcha` from a datacenter IP; off by default).
+
 Escalation: `escalate_after` hoster resolutions within `window` seconds raise the visitor to `escalate_to`; the
 visitor drops back to the base tier `cooldown` seconds after that (users report gates after 2-10 episodes
 and a 30-60 minute wait). Time comes from the injectable `clock`.
@@ -59,6 +63,7 @@ FAILURE_TEXT = "Das hat leider nicht geklappt. Bitte versuche es erneut."
 class _Session:
     csrf: str
     fresh: dict[str, int] = field(default_factory=dict)  # bridge token → link id
+    account: str | None = None  # the e-mail of a logged-in session
 
 
 @dataclass
@@ -106,6 +111,8 @@ class RedirectGate:
     gated_get: Literal["bridge", "gone", "ddos-guard"] = "bridge"
     strict_headers: bool = False  # require Origin = site and Referer = an episode page on POST /r
     turnstile_script: str = SCRIPT_PATH  # where the episode page loads api.js from
+    accounts: dict[str, str] = field(default_factory=dict)  # e-mail → password for `/login`
+    logged_in_tier: str | None = None  # the tier a logged-in session gets at most (None: login changes nothing)
     altcha: AltchaVerifier = field(default_factory=AltchaVerifier)
     turnstile: TurnstileFake = field(default_factory=TurnstileFake)
     clock: Clock = time.time
@@ -134,6 +141,14 @@ class RedirectGate:
         if burst is not None and burst.tripped(visitor):
             base = max(base, TIERS.index(self.escalate_to))
         return TIERS[base]
+
+    def tier_for_request(self, request: Request) -> str:
+        """The visitor's tier, lowered to `logged_in_tier` for a logged-in session (a single report says so)."""
+        tier = self.tier_of(request.client)
+        session = self._sessions.get(request.cookie(SESSION_COOKIE) or "")
+        if session is not None and session.account is not None and self.logged_in_tier is not None:
+            return TIERS[min(TIERS.index(tier), TIERS.index(self.logged_in_tier))]
+        return tier
 
     def _escalation(self) -> Burst | None:
         if self.escalate_after is None:
@@ -178,7 +193,7 @@ class RedirectGate:
         if head_start >= 0:
             end = html.find('">', head_start)
             html = html[:head_start] + f'<meta name="csrf-token" content="{session.csrf}' + html[end:]
-        tier = self.tier_of(request.client)
+        tier = self.tier_for_request(request)
         if tier != "none":
             html = html.replace("</body>", self._gate_markup(request, tier, session.csrf) + "\n</body>")
         response = Response.html(html)
@@ -213,7 +228,7 @@ class RedirectGate:
 
     def get_r(self, request: Request, link_id: int, hoster: str) -> Response:
         """`GET /r?t=`: 302 for ungated visitors, the bridge (or 410/403) for gated ones."""
-        tier = self.tier_of(request.client)
+        tier = self.tier_for_request(request)
         if tier == "none":
             self._resolved(request.client)
             return Response.redirect(hoster)
@@ -233,7 +248,7 @@ class RedirectGate:
                hoster_of: Callable[[int], str | None]) -> Response:
         form = {k: v[0] for k, v in parse_qs(request.body.decode(errors="replace"), keep_blank_values=True).items()}
         visitor = request.client
-        tier = self.tier_of(visitor)
+        tier = self.tier_for_request(request)
         sid = request.cookie(SESSION_COOKIE) or ""
         session = self._sessions.get(sid)
 
@@ -272,6 +287,37 @@ class RedirectGate:
         if self.success_shape == "page":
             return Response.html(_bridge_html("Weiterleitung...", hoster, "", 700))
         return Response.redirect(hoster)
+
+    # -- account login (no captcha on the form) -------------------------------------------------------------
+    def login_page(self, request: Request) -> Response:
+        _sid, session, cookies = self.session(request)
+        body = ("<!DOCTYPE html><html lang=\"de\"><head><meta charset=\"utf-8\"><title>Login | SerienStream (S.to)</title>"
+                f'<meta name="csrf-token" content="{session.csrf}"></head><body>'
+                '<form method="POST" action="/login" id="login-form">'
+                f'<input type="hidden" name="_token" value="{session.csrf}">'
+                '<input type="email" name="email"><input type="password" name="password">'
+                '<button type="submit">Anmelden</button></form></body></html>')
+        response = Response.html(body)
+        response.cookies.extend(cookies)
+        return response
+
+    def login(self, request: Request) -> Response:
+        """`POST /login`: 302 to `/account` when e-mail and password match, else 302 back to `/login`."""
+        form = {k: v[0] for k, v in parse_qs(request.body.decode(errors="replace"), keep_blank_values=True).items()}
+        session = self._sessions.get(request.cookie(SESSION_COOKIE) or "")
+        if session is None or not secrets.compare_digest(form.get("_token", ""), session.csrf):
+            return Response.html("<h1>419</h1><p>Page Expired</p>", status=419)
+        email, password = form.get("email", ""), form.get("password", "")
+        if email in self.accounts and secrets.compare_digest(self.accounts[email], password):
+            session.account = email
+            return Response.redirect("/account")
+        return Response.redirect("/login")
+
+    def account_page(self, request: Request) -> Response:
+        session = self._sessions.get(request.cookie(SESSION_COOKIE) or "")
+        if session is None or session.account is None:
+            return Response.redirect("/login")
+        return Response.html(f'<html><body><div id="chat-root" data-auth="1"></div><p>{esc(session.account)}</p></body></html>')
 
     # -- browser-side scripts ----------------------------------------------------------------------------------
     @staticmethod

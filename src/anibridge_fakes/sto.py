@@ -88,6 +88,9 @@ class StoApp(SiteApp):
         self.route(turnstile.CHALLENGE_PATH)(lambda r: self.gate.turnstile_challenge(r))
         self.route(redirect_gate.GATE_JS_PATH)(lambda r: self.gate.gate_js())
         self.route(redirect_gate.ALTCHA_JS_PATH)(lambda r: self.gate.altcha_js())
+        self.route(r"/login")(lambda r: self.gate.login_page(r))
+        self.route(r"/login", methods="POST")(lambda r: self.gate.login(r))
+        self.route(r"/account")(lambda r: self.gate.account_page(r))
         self.route(r"/redirect/(?P<link>\d+)")(self.classic_redirect)
 
     def _shows(self) -> list[Show]:

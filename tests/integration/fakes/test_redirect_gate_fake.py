@@ -198,3 +198,16 @@ def test_per_visitor_tier(world: FakeWorld, sto: str) -> None:
     with session("127.0.0.3") as flagged, session() as plain:
         assert 'data-redirect-gate-tier="turnstile_altcha"' in flagged.get(sto + EPISODE).text
         assert "episode-redirect-gate-root" not in plain.get(sto + EPISODE).text
+
+
+def test_login_lowers_the_tier_when_switched_on(world: FakeWorld, sto: str) -> None:
+    gate_of(world, tier="turnstile_altcha", accounts={"me@example.org": "secret"}, logged_in_tier="turnstile")
+    with session() as client:
+        assert 'data-redirect-gate-tier="turnstile_altcha"' in client.get(sto + EPISODE).text
+        token = csrf(client.get(sto + "/login").text)
+        wrong = client.post(sto + "/login", data={"_token": token, "email": "me@example.org", "password": "nope"})
+        assert wrong.status_code == 302 and wrong.headers["location"] == "/login"
+        right = client.post(sto + "/login", data={"_token": token, "email": "me@example.org", "password": "secret"})
+        assert right.status_code == 302 and right.headers["location"] == "/account"
+        assert 'data-auth="1"' in client.get(sto + "/account").text
+        assert 'data-redirect-gate-tier="turnstile"' in client.get(sto + EPISODE).text
