@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from anibridge.adapters.sites.sto import StoCatalog
-from anibridge.domain.catalog.identity import Language
+from anibridge.domain.catalog.identity import Language, Site
 from anibridge.ports.catalog import HosterLink
 from anibridge.ports.errors import GateKind, SiteGated
 from anibridge_fakes.altcha import AltchaVerifier
@@ -51,7 +51,7 @@ async def voe_link(catalog: StoCatalog) -> HosterLink:
 
 
 def expected_embed(catalogue: Catalogue) -> str:
-    show = catalogue.by_slug(StoApp.__init__.__globals__["SITE"], EPISODE[0])
+    show = catalogue.by_slug(Site.STO, EPISODE[0])
     assert show is not None
     ep = show.episode(*EPISODE[1:])
     assert ep is not None
@@ -163,3 +163,21 @@ async def test_cuii_dns_block_is_named_and_doh_gets_through(fake: FakeServer, ap
         assert series.title
     finally:
         net.stop()
+
+
+async def test_moved_domain_is_followed_through_to_the_hoster(fake: FakeServer, app: StoApp, catalogue: Catalogue) -> None:
+    """serienstream.to answers 301 to serienstream.cx (same paths): pages, tokens and the hoster still resolve."""
+    app.protection.moved_hosts = {"serienstream.to": "serienstream.cx"}
+    net = FakeInternet({"s.to": fake.port})
+    try:
+        async with httpx.AsyncClient(transport=AsyncResolvingTransport(net.dns.doh)) as client:
+            catalog = adapter(client, net.url("s.to"))
+            hits = await catalog.search("breaking")
+            link = await voe_link(catalog)
+            embed = await catalog.embed_url(link)
+    finally:
+        net.stop()
+    assert any(h.slug == "breaking-bad" for h in hits)
+    assert link.url.startswith(f"http://serienstream.cx:{fake.port}/r?t=")
+    assert embed == expected_embed(catalogue)
+    assert any(hit.startswith("moved ") for hit in app.protection.hits)
