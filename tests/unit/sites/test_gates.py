@@ -184,3 +184,17 @@ def test_normal_pages_are_not_gates() -> None:
     assert classify(200, {}, "<script>var t = 1;</script>", f"{STO}/serie/x", now=NOW) is None
     assert classify(200, {"Content-Security-Policy": "script-src challenges.cloudflare.com"}, "<p>cloudflare</p>",
                     f"{STO}/", now=NOW) is None
+
+
+def test_meta_refresh_to_the_hoster_is_a_success() -> None:
+    body = """<html><head><meta http-equiv="refresh" content="0;url='https://voe.sx/e/abc'"></head></html>"""
+    assert read_bridge(body, f"{STO}/r") == ("hoster", "https://voe.sx/e/abc")
+    home = """<html><head><meta http-equiv="refresh" content="0; url=/"></head></html>"""
+    assert read_bridge(home, f"{STO}/r") is None  # back to the site itself is no success
+
+
+@pytest.mark.parametrize("body", [b"\xff\xfe\x00garbage", b"", "<html>" * 10000, "var t = ", 'var err = "unterminated'])
+def test_garbage_never_crashes_the_classifier(body: str | bytes) -> None:
+    classify(200, {}, body, f"{STO}/r?t=x", now=NOW)
+    classify(403, {"Server": "ddos-guard"}, body, f"{STO}/serien", now=NOW)
+    read_bridge(body if isinstance(body, str) else body.decode("utf-8", "replace"), f"{STO}/r")

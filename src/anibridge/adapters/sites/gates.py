@@ -62,6 +62,7 @@ _ALTCHA_URL = re.compile(r"""data-altcha-challenge-url=["']([^"']*)["']""", re.I
 _VAR_T = re.compile(r"""\bvar\s+t\s*=\s*("(?:[^"\\]|\\.)*")""")
 _VAR_ERR = re.compile(r"""\bvar\s+err\s*=\s*("(?:[^"\\]|\\.)*")""")
 _BRIDGE_TITLE = re.compile(r"<title>\s*stream wird vorbereitet", re.I)
+_META_REFRESH = re.compile(r"""<meta[^>]+http-equiv=["']?refresh["']?[^>]*content=["'][^"']*?url=['"]?([^'">\s]+)""", re.I)
 _STO_TOKEN_PATH = re.compile(r"^/r/?$")  # SerienStream's `/r?t=`; AniWorld's `/redirect/<id>` 410 means gone
 
 
@@ -174,6 +175,11 @@ def read_bridge(body: str, url: str) -> tuple[str, str] | None:
             return "error", message
     t = _VAR_T.search(body)
     if t is None:
+        refresh = _META_REFRESH.search(body)  # some clients also met a meta refresh to the hoster
+        if refresh is not None:
+            target = urljoin(url, refresh.group(1).replace("&amp;", "&"))
+            if site_name(target) != site_name(url):
+                return "hoster", target
         if _BRIDGE_TITLE.search(body) or "framebridge" in body.lower():
             return "token", ""
         return None
