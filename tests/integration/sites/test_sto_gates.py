@@ -20,7 +20,7 @@ from anibridge_fakes.gates import Burst, FakeClock
 from anibridge_fakes.http import FakeServer
 from anibridge_fakes.redirect_gate import RedirectGate
 from anibridge_fakes.sto import StoApp
-from tests.integration.sites.conftest import fake_embed, serve, site_settings
+from tests.integration.sites.conftest import fake_embed, serve, site_options
 
 pytestmark = pytest.mark.anyio
 EPISODE = ("breaking-bad", 1, 1)
@@ -42,7 +42,7 @@ def app(fake: FakeServer) -> Iterator[StoApp]:
 
 
 def adapter(client: httpx.AsyncClient, base: str) -> StoCatalog:
-    return StoCatalog(client, site_settings(sto_base_url=base), None)
+    return StoCatalog(client, site_options(base))
 
 
 async def voe_link(catalog: StoCatalog) -> HosterLink:

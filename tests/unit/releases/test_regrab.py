@@ -39,8 +39,8 @@ TITLE = "9.1.1.S01E02.720p.WEB.H264.GER-STO [STRM]"
 
 
 def release() -> Release:
-    base = infohash(REF.slug, 1, 2, REF.language, "strm")
-    return Release(TITLE, "sto:9-1-1:s1e2:German Dub:strm", build_magnet(REF, TITLE, "VOE", "strm"), base, 1,
+    base = infohash(REF.slug, 1, 2, REF.language, JobMode.STRM)
+    return Release(TITLE, "sto:9-1-1:s1e2:German Dub:strm", build_magnet(REF, TITLE, "VOE", JobMode.STRM), base, 1,
                    (5000,), NOW)
 
 

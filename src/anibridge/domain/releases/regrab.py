@@ -40,7 +40,7 @@ def regrab_hash(base: str, generation: int) -> str:
 
 
 def task_base_hash(task: ClientTask) -> str:
-    mode = "strm" if task.mode is JobMode.STRM else None
+    mode = JobMode.STRM if task.mode is JobMode.STRM else None
     ref = task.ref
     return infohash(ref.slug, ref.season, ref.episode, ref.language, mode)
 

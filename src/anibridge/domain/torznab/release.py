@@ -17,6 +17,7 @@ from anibridge.domain.catalog.identity import (
     Language,
     Site,
 )
+from anibridge.domain.jobs.records import JobMode
 from anibridge.domain.releases.magnets import (
     build_magnet,
     infohash,
@@ -161,7 +162,7 @@ def build_releases(
             year=variant.year,
             strm=strm,
         )
-        mode = "strm" if strm else None
+        mode = JobMode.STRM if strm else None
         out.append(
             Release(
                 title=title,
@@ -192,7 +193,7 @@ def connectivity_releases(config: SearchConfig, published_at: datetime, *, movie
     out = []
     for strm in modes:
         title = config.test_title + (" [STRM]" if strm else "")
-        mode = "strm" if strm else None
+        mode = JobMode.STRM if strm else None
         out.append(
             Release(
                 title=title,

@@ -13,8 +13,8 @@ import falcon.asgi
 import falcon.testing
 import pytest
 
-from anibridge.delivery import legacy_jobs
 from anibridge.delivery.app import Lifespan
+from anibridge.delivery.jobs import resource as job_api
 from tests.unit.jobs.test_scheduler import World, build
 
 pytestmark = pytest.mark.anyio
@@ -23,9 +23,9 @@ pytestmark = pytest.mark.anyio
 async def _app(world: World) -> falcon.asgi.App[Any, Any]:
     app: falcon.asgi.App[Any, Any] = falcon.asgi.App()
     app.add_middleware(Lifespan([(world.scheduler.start, world.scheduler.stop)]))
-    legacy_jobs.register(app, world.jobs, world.scheduler)
+    job_api.register(app, world.jobs, world.scheduler)
     # fast event polling for tests
-    app.add_route("/jobs/{job_id}/events", legacy_jobs.JobEventsResource(world.jobs, poll_seconds=0.02))
+    app.add_route("/jobs/{job_id}/events", job_api.JobEventsResource(world.jobs, poll_seconds=0.02))
     return app
 
 
@@ -144,10 +144,10 @@ async def test_events_stop_when_the_client_disconnects(client: tuple[falcon.test
     ("https://s.to/serie/9-1-1/staffel-1/episode-2", ("s.to", "9-1-1", 1, 2)),
 ])
 def test_link_is_accepted_instead_of_slug(link: str, expected: tuple[str, str, int, int]) -> None:
-    ref, _mode, _title, _provider = legacy_jobs.parse_download_request({"link": link})
+    ref, _mode, _title, _provider = job_api.parse_download_request({"link": link})
     assert (ref.site.value, ref.slug, ref.season, ref.episode) == expected
 
 
 def test_link_that_is_not_an_episode_is_rejected() -> None:
     with pytest.raises(falcon.HTTPUnprocessableEntity):
-        legacy_jobs.parse_download_request({"link": "https://aniworld.to/support"})
+        job_api.parse_download_request({"link": "https://aniworld.to/support"})
