@@ -103,7 +103,7 @@ def serve_proxy(port: int, upstream: str) -> None:
     from anibridge.adapters.clock import SystemClock
     from anibridge.adapters.memory import InMemoryStrmMappingRepo
     from anibridge.adapters.ssrf import SsrfGuard
-    from anibridge.adapters.strm_upstream import HttpxUpstream
+    from anibridge.adapters.strm.upstream import HttpxUpstream
     from anibridge.delivery.disconnect import DisconnectGuard
     from anibridge.delivery.strm import add_strm_routes
     from anibridge.domain.catalog.identity import EpisodeRef

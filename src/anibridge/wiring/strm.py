@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from anibridge.adapters.ssrf import SsrfGuard
-from anibridge.adapters.strm_upstream import HttpxUpstream
+from anibridge.adapters.strm.upstream import HttpxUpstream
 from anibridge.domain.jobs.download import StreamSource
 from anibridge.domain.strm.proxy import (
     ProxyOptions,

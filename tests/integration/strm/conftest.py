@@ -20,7 +20,7 @@ import uvicorn
 from anibridge.adapters.clock import SystemClock
 from anibridge.adapters.memory import InMemoryStrmMappingRepo
 from anibridge.adapters.ssrf import SsrfGuard
-from anibridge.adapters.strm_upstream import HttpxUpstream
+from anibridge.adapters.strm.upstream import HttpxUpstream
 from anibridge.delivery.disconnect import DisconnectGuard
 from anibridge.delivery.strm import add_strm_routes
 from anibridge.domain.catalog.identity import EpisodeRef

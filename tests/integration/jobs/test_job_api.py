@@ -15,7 +15,7 @@ import pytest
 
 from anibridge.delivery.app import Lifespan
 from anibridge.delivery.jobs import resource as job_api
-from tests.unit.jobs.test_scheduler import World, build
+from tests.integration.jobs.test_scheduler import World, build
 
 pytestmark = pytest.mark.anyio
 
