@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
-from anibridge_fakes.http import Request, Response
+from anibridge_fakes.messages import Request, Response
 
 Clock = Callable[[], float]
 FRONTS = ("none", "ddos-guard", "cloudflare")
