@@ -11,7 +11,7 @@ them all off again. The shapes follow what the real fronts serve to a plain HTTP
   `ddos_guard_legacy=True`.
 - **Cloudflare** (Megakino, VOE): `403`, `cf-mitigated: challenge`, `Server: cloudflare`, `cf-ray`,
   `<title>Just a moment...</title>`, `/cdn-cgi/challenge-platform/` script, `__cf_bm` cookie. A `cf_clearance`
-  handed out by `grant_cf_clearance(user_agent)` passes, but only together with that same User-Agent.
+  handed out by `grant_cf_clearance(user_agent[, client])` passes, but only with that same User-Agent (and IP).
 - **Bursts**: `front_after` arms the front only after N requests in a window (VOE's 403s after a run of episodes);
   `rate_limit` answers 429 with `Retry-After` once tripped (no site has been seen doing this; clients must cope
   anyway). Both relax after their cool-down, measured on the injectable `clock`.
@@ -121,7 +121,7 @@ class Protection:
     site_host: str = "serienstream.to"  # the name the challenge pages talk about
     clock: Clock = time.time
     hits: list[str] = field(default_factory=list)  # "<kind> <path>" for every request a protection answered
-    _cf_clearances: dict[str, str] = field(default_factory=dict)  # cf_clearance → User-Agent it is bound to
+    _cf_clearances: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # value → (User-Agent, IP)
 
     def reset(self) -> None:
         self.__init__(site_host=self.site_host)  # type: ignore[misc]
@@ -133,10 +133,10 @@ class Protection:
             if burst is not None:
                 burst.clock = clock
 
-    def grant_cf_clearance(self, user_agent: str) -> str:
-        """A `cf_clearance` as a solved challenge would set it; valid only with `user_agent`."""
+    def grant_cf_clearance(self, user_agent: str, client: str | None = None) -> str:
+        """A `cf_clearance` as a solved challenge would set it; valid only with `user_agent` (and from `client`)."""
         value = secrets.token_urlsafe(24) + "-" + str(int(self.clock())) + "-1.2.1.1-fake"
-        self._cf_clearances[value] = user_agent
+        self._cf_clearances[value] = (user_agent, client)
         return value
 
     # -- the request path ------------------------------------------------------------------------------------
@@ -210,9 +210,11 @@ class Protection:
 
     # -- Cloudflare ------------------------------------------------------------------------------------------
     def _cf_passed(self, request: Request) -> bool:
-        value = request.cookie("cf_clearance")
-        bound = self._cf_clearances.get(value or "")
-        return bound is not None and bound == request.header("user-agent")
+        bound = self._cf_clearances.get(request.cookie("cf_clearance") or "")
+        if bound is None:
+            return False
+        user_agent, client = bound
+        return user_agent == request.header("user-agent") and client in (None, request.client)
 
 
 # The fake's index.js: measures a styled element (only a layout engine knows its width), posts it as the

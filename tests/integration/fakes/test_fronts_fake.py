@@ -82,6 +82,10 @@ def test_cloudflare_front_with_clearance_bound_to_the_user_agent(world: FakeWorl
             client.cookies.set("cf_clearance", protection.grant_cf_clearance(UA))
             assert client.get(base + path).status_code == 200
             assert client.get(base + path, headers={"User-Agent": "another browser"}).status_code == 403
+        with httpx.Client(timeout=5.0, headers={"User-Agent": UA},
+                          transport=httpx.HTTPTransport(local_address="127.0.0.2")) as elsewhere:
+            elsewhere.cookies.set("cf_clearance", protection.grant_cf_clearance(UA, client="127.0.0.1"))
+            assert elsewhere.get(base + path).status_code == 403  # solved from another IP
 
 
 def test_front_after_a_burst_relaxes_after_the_cool_down(voe_embed: FakeServer, client: httpx.Client) -> None:
