@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: run test typecheck unit integration e2e cassettes bench demo clean
+.PHONY: run test typecheck unit integration e2e cassettes bench demo clean image-test
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -39,3 +39,7 @@ cassettes: $(STAMP_DEV)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache
+
+# Builds the container image and runs it end to end with podman (see scripts/image-test.sh); CI calls it.
+image-test:
+	scripts/image-test.sh
