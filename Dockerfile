@@ -28,9 +28,17 @@ FROM docker.io/library/debian:bookworm-slim
 
 # python3: the interpreter the virtualenv was made with (same path as in the build stage); ffmpeg/ffprobe: HLS
 # downloads and quality probes; ca-certificates: ffmpeg's HTTPS uses the system trust store.
-RUN apt-get update \
+# Debian's ffmpeg links SDL and OpenGL, which pull in Mesa's GPU drivers and the LLVM they are compiled with
+# (~165 MB). Nothing links those files; only a GL context would load them, and a headless server opens none, so
+# dpkg is told not to unpack them. `ffmpeg -version` and `ffprobe -version` below prove every linked library is
+# still there.
+RUN printf '%s\n' 'path-exclude /usr/lib/*/dri/*' 'path-exclude /usr/lib/*/libLLVM*' 'path-exclude /usr/lib/*/libz3.so*' \
+        >/etc/dpkg/dpkg.cfg.d/anibridge-headless \
+ && apt-get update \
  && apt-get install -y --no-install-recommends python3 ffmpeg ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
+ && ffmpeg -hide_banner -version >/dev/null \
+ && ffprobe -hide_banner -version >/dev/null \
  && useradd --uid 1000 --user-group --create-home --home-dir /home/anibridge --shell /usr/sbin/nologin anibridge
 
 COPY --from=build /opt/anibridge /opt/anibridge
