@@ -250,7 +250,7 @@ step "start loopback fakes"
 "${PODMAN[@]}" run -d --name "$FAKES" --network host "${LIMITS[@]}" \
     --entrypoint /opt/anibridge/bin/python "$IMAGE" -m anibridge_fakes >/dev/null
 fake_env=()
-for _ in $(seq 1 60); do
+for _ in $(seq 1 240); do   # the fakes make their test media with ffmpeg first
     mapfile -t fake_env < <("${PODMAN[@]}" logs "$FAKES" 2>/dev/null | sed -n 's/^export //p')
     [ ${#fake_env[@]} -eq 0 ] || break
     sleep 0.5
