@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 
 from anibridge.domain.jobs.download import (
     SITE_RETRY_DELAYS,
-    StreamSource,
     find_stream,
     job_prefix,
 )
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
 
     from anibridge.domain.jobs.records import Job
     from anibridge.ports.repos import StrmMappingRepo
+    from anibridge.ports.streams import StreamSource
     from anibridge.ports.system import Clock, FileStore
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from anibridge.domain.kit.single_flight import SingleFlight
 from anibridge.domain.kit.ttl_map import ExpiringMap
@@ -25,16 +25,10 @@ from anibridge.ports.streams import Quality
 if TYPE_CHECKING:
     from anibridge.domain.catalog.identity import EpisodeRef
     from anibridge.ports.repos import AvailabilityRepo
-    from anibridge.ports.streams import DirectStream, QualityProbePort
+    from anibridge.ports.streams import QualityProbePort, StreamSource
     from anibridge.ports.system import Clock
 
 log = logging.getLogger(__name__)
-
-
-class StreamFinding(Protocol):
-    """What `anibridge.domain.streams.finder.StreamFinder` offers; a Protocol so tests can pass a small fake."""
-
-    async def find(self, ref: EpisodeRef, preferred: str | None = None, exclude: frozenset[str] = frozenset()) -> DirectStream: ...
 
 
 class AvailabilityService:
@@ -43,7 +37,7 @@ class AvailabilityService:
     def __init__(
         self,
         repo: AvailabilityRepo,
-        finder: StreamFinding,
+        finder: StreamSource,
         probe: QualityProbePort,
         clock: Clock,
         *,

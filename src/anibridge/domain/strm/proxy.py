@@ -29,8 +29,8 @@ from anibridge.ports.upstream import UpstreamError, UpstreamRefused
 
 if TYPE_CHECKING:
     from anibridge.domain.catalog.identity import EpisodeRef
-    from anibridge.domain.jobs.download import StreamSource
     from anibridge.ports.repos import StrmMappingRepo
+    from anibridge.ports.streams import StreamSource
     from anibridge.ports.system import Clock
     from anibridge.ports.upstream import MediaUpstreamPort, UpstreamResponse
 
