@@ -13,8 +13,8 @@ import random
 import statistics
 import time
 
-from anibridge.domain.identity import Site
-from anibridge.domain.matching import (
+from anibridge.domain.catalog.identity import Site
+from anibridge.domain.catalog.titles import (
     ACCEPT_THRESHOLD,
     IndexEntry,
     TitleIndex,

@@ -19,7 +19,7 @@ import json
 from datetime import date, timedelta
 from urllib.parse import parse_qs
 
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge_fakes import classic
 from anibridge_fakes.catalogue import Catalogue, Show
 from anibridge_fakes.http import Request, Response

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from anibridge.domain.identity import Language
+from anibridge.domain.catalog.identity import Language
 from anibridge_fakes.catalogue import Episode, Show
 from anibridge_fakes.sitekit import esc
 

@@ -17,7 +17,7 @@ import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge_fakes import classic, sto_pages
 from anibridge_fakes.catalogue import Catalogue, Show
 from anibridge_fakes.http import Request, Response

@@ -14,7 +14,7 @@ import json
 from datetime import datetime
 from urllib.parse import quote
 
-from anibridge.domain.identity import Language
+from anibridge.domain.catalog.identity import Language
 from anibridge_fakes.catalogue import Episode, Offer, Show
 from anibridge_fakes.sitekit import esc
 

@@ -20,8 +20,15 @@ import pytest
 import qbittorrentapi
 from lxml import etree
 
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.magnets import build_magnet, parse_magnet
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.releases.magnets import (
+    build_magnet,
+    parse_magnet,
+)
 from anibridge_fakes.media import ensure_media
 from anibridge_fakes.world import FakeWorld
 from tests.e2e.conftest import ServerHandle, start_server, wait_until

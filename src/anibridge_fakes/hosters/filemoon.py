@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 
 from anibridge.adapters.hosters.aes import gcm_encrypt
-from anibridge_fakes.http import App, Request, Response
 from anibridge_fakes.hosters.common import MediaCdn, code_page, is_gone, kind_of, require_referer
+from anibridge_fakes.http import App, Request, Response
 from anibridge_fakes.media import MediaSet
 
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from anibridge_fakes.http import App, Request, Response
 from anibridge_fakes.hosters.common import (
     MOBILE_FIREFOX,
     MediaCdn,
@@ -20,6 +19,7 @@ from anibridge_fakes.hosters.common import (
     kind_of,
     require_referer,
 )
+from anibridge_fakes.http import App, Request, Response
 from anibridge_fakes.media import MediaSet
 
 

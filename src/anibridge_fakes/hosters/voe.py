@@ -13,8 +13,8 @@ import json
 import random
 from collections.abc import Callable, Mapping
 
-from anibridge_fakes.http import App, Request, Response
 from anibridge_fakes.hosters.common import MediaCdn, code_page, kind_of
+from anibridge_fakes.http import App, Request, Response
 from anibridge_fakes.media import MediaSet
 
 JUNK = ("@$", "^^", "~@", "%?", "*~", "!!", "#&")

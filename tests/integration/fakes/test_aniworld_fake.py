@@ -7,7 +7,10 @@ import re
 import httpx
 import pytest
 
-from anibridge.domain.identity import Language, Site
+from anibridge.domain.catalog.identity import (
+    Language,
+    Site,
+)
 from anibridge_fakes.classic import ANIWORLD_KEYS
 from anibridge_fakes.world import FakeWorld
 from tests.integration.fakes.xpath import doc, has_class, texts

@@ -6,7 +6,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge_fakes.world import FakeWorld
 from tests.integration.fakes.xpath import doc, has_class
 

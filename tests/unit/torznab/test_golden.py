@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.search.config import SearchConfig
-from anibridge.domain.search.release import Variant, build_releases, connectivity_releases
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.torznab.config import SearchConfig
+from anibridge.domain.torznab.release import (
+    Variant,
+    build_releases,
+    connectivity_releases,
+)
 
 NOW = datetime(2026, 2, 5, 12, 0, tzinfo=UTC)
 

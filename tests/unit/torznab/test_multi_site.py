@@ -7,11 +7,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from anibridge.domain.identity import EpisodeRef, Site
-from anibridge.domain.search.config import SearchConfig
-from anibridge.domain.search.release import Variant
-from anibridge.domain.search.request import ExternalIds, SearchKind, SearchRequest
-from anibridge.domain.search.service import _unique
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Site,
+)
+from anibridge.domain.torznab.config import SearchConfig
+from anibridge.domain.torznab.release import Variant
+from anibridge.domain.torznab.request import (
+    ExternalIds,
+    SearchKind,
+    SearchRequest,
+)
+from anibridge.domain.torznab.service import _unique
 from anibridge.ports.catalog import EpisodeDetail
 from anibridge.ports.metadata import MetaEpisode, Show
 

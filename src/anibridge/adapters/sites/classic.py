@@ -15,7 +15,10 @@ from lxml.html import HtmlElement
 from anibridge.adapters.sites.html import attr, canonical_provider, first, first_of, has_class, text_of, xp
 from anibridge.adapters.sites.http import absolute
 from anibridge.adapters.sites.v2 import parse_play_buttons
-from anibridge.domain.identity import Language, Site
+from anibridge.domain.catalog.identity import (
+    Language,
+    Site,
+)
 from anibridge.ports.catalog import EpisodeListing, HosterLink
 
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
@@ -161,7 +164,7 @@ def parse_episode(doc: HtmlElement, site: Site, page_url: str) -> EpisodePage:
             continue
         hosters.append(HosterLink(name, language, absolute(page_url, href)))
     hosters.extend(parse_play_buttons(doc, site, page_url))
-    languages = _ordered(l for l in box_langs if l is not None) or _ordered(h.language for h in hosters)
+    languages = _ordered(lang for lang in box_langs if lang is not None) or _ordered(h.language for h in hosters)
     return EpisodePage(title_de, title_en, languages, tuple(dict.fromkeys(hosters)))
 
 

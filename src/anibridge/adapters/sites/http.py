@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge.ports.errors import ChallengeRequired, NotFound, SiteUnavailable
 
 log = logging.getLogger(__name__)

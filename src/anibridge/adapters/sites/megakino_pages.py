@@ -12,8 +12,17 @@ from urllib.parse import urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
-from anibridge.adapters.sites.html import attr, canonical_provider, first, first_of, has_class, provider_from_url, text_of, xp
-from anibridge.domain.identity import Language
+from anibridge.adapters.sites.html import (
+    attr,
+    canonical_provider,
+    first,
+    first_of,
+    has_class,
+    provider_from_url,
+    text_of,
+    xp,
+)
+from anibridge.domain.catalog.identity import Language
 from anibridge.ports.catalog import HosterLink
 
 POST_PATH = re.compile(r"/(?P<cat>[^/]+)/(?P<id>\d+)-(?P<slug>[^/?#]+?)(?:\.html)?/?$")

@@ -13,7 +13,10 @@ from lxml.html import HtmlElement
 
 from anibridge.adapters.sites.html import attr, canonical_provider, first, first_of, has_class, text_of, xp
 from anibridge.adapters.sites.http import absolute
-from anibridge.domain.identity import Language, Site
+from anibridge.domain.catalog.identity import (
+    Language,
+    Site,
+)
 from anibridge.ports.catalog import EpisodeListing, HosterLink
 
 log = logging.getLogger(__name__)

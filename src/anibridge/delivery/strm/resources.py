@@ -15,8 +15,17 @@ from urllib.parse import parse_qsl
 import falcon
 import falcon.asgi
 
-from anibridge.domain.strm_proxy import ProxyReply, StrmProxy, StrmProxyError
-from anibridge.domain.strm_urls import SignatureError, authenticate, child_headers, stream_identity
+from anibridge.domain.strm.proxy import (
+    ProxyReply,
+    StrmProxy,
+    StrmProxyError,
+)
+from anibridge.domain.strm.urls import (
+    SignatureError,
+    authenticate,
+    child_headers,
+    stream_identity,
+)
 from anibridge.ports.upstream import UpstreamError, UpstreamResponse
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from anibridge.domain.search.request import ExternalIds, SearchKind, SearchRequest
+from anibridge.domain.torznab.request import (
+    ExternalIds,
+    SearchKind,
+    SearchRequest,
+)
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 100

@@ -10,7 +10,7 @@ from email.utils import format_datetime
 
 from lxml import etree
 
-from anibridge.domain.search.release import Release
+from anibridge.domain.torznab.release import Release
 
 TORZNAB_NS = "http://torznab.com/schemas/2015/feed"
 ATOM_NS = "http://www.w3.org/2005/Atom"
