@@ -17,10 +17,15 @@ RUN apt-get update \
 ARG ANIBRIDGE_EXTRAS=postgres
 
 WORKDIR /src
-COPY pyproject.toml README.md ./
-COPY src ./src
+# Dependencies first, in their own layer: it is rebuilt only when pyproject.toml changes.
+COPY pyproject.toml docker/requirements.py ./
 RUN python3 -m venv /opt/anibridge \
- && /opt/anibridge/bin/pip install --no-cache-dir ".${ANIBRIDGE_EXTRAS:+[$ANIBRIDGE_EXTRAS]}" \
+ && python3 requirements.py "$ANIBRIDGE_EXTRAS" >requirements.txt \
+ && /opt/anibridge/bin/pip install --no-cache-dir -r requirements.txt "setuptools>=68"
+COPY README.md ./
+COPY src ./src
+RUN /opt/anibridge/bin/pip install --no-cache-dir --no-deps --no-build-isolation . \
+ && /opt/anibridge/bin/pip check \
  && /opt/anibridge/bin/pip uninstall -y pip setuptools
 
 
