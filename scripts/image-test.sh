@@ -235,8 +235,11 @@ if [ -n "$previous" ] && [ "$previous" != "$("${PODMAN[@]}" image inspect --form
 fi
 size=$("${PODMAN[@]}" image inspect --format '{{.Size}}' "$IMAGE")
 echo "image size: $((size / 1000000)) MB ($size bytes)"
-[ -n "$("${PODMAN[@]}" image inspect --format '{{.Config.Healthcheck}}' "$IMAGE" | grep -v '^<nil>$')" ] \
-    || fail "the image has no HEALTHCHECK (was it built with --format docker?)"
+healthcheck=$("${PODMAN[@]}" image inspect --format '{{.Config.Healthcheck}}' "$IMAGE")
+case "$healthcheck" in
+    ""|"<nil>") fail "the image has no HEALTHCHECK (was it built with --format docker?)" ;;
+esac
+# shellcheck disable=SC2016  # $t is expanded by the shell inside the image
 found=$("${PODMAN[@]}" run --rm "${LIMITS[@]}" --entrypoint sh "$IMAGE" -c \
     'for t in gcc cc make pip pip3 /opt/anibridge/bin/pip; do command -v "$t" || true; done') \
     || fail "could not run a shell in the image"
@@ -273,8 +276,7 @@ start_app() {
 
 # Waits until the image's own HEALTHCHECK command succeeds (podman runs it on demand).
 wait_healthy() {
-    local i
-    for i in $(seq 1 120); do
+    for _ in $(seq 1 120); do
         if "${PODMAN[@]}" healthcheck run "$APP" >/dev/null 2>&1; then
             return 0
         fi
