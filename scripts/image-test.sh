@@ -79,7 +79,7 @@ cleanup() {
         done
     fi
     if [ "${IMAGE_TEST_KEEP:-}" != 1 ]; then
-        "${PODMAN[@]}" rm -f -t 2 "$APP" "$FAKES" >/dev/null 2>&1 || true
+        "${PODMAN[@]}" rm -f -v -t 2 "$APP" "$FAKES" >/dev/null 2>&1 || true   # -v: the fakes' anonymous /data
         "${PODMAN[@]}" volume rm -f "$VOLUME" >/dev/null 2>&1 || true
     fi
     [ -z "$step_name" ] || print_timings
