@@ -1,6 +1,6 @@
 """Megakino catalogue (DLE engine): discovered domain, cookie-gate warm-up, sitemap index, movie and season posts.
 
-Hosters come from both shapes sites.md §3.5 describes: movie tabs (`iframe[data-src]`) and the season pickers
+Hosters come from both shapes Megakino's detail pages use: movie tabs (`iframe[data-src]`) and the season pickers
 (`select.se-select` + `select#epN.mr-select`), which the reference never reads. Index entries store the post
 *path*, so a domain move only changes the origin the paths are joined to.
 """

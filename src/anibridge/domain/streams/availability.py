@@ -1,6 +1,6 @@
 """Availability and quality of one EpisodeRef: cached, probed once at a time, remembered briefly when it fails.
 
-Why this exists (reference §7 and its performance notes, §16.1 "014"): live probing — hoster resolution plus a
+Why this exists (as the reference's own performance review found): live probing — hoster resolution plus a
 quality probe (master playlist or ffprobe) — dominates Torznab latency. So:
 - a fresh available row in the AvailabilityRepo (AVAILABILITY_TTL_HOURS) answers without any network;
 - concurrent identical searches share one probe per EpisodeRef (single-flight);
@@ -132,7 +132,7 @@ class AvailabilityService:
             return await self._unavailable(ref, self._failure_ttl, f"{type(ex).__name__}: {ex}")
         try:
             quality = await self._probe.probe(stream)
-        except Exception as ex:  # noqa: BLE001 - available with unknown quality (reference §7.2 step 4)
+        except Exception as ex:  # noqa: BLE001 - available with unknown quality, as in the reference
             log.info("quality probe failed for %s via %s: %s", ref, stream.provider, ex)
             quality = Quality()
         result = Availability(ref, True, now, quality.height, quality.vcodec, stream.provider)

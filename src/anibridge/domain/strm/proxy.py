@@ -1,4 +1,4 @@
-"""STRM proxy use case: stable `/strm/stream` identities → a playable upstream response (reference §11.4–11.7).
+"""STRM proxy use case: stable `/strm/stream` identities → a playable upstream response (no redirects).
 
 Resolution goes memory → `StrmMappingRepo` → `StreamFinder.find`. Hoster URLs expire (typically after a few
 hours) and are bound to our IP; when the upstream answers 403/404/410/429/451 or cannot be reached, the cached

@@ -57,7 +57,7 @@ async def absolute_target(ctx: SearchContext, loc: Located, absolute: int) -> tu
 
     The alias is TVDB's SxxEyy: Sonarr maps `SxxEyy` for standard *and* anime series types (anime series accept
     standard numbering when a release carries no absolute number), whereas a bare absolute number such as
-    `Title - 105` is misread as S01E05 by a standard-type series (arr-contracts §2.5). So the title always
+    `Title - 105` is misread as S01E05 by a standard-type series. So the title always
     says the TVDB season/episode of that absolute number, and the magnet carries where the site has it.
     """
     if absolute < 1:
