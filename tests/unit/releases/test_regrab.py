@@ -54,7 +54,7 @@ def job(state: JobState, job_id: str = "j" * 32) -> Job:
 
 
 def test_generation_zero_is_the_reference_hash_and_later_ones_are_stable_and_distinct() -> None:
-    base = "c81a2083d5093fe9f24925516c63363c16e0592f"  # reference §3.2 vector
+    base = "c81a2083d5093fe9f24925516c63363c16e0592f"  # the reference's hash of `9-1-1|1|2|German Dub|strm`
     assert release().infohash == base and regrab_hash(base, 0) == base
     assert regrab_hash(base, 1) == regrab_hash(base, 1)
     assert len({base, regrab_hash(base, 1), regrab_hash(base, 2)}) == 3

@@ -31,7 +31,7 @@ BROWSER_HEADERS: dict[str, str] = {
     "Accept-Encoding": "gzip, deflate",
 }
 
-# Markers of Cloudflare / DDoS-Guard / Turnstile interstitials (sites.md §2.3, §6.3).
+# Markers of Cloudflare / DDoS-Guard / Turnstile interstitials (a challenge page instead of content).
 _CHALLENGE_MARKERS = (
     re.compile(r"<title>\s*just a moment", re.I),
     re.compile(r"<title>\s*attention required", re.I),

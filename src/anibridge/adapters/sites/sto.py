@@ -149,7 +149,7 @@ class StoCatalog(TokenSite):
         return EpisodeDetail(self.site, slug, season, episode, page.title_de, page.title_en, page.languages, page.hosters)
 
     async def new_episodes(self) -> Sequence[NewEpisode]:
-        """Episodes that aired lately: the v2 `/serienkalender` (sites.md §2.3), else the classic `/neue-episoden`.
+        """Episodes that aired lately: the v2 `/serienkalender`, else the classic `/neue-episoden`.
 
         s.to v2 has no "new episodes" page; its series calendar is the listing of what aired when. A calendar
         also lists upcoming episodes, which are not on the site yet: entries dated in the future are dropped

@@ -1,5 +1,5 @@
-"""Release names and final file names (reference §4), kept byte-compatible so Sonarr's parser and grab
-history keep working after switching from the reference implementation."""
+"""Release names (`Series.SxxEyy.Quality.SOURCE.Codec.Lang-GROUP`) and final file names, kept byte-compatible
+so Sonarr's parser and grab history keep working after switching from the reference implementation."""
 
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ def sanitize_file_name(name: str) -> str:
 
 
 def final_file_name(dn: str, ext: str) -> str | None:
-    """File name for a finished download named after the magnet's `dn` (reference §4.2 steps 1–2).
+    """File name for a finished download named after the magnet's `dn`: sanitised, plus the extension.
 
     `ext` is the temp file's extension with or without the dot. Returns None when `dn` is empty after
     stripping ` [STRM]` (the caller then falls back to building a name). Collision numbering (`.2`, `.3`)
