@@ -23,11 +23,13 @@ import hmac
 import json
 import secrets
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
+
+from anibridge.adapters.clock import SystemClock
+from anibridge.ports.system import Clock
 
 HASHES: dict[str, Callable[..., Any]] = {
     "SHA-1": hashlib.sha1,
@@ -53,7 +55,7 @@ class AltchaVerifier:
     algorithm: str = "SHA-256"
     maxnumber: int = LIVE_MAXNUMBER
     expires_in: float | None = None
-    clock: Callable[[], float] = time.time
+    clock: Clock = field(default_factory=SystemClock)
     issued: int = 0
     _spent: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -62,7 +64,7 @@ class AltchaVerifier:
         """A fresh challenge; `number` pins the secret (tests), otherwise uniform in 0…maxnumber."""
         salt = secrets.token_hex(10)  # 20 chars, the length seen on s.to
         if self.expires_in is not None:
-            salt += f"?expires={int(self.clock() + self.expires_in)}&"
+            salt += f"?expires={int(self.clock.now().timestamp() + self.expires_in)}&"
         secret = secrets.randbelow(self.maxnumber + 1) if number is None else number
         challenge = _digest(self.algorithm, salt + str(secret))
         self.issued += 1
@@ -89,7 +91,7 @@ class AltchaVerifier:
         if algorithm not in HASHES or algorithm != self.algorithm:
             return False, f"algorithm {algorithm!r} not allowed"
         expires = _salt_expires(salt)
-        if expires is not None and expires < self.clock():
+        if expires is not None and expires < self.clock.now().timestamp():
             return False, "Altcha payload expired"
         number = data["number"]
         if isinstance(number, bool) or not isinstance(number, int):

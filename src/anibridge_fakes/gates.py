@@ -14,7 +14,8 @@ them all off again. The shapes follow what the real fronts serve to a plain HTTP
   handed out by `grant_cf_clearance(user_agent[, client])` passes, but only with that same User-Agent (and IP).
 - **Bursts**: `front_after` arms the front only after N requests in a window (VOE's 403s after a run of episodes);
   `rate_limit` answers 429 with `Retry-After` once tripped (no site has been seen doing this; clients must cope
-  anyway). Both relax after their cool-down, measured on the injectable `clock`.
+  anyway). Both relax after their cool-down, measured on the injectable `clock` (the Clock port; tests pass
+  their FakeClock).
 - **Moved hosts**: a request whose Host header names a moved domain answers `301` to the same path on the new one.
 
 Visitors are keyed by client IP (any 127.x.y.z address is a different visitor on loopback).
@@ -27,34 +28,20 @@ import hmac
 import re
 import secrets
 import threading
-import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
+from anibridge.adapters.clock import SystemClock
+from anibridge.ports.system import Clock
 from anibridge_fakes.messages import Request, Response
 
-Clock = Callable[[], float]
 FRONTS = ("none", "ddos-guard", "cloudflare")
 DDG_COOKIES = ("__ddg8_", "__ddg9_", "__ddg10_")
 _SECRET = b"fake-front-secret"
 # The fingerprint element the DDoS-Guard fake's index.js measures: 10em at 12px plus 2×4px padding = 128px.
 DDG_PROBE_STYLE = "display:inline-block;box-sizing:content-box;width:10em;padding:0 4px;border:0;font-size:12px"
 DDG_PROBE_WIDTH = 128
-
-
-class FakeClock:
-    """A clock tests move by hand: `clock()` is "now" in seconds, `advance(s)` jumps ahead."""
-
-    def __init__(self, start: float = 1_790_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass
@@ -67,7 +54,7 @@ class Burst:
     limit: int
     window: float
     cooldown: float
-    clock: Clock = time.time
+    clock: Clock = field(default_factory=SystemClock)
     _events: dict[str, deque[float]] = field(default_factory=dict)
     _tripped: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -81,7 +68,7 @@ class Burst:
             since = self._tripped.get(visitor)
             if since is None:
                 return 0.0
-            left = since + self.cooldown - self.clock()
+            left = since + self.cooldown - self.clock.monotonic()
             if left <= 0:
                 del self._tripped[visitor]
                 return 0.0
@@ -91,7 +78,7 @@ class Burst:
         """Count one event; True when this one tripped the burst."""
         if self.tripped(visitor):
             return False
-        now = self.clock()
+        now = self.clock.monotonic()
         with self._lock:
             events = self._events.setdefault(visitor, deque())
             events.append(now)
@@ -119,7 +106,7 @@ class Protection:
     ddos_guard_legacy: bool = False
     moved_hosts: dict[str, str] = field(default_factory=dict)  # Host name → new host name (same port, 301)
     site_host: str = "serienstream.to"  # the name the challenge pages talk about
-    clock: Clock = time.time
+    clock: Clock = field(default_factory=SystemClock)
     hits: list[str] = field(default_factory=list)  # "<kind> <path>" for every request a protection answered
     _cf_clearances: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # value → (User-Agent, IP)
 
@@ -135,7 +122,7 @@ class Protection:
 
     def grant_cf_clearance(self, user_agent: str, client: str | None = None) -> str:
         """A `cf_clearance` as a solved challenge would set it; valid only with `user_agent` (and from `client`)."""
-        value = secrets.token_urlsafe(24) + "-" + str(int(self.clock())) + "-1.2.1.1-fake"
+        value = secrets.token_urlsafe(24) + "-" + str(int(self.clock.now().timestamp())) + "-1.2.1.1-fake"
         self._cf_clearances[value] = (user_agent, client)
         return value
 

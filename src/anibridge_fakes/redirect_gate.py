@@ -39,14 +39,15 @@ import base64
 import json
 import secrets
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import parse_qs
 
+from anibridge.adapters.clock import SystemClock
+from anibridge.ports.system import Clock
 from anibridge_fakes.altcha import AltchaVerifier
-from anibridge_fakes.gates import Burst, Clock, ddos_guard_page
+from anibridge_fakes.gates import Burst, ddos_guard_page
 from anibridge_fakes.http import Request, Response
 from anibridge_fakes.sitekit import esc
 from anibridge_fakes.turnstile import SCRIPT_PATH, TurnstileFake
@@ -115,7 +116,7 @@ class RedirectGate:
     logged_in_tier: str | None = None  # the tier a logged-in session gets at most (None: login changes nothing)
     altcha: AltchaVerifier = field(default_factory=AltchaVerifier)
     turnstile: TurnstileFake = field(default_factory=TurnstileFake)
-    clock: Clock = time.time
+    clock: Clock = field(default_factory=SystemClock)
     resolutions: int = 0
     submissions: list[Submission] = field(default_factory=list)
     _sessions: dict[str, _Session] = field(default_factory=dict)

@@ -21,10 +21,10 @@ import hashlib
 import hmac
 import secrets
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from anibridge.adapters.clock import SystemClock
+from anibridge.ports.system import Clock
 from anibridge_fakes.http import Request, Response
 
 SITEKEY = "0x4AAAAAAAFBfchmT6XFij7y"  # the sitekey format SerienStream's gate carries
@@ -54,7 +54,7 @@ class TurnstileFake:
     sitekey: str = SITEKEY
     accept_dummy: bool = False
     lifetime: float = TOKEN_LIFETIME
-    clock: Callable[[], float] = time.time
+    clock: Clock = field(default_factory=SystemClock)
     issued_count: int = 0
     _issued: dict[str, _Issued] = field(default_factory=dict)
     _spent: set[str] = field(default_factory=set)
@@ -70,7 +70,7 @@ class TurnstileFake:
             return Response.json('{"error":"invalid-sitekey"}', status=400)
         c = secrets.token_hex(16)
         with self._lock:
-            self._issued[c] = _Issued(session, request.client, self.clock())
+            self._issued[c] = _Issued(session, request.client, self.clock.monotonic())
             self.issued_count += 1
         return Response.json(f'{{"c":"{c}"}}')
 
@@ -85,7 +85,7 @@ class TurnstileFake:
             issued = self._issued.get(c)
             if issued is None:
                 return False, "invalid-input-response"
-            if c in self._spent or self.clock() - issued.at > self.lifetime:
+            if c in self._spent or self.clock.monotonic() - issued.at > self.lifetime:
                 return False, "timeout-or-duplicate"
             if issued.session != session or issued.client != client:
                 return False, "invalid-input-response"

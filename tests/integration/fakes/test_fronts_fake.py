@@ -8,10 +8,11 @@ import httpx
 import pytest
 
 from anibridge.domain.catalog.identity import Site
-from anibridge_fakes.gates import DDG_PROBE_WIDTH, Burst, FakeClock
+from anibridge_fakes.gates import DDG_PROBE_WIDTH, Burst
 from anibridge_fakes.hosters import voe
 from anibridge_fakes.http import FakeServer
 from anibridge_fakes.world import FakeWorld
+from tests.fakes import FakeClock
 
 UA = "Mozilla/5.0 (X11; Linux x86_64) Fake/1.0"
 

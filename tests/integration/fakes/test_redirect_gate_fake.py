@@ -11,10 +11,10 @@ import pytest
 
 from anibridge.domain.catalog.identity import Site
 from anibridge_fakes.altcha import AltchaVerifier, solve_for_tests
-from anibridge_fakes.gates import FakeClock
 from anibridge_fakes.redirect_gate import FAILURE_TEXT, RedirectGate
 from anibridge_fakes.turnstile import DUMMY_TOKEN, TurnstileFake
 from anibridge_fakes.world import FakeWorld
+from tests.fakes import FakeClock
 
 EPISODE = "/serie/breaking-bad/staffel-1/episode-1"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from anibridge_fakes.gates import FakeClock
 from anibridge_fakes.http import Request
 from anibridge_fakes.turnstile import DUMMY_TOKEN, SITEKEY, WIDGET_WIDTH, TurnstileFake, token_digest
+from tests.fakes import FakeClock
 
 UA = "Mozilla/5.0 HeadlessChrome/131"
 

@@ -16,10 +16,11 @@ from anibridge.ports.errors import GateKind, SiteGated
 from anibridge_fakes.altcha import AltchaVerifier
 from anibridge_fakes.catalogue import Catalogue
 from anibridge_fakes.dns import AsyncResolvingTransport, FakeInternet
-from anibridge_fakes.gates import Burst, FakeClock
+from anibridge_fakes.gates import Burst
 from anibridge_fakes.http import FakeServer
 from anibridge_fakes.redirect_gate import RedirectGate
 from anibridge_fakes.sto import StoApp
+from tests.fakes import FakeClock
 from tests.integration.sites.conftest import fake_embed, serve, site_options
 
 pytestmark = pytest.mark.anyio

@@ -10,7 +10,7 @@ import pytest
 from anibridge.adapters.sites.altcha import AltchaError, parse_challenge, solve, solve_async
 from anibridge.ports.errors import ChallengeRequired
 from anibridge_fakes.altcha import AltchaVerifier
-from anibridge_fakes.gates import FakeClock
+from tests.fakes import FakeClock
 
 
 def test_solution_is_accepted_once_and_refused_on_replay() -> None:
