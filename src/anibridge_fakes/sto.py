@@ -21,7 +21,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from anibridge.domain.catalog.identity import Site
-from anibridge_fakes import classic, redirect_gate, sto_pages, turnstile
+from anibridge_fakes import classic, gate_scripts, redirect_gate, sto_pages, turnstile
 from anibridge_fakes.catalogue import Catalogue, Show
 from anibridge_fakes.http import Request, Response
 from anibridge_fakes.redirect_gate import RedirectGate
@@ -87,7 +87,7 @@ class StoApp(SiteApp):
         self.route(turnstile.SCRIPT_PATH)(lambda r: self.gate.turnstile.script())
         self.route(turnstile.CHALLENGE_PATH)(lambda r: self.gate.turnstile_challenge(r))
         self.route(redirect_gate.GATE_JS_PATH)(lambda r: self.gate.gate_js())
-        self.route(redirect_gate.ALTCHA_JS_PATH)(lambda r: self.gate.altcha_js())
+        self.route(gate_scripts.ALTCHA_JS_PATH)(lambda r: self.gate.altcha_js())
         self.route(r"/login")(lambda r: self.gate.login_page(r))
         self.route(r"/login", methods="POST")(lambda r: self.gate.login(r))
         self.route(r"/account")(lambda r: self.gate.account_page(r))
