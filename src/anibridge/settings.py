@@ -53,7 +53,28 @@ class Settings(BaseModel):
 
     catalog_sites: CsvList = Field(list(KNOWN_SITES), description="Enabled catalogue sites, in search order.")
     aniworld_base_url: str = Field("https://aniworld.to", description="AniWorld base URL (mirrors, fakes).")
-    sto_base_url: str = Field("https://s.to", description="SerienStream base URL.")
+    sto_base_url: str = Field("https://serienstream.to", description="SerienStream base URL (s.to stopped resolving in July 2026; a legacy https://s.to is read as serienstream.to).")
+    sto_mirrors: CsvList = Field(
+        ["https://serienstream.cx", "http://186.2.175.5"],
+        description="Further SerienStream origins, tried in order on a DNS/connection failure or a DDoS-Guard/Cloudflare/CUII gate; an IP is asked with Host: <base host>. Empty = none.",
+    )
+    aniworld_mirrors: CsvList = Field(
+        ["https://aniworld.cc", "http://186.2.175.111"],
+        description="Further AniWorld origins, tried in order like STO_MIRRORS. Empty = none.",
+    )
+    site_primary_retry_seconds: float = Field(600.0, ge=0, description="While a mirror is in use, the base URL is tried again after this long.")
+    site_addresses: CsvList = Field(
+        [], description="Connect to an address while TLS SNI and Host stay the name (like curl --resolve): host=ip, e.g. serienstream.to=186.2.175.5. Gets around DNS blocks."
+    )
+    doh_url: str = Field("", description="DNS-over-HTTPS JSON endpoint (e.g. https://cloudflare-dns.com/dns-query) used to resolve the catalogue hosts; empty = system resolver.")
+    site_proxies: CsvList = Field(
+        [], description="Outbound proxy per host for sites and hosters (httpx and yt-dlp): host=http://… or host=socks5://…; *=… for every other host. HTTP(S)_PROXY/ALL_PROXY/NO_PROXY are honoured too."
+    )
+    site_page_budget_per_minute: int = Field(40, ge=0, description="Catalogue page requests per site and minute (0 = unlimited); more wait their turn.")
+    site_resolve_budget: int = Field(2, ge=0, description="Hoster-link resolutions (s.to /r, AniWorld /redirect) per site per SITE_RESOLVE_WINDOW_SECONDS (0 = unlimited); users report gates after 2-10 in a row.")
+    site_resolve_window_seconds: float = Field(60.0, gt=0, description="Window of SITE_RESOLVE_BUDGET.")
+    site_cooldown_seconds: float = Field(900.0, ge=0, description="Cool-down of a site after a 403 burst or a gate that names no retry time.")
+    gate_wait_max_minutes: float = Field(120.0, ge=0, description="How long a job waits in total for a site's gate to lift before it fails with the reason.")
     megakino_base_url: str = Field("https://megakino1.to", description="Megakino base URL used when domain discovery fails.")
     megakino_mirrors_url: str = Field("", description="Extra mirrors.txt URL for Megakino domain discovery (empty = BASE_URL/mirrors.txt).")
     skyhook_base_url: str = Field("https://skyhook.sonarr.tv", description="SkyHook (Sonarr metadata) base URL.")

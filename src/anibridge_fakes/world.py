@@ -152,6 +152,12 @@ class FakeWorld:
             "SKYHOOK_BASE_URL": self.skyhook.base_url,
             "CATALOG_SITES": ",".join(s.value for s in Site),
             "STRM_PROXY_UPSTREAM_ALLOWLIST": "127.0.0.1,localhost",
+            # No real mirrors (a failover must never leave loopback) and no pacing (tests grab in bursts on
+            # purpose; a test of pacing sets its own budget).
+            "STO_MIRRORS": "",
+            "ANIWORLD_MIRRORS": "",
+            "SITE_PAGE_BUDGET_PER_MINUTE": "0",
+            "SITE_RESOLVE_BUDGET": "0",
         }
         farm_env = getattr(self.farm, "env", None)  # e.g. HOSTER_HOSTS: which loopback port is which hoster
         if callable(farm_env):

@@ -2,28 +2,94 @@
 
 from __future__ import annotations
 
+import os
+import urllib.request
+from urllib.parse import urlsplit
+
 import httpx
 
+from anibridge.adapters.resolving import DohResolver, ResolvingTransport, is_ip, parse_pairs
 from anibridge.adapters.sites.http import BROWSER_HEADERS
 from anibridge.adapters.sites.options import SiteOptions
+from anibridge.adapters.sites.origins import LEGACY_HOSTS
+from anibridge.adapters.sites.pacing import Budget, PacingOptions
 from anibridge.adapters.skyhook import SkyHookMetadata
 from anibridge.domain.catalog.identity import Site
 from anibridge.ports.catalog import CatalogPort
 from anibridge.settings import Settings
 
+_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=16, keepalive_expiry=30.0)
+
+
+def catalogue_hosts(settings: Settings) -> list[str]:
+    """Every host name of the enabled catalogue sites (bases and mirrors): what DOH_URL resolves."""
+    urls = [settings.aniworld_base_url, settings.sto_base_url, settings.megakino_base_url,
+            *settings.sto_mirrors, *settings.aniworld_mirrors]
+    hosts = {modernise_host(urlsplit(url.strip()).hostname or "") for url in urls}
+    return sorted(h for h in hosts if h and not is_ip(h))
+
+
+def modernise_host(host: str) -> str:
+    return LEGACY_HOSTS.get(host.lower(), host.lower())
+
+
+def _env_proxies() -> dict[str, str]:
+    """HTTP(S)_PROXY / ALL_PROXY as httpx mount patterns (httpx reads them itself only without a custom transport)."""
+    found = urllib.request.getproxies()
+    out: dict[str, str] = {}
+    if found.get("all"):
+        out["all://"] = found["all"]
+    for scheme in ("http", "https"):
+        if found.get(scheme):
+            out[f"{scheme}://"] = found[scheme]
+    return out
+
+
+def _no_proxy_patterns() -> list[str]:
+    raw = os.environ.get("NO_PROXY") or os.environ.get("no_proxy") or ""
+    out = []
+    for item in (i.strip() for i in raw.split(",")):
+        if not item or item == "*":
+            continue
+        out.append(f"all://*{item}" if item.startswith(".") else f"all://{item}")
+    return out
+
 
 def build_http_client(settings: Settings) -> httpx.AsyncClient:
     """One pooled client for sites, hosters and SkyHook: connection reuse and Megakino's session cookie in one place.
 
-    The app's lifespan closes it on shutdown (the CLI when a command ends).
+    SITE_ADDRESSES and DOH_URL put a resolving transport under it (connect to the address, TLS and Host stay the
+    name); SITE_PROXIES mount a proxy per host; HTTP(S)_PROXY/ALL_PROXY/NO_PROXY are honoured for the rest. The
+    app's lifespan closes it on shutdown (the CLI when a command ends).
     """
     timeout = settings.http_timeout_seconds
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0), pool=min(timeout, 10.0)),
-        limits=httpx.Limits(max_connections=64, max_keepalive_connections=16, keepalive_expiry=30.0),
-        headers=BROWSER_HEADERS,
-        follow_redirects=False,
-    )
+    common = {
+        "timeout": httpx.Timeout(timeout, connect=min(timeout, 10.0), pool=min(timeout, 10.0)),
+        "limits": _LIMITS,
+        "headers": BROWSER_HEADERS,
+        "follow_redirects": False,
+    }
+    addresses = parse_pairs(settings.site_addresses)
+    proxies = parse_pairs(settings.site_proxies)
+    if not addresses and not settings.doh_url.strip() and not proxies:
+        return httpx.AsyncClient(**common)  # type: ignore[arg-type]
+    doh = DohResolver(settings.doh_url.strip(), timeout=min(timeout, 5.0)) if settings.doh_url.strip() else None
+    doh_hosts = catalogue_hosts(settings)
+
+    def transport(proxy: str | None) -> httpx.AsyncBaseTransport:
+        inner = httpx.AsyncHTTPTransport(limits=_LIMITS, proxy=proxy)
+        if proxy is not None:
+            return inner  # the proxy resolves the name (SOCKS5 and HTTP CONNECT both pass it on)
+        return ResolvingTransport(inner, addresses=addresses, doh=doh, doh_hosts=doh_hosts)
+
+    mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
+    for pattern, proxy in _env_proxies().items():
+        mounts[pattern] = transport(proxy)
+    for pattern in _no_proxy_patterns():
+        mounts[pattern] = transport(None)
+    for host, proxy in proxies.items():
+        mounts["all://" if host == "*" else f"all://{host}"] = transport(proxy)
+    return httpx.AsyncClient(transport=transport(None), mounts=mounts, **common)  # type: ignore[arg-type]
 
 
 def site_options(settings: Settings, site: Site) -> SiteOptions:
@@ -41,6 +107,18 @@ def site_options(settings: Settings, site: Site) -> SiteOptions:
         redirect_timeout=settings.provider_redirect_timeout_seconds,
         redirect_retries=settings.provider_redirect_retries,
         mirrors_url=settings.megakino_mirrors_url if site is Site.MEGAKINO else "",
+        mirrors=tuple({Site.STO: settings.sto_mirrors, Site.ANIWORLD: settings.aniworld_mirrors}.get(site, [])),
+        primary_retry_seconds=settings.site_primary_retry_seconds,
+        pacing=pacing_options(settings),
+    )
+
+
+def pacing_options(settings: Settings) -> PacingOptions:
+    """Request budgets below the burst sizes users report, and the cool-down after a gate or a 403 burst."""
+    return PacingOptions(
+        pages=Budget(settings.site_page_budget_per_minute, 60.0),
+        resolves=Budget(settings.site_resolve_budget, settings.site_resolve_window_seconds),
+        cooldown_seconds=settings.site_cooldown_seconds,
     )
 
 

@@ -14,9 +14,11 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from anibridge.adapters.sites.gates import classify, read_bridge
+from anibridge.adapters.sites.gates import DEFAULT_RETRY_SECONDS, classify, read_bridge
+from anibridge.adapters.sites.origins import SiteOrigins
+from anibridge.adapters.sites.pacing import PAGE, SitePacer
 from anibridge.domain.catalog.identity import Site
-from anibridge.ports.errors import NotFound, SiteUnavailable
+from anibridge.ports.errors import GateKind, NotFound, SiteGated, SiteUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,10 @@ _CHALLENGE_MARKERS = (
     re.compile(r"cdn-cgi/challenge-platform", re.I),
     re.compile(r"\bcf_chl_", re.I),
 )
+
+
+FAILOVER_GATES = frozenset({GateKind.DNS_BLOCK, GateKind.DDOS_GUARD, GateKind.CLOUDFLARE})
+"""Gates that sit in front of one name or address but maybe not another: worth asking the next origin."""
 
 
 def looks_like_challenge(body: str, status: int = 200) -> bool:
@@ -66,8 +72,13 @@ def same_origin(a: str, b: str) -> bool:
     return (pa.hostname or "").lower() == (pb.hostname or "").lower() and pa.port == pb.port
 
 
+class SiteUnreachable(SiteUnavailable):
+    """The name did not resolve or nobody answered the connection: another origin of the site may."""
+
+
 class SiteHttp:
-    """GETs for one site. Retries transport errors and 5xx `retries` times with a short back-off."""
+    """GETs for one site. Retries timeouts and 5xx `retries` times with a short back-off; moves to the site's next
+    origin (mirror) on a DNS or connection failure or a front gate; paces requests and honours cool-downs."""
 
     def __init__(
         self,
@@ -78,6 +89,9 @@ class SiteHttp:
         retries: int = 1,
         backoff: float = 0.2,
         headers: Mapping[str, str] | None = None,
+        origins: SiteOrigins | None = None,
+        pacer: SitePacer | None = None,
+        gate_retry_seconds: float = DEFAULT_RETRY_SECONDS,
     ) -> None:
         self._client = client
         self._site = str(site)
@@ -85,6 +99,9 @@ class SiteHttp:
         self._retries = max(0, retries)
         self._backoff = backoff
         self._headers = {**BROWSER_HEADERS, **(headers or {})}
+        self.origins = origins
+        self.pacer = pacer
+        self.gate_retry_seconds = gate_retry_seconds
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -101,14 +118,68 @@ class SiteHttp:
         retries: int | None = None,
         check_challenge: bool = True,
         allow_bridge: bool = False,
+        kind: str = PAGE,
     ) -> httpx.Response:
-        """The response of a successful GET (2xx, or 3xx when not following); typed errors otherwise."""
+        """The response of a successful GET (2xx, or 3xx when not following); typed errors otherwise.
+
+        A URL on one of the site's origins is tried on each origin in turn (the last good one first) until one
+        answers; NotFound and the redirect gate end the walk (another name of the same site answers the same).
+        """
+        origins = self.origins
+        if origins is None or not origins.covers(url):
+            return await self._get_one(url, params, headers, follow_redirects, timeout, retries, check_challenge,
+                                       allow_bridge, kind)
+        first_gate: SiteGated | None = None
+        last: SiteUnreachable | None = None
+        for origin in origins.candidates():
+            extra = dict(headers or {})
+            host = origins.host_header(origin)
+            if host is not None:
+                extra.setdefault("Host", host)
+            try:
+                response = await self._get_one(origins.rewrite(url, origin), params, extra, follow_redirects,
+                                               timeout, retries, check_challenge, allow_bridge, kind,
+                                               connect_fails_fast=len(origins.origins) > 1)
+            except SiteGated as ex:
+                if ex.kind not in FAILOVER_GATES:
+                    raise
+                origins.failed(origin, str(ex))
+                first_gate = first_gate or ex
+                continue
+            except SiteUnreachable as ex:
+                origins.failed(origin, str(ex))
+                last = ex
+                continue
+            origins.succeeded(origin)
+            return response
+        if first_gate is not None:
+            raise first_gate
+        assert last is not None
+        raise last
+
+    async def _get_one(
+        self,
+        url: str,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        follow_redirects: bool,
+        timeout: float | None,
+        retries: int | None,
+        check_challenge: bool,
+        allow_bridge: bool,
+        kind: str,
+        *,
+        connect_fails_fast: bool = False,
+    ) -> httpx.Response:
         attempts = 1 + (self._retries if retries is None else max(0, retries))
         merged = {**self._headers, **(headers or {})}
         last: str = "no attempt"
+        unreachable = False
         for attempt in range(attempts):
             if attempt:
                 await asyncio.sleep(self._backoff * attempt)
+            if self.pacer is not None:
+                await self.pacer.admit(kind)
             try:
                 response = await self._client.get(
                     url,
@@ -117,25 +188,40 @@ class SiteHttp:
                     follow_redirects=follow_redirects,
                     timeout=httpx.Timeout(timeout or self._timeout),
                 )
+            except httpx.ConnectError as ex:  # DNS failure or refused connection: another origin may answer
+                last, unreachable = f"{type(ex).__name__}: {ex}", True
+                if connect_fails_fast:
+                    break
+                continue
             except httpx.TimeoutException as ex:
                 last = f"timeout after {timeout or self._timeout:g}s ({type(ex).__name__})"
+                unreachable = isinstance(ex, httpx.ConnectTimeout)
                 continue
             except httpx.TransportError as ex:
-                last = f"{type(ex).__name__}: {ex}"
+                last, unreachable = f"{type(ex).__name__}: {ex}", False
                 continue
+            unreachable = False
             status = response.status_code
             if check_challenge:
-                self.raise_for_gate(response, allow_bridge=allow_bridge)
+                try:
+                    self.raise_for_gate(response, allow_bridge=allow_bridge)
+                except SiteGated as ex:
+                    if self.pacer is not None:
+                        self.pacer.gated(ex, kind)
+                    raise
             if status == 404 or status == 410:
                 raise NotFound(f"{self._site}: {url} answered HTTP {status}")
             if status >= 500 or status == 429:
                 last = f"HTTP {status}"
                 continue
             if status >= 400:
+                if status == 403 and self.pacer is not None:
+                    self.pacer.forbidden(url)
                 raise SiteUnavailable(f"{self._site}: {url} answered HTTP {status}")
             return response
         log.warning("%s unavailable: GET %s failed %d time(s): %s", self._site, url, attempts, last)
-        raise SiteUnavailable(f"{self._site}: GET {url} failed after {attempts} attempt(s): {last}")
+        cls = SiteUnreachable if unreachable else SiteUnavailable
+        raise cls(f"{self._site}: GET {url} failed after {attempts} attempt(s): {last}")
 
     def raise_for_gate(self, response: httpx.Response, *, allow_bridge: bool = False) -> None:
         """SiteGated when the answer is a gate (DNS block, DDoS-Guard, Cloudflare, verification, 429), not a page.
@@ -149,7 +235,8 @@ class SiteHttp:
             return
         if allow_bridge and status == 200 and read_bridge(response.text, str(response.url)) is not None:
             return
-        gate = classify(status, response.headers, response.text, str(response.url))
+        gate = classify(status, response.headers, response.text, str(response.url),
+                        default_retry=self.gate_retry_seconds)
         if gate is not None and gate.blocking:
             log.info("%s: %s at %s (HTTP %d)", self._site, gate.kind.value, response.url, status)
             raise gate.error()
@@ -158,11 +245,16 @@ class SiteHttp:
         self, url: str, data: Mapping[str, str], *, headers: Mapping[str, str] | None = None, timeout: float | None = None
     ) -> httpx.Response:
         """One form POST, redirects not followed (the caller reads `Location`); never retried: a form is spent once."""
+        merged = {**self._headers, **(headers or {})}
+        if self.origins is not None and self.origins.covers(url):
+            host = self.origins.host_header(url)
+            if host is not None:
+                merged.setdefault("Host", host)
         try:
             return await self._client.post(
                 url,
                 data=dict(data),
-                headers={**self._headers, **(headers or {})},
+                headers=merged,
                 follow_redirects=False,
                 timeout=httpx.Timeout(timeout or self._timeout),
             )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from anibridge.adapters.sites.pacing import PacingOptions
+
 
 @dataclass(frozen=True, slots=True)
 class SiteOptions:
@@ -18,3 +20,9 @@ class SiteOptions:
     redirect_retries: int = 1
     mirrors_url: str = ""
     """Megakino only: an extra mirrors.txt for domain discovery (empty = BASE_URL/mirrors.txt)."""
+    mirrors: tuple[str, ...] = ()
+    """Further origins of the same site, in the order to try them after `base_url` (AniWorld, SerienStream)."""
+    primary_retry_seconds: float = 600.0
+    """While a mirror is active, `base_url` is tried again after this long."""
+    pacing: PacingOptions | None = None
+    """Request budgets and cool-downs; None: unpaced (tests, tools)."""

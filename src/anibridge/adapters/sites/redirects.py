@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from anibridge.adapters.sites.gates import classify, read_bridge
 from anibridge.adapters.sites.http import SiteHttp, absolute, same_origin
+from anibridge.adapters.sites.pacing import RESOLVE
 from anibridge.ports.catalog import HosterLink
 from anibridge.ports.errors import ChallengeRequired, SiteUnavailable
 
@@ -62,6 +63,7 @@ async def follow_token(http: SiteHttp, site_base: str, link: HosterLink, *, time
             retries=retries,
             headers={"Referer": site_base.rstrip("/") + "/"},
             allow_bridge=True,
+            kind=RESOLVE,
         )
         if response.is_redirect:
             location = response.headers.get("location", "").strip()

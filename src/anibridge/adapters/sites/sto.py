@@ -43,7 +43,7 @@ class StoCatalog(TokenSite):
     def __init__(self, client: httpx.AsyncClient, options: SiteOptions) -> None:
         super().__init__(client, options)
         self._classic_slugs: set[str] = set()
-        self._gate = StoGatePass(self._http)
+        self._gate = StoGatePass(self._http, retry_seconds=self._http.gate_retry_seconds)
 
     def _gate_pass(self) -> GatePass | None:
         return self._gate

@@ -1,0 +1,144 @@
+"""Pace requests to a catalogue site and cool down after it pushed back, so a run of grabs does not get us blocked.
+
+Users report SerienStream's verification gate or a DDoS-Guard 403 after 2–10 episodes resolved in a row, then a
+30–60 minute wait; no site sends 429 or Retry-After. So:
+- a sliding-window budget for page requests and a tighter one for hoster-token resolutions (`/r?t=`,
+  `/redirect/<id>`), whose defaults sit below the reported burst sizes; a request over budget waits its turn;
+- a gate or a burst of 403s starts a cool-down until the gate's retry time (Retry-After when the site names one).
+  While it runs, requests of that kind are not sent at all: they fail at once with the same SiteGated, so the
+  caller (a job, a search) waits or answers from cache instead of deepening the block.
+A front gate (DDoS-Guard, Cloudflare, 429) cools down the whole site; the redirect gate only resolutions — pages
+still load, so searches keep working.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from anibridge.ports.errors import GateKind, SiteGated
+
+log = logging.getLogger(__name__)
+
+PAGE = "page"
+RESOLVE = "resolve"
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """At most `limit` requests per `window` seconds (limit 0: unlimited)."""
+
+    limit: int
+    window: float
+
+
+@dataclass(frozen=True, slots=True)
+class PacingOptions:
+    pages: Budget = Budget(40, 60.0)
+    resolves: Budget = Budget(2, 60.0)
+    forbidden_burst: int = 3
+    """This many 403s within `forbidden_window` seconds start a cool-down (a single 403 is just a refused page)."""
+    forbidden_window: float = 120.0
+    cooldown_seconds: float = 900.0
+    """Cool-down after a 403 burst or a gate that names no retry time."""
+
+
+class _Window:
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
+        self.stamps: deque[float] = deque()
+
+    def wait_for(self, now: float) -> float:
+        """Seconds until a request may go (0: now; the slot is then taken)."""
+        if self.budget.limit <= 0:
+            return 0.0
+        while self.stamps and now - self.stamps[0] >= self.budget.window:
+            self.stamps.popleft()
+        if len(self.stamps) < self.budget.limit:
+            self.stamps.append(now)
+            return 0.0
+        return self.stamps[0] + self.budget.window - now
+
+
+class SitePacer:
+    """Budgets and cool-downs of one site (shared by all its origins: they are one operator)."""
+
+    def __init__(self, site: str, options: PacingOptions | None = None, *,
+                 monotonic: Callable[[], float] = time.monotonic,
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.site = site
+        self.options = options or PacingOptions()
+        self._monotonic = monotonic
+        self._now = now
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._windows = {PAGE: _Window(self.options.pages), RESOLVE: _Window(self.options.resolves)}
+        self._cooling: dict[str, SiteGated] = {}  # kind (PAGE = whole site, RESOLVE) → the gate that started it
+        self._forbidden: deque[float] = deque()
+
+    def cooling(self, kind: str = PAGE) -> SiteGated | None:
+        """The gate whose cool-down still holds for requests of `kind` (None: go ahead)."""
+        with self._lock:
+            for key in (PAGE, RESOLVE) if kind == RESOLVE else (PAGE,):
+                gate = self._cooling.get(key)
+                if gate is None:
+                    continue
+                if gate.retry_at is not None and gate.retry_at <= self._now():
+                    del self._cooling[key]
+                    continue
+                return gate
+        return None
+
+    async def admit(self, kind: str = PAGE) -> None:
+        """Wait for a slot of `kind`'s budget; SiteGated at once while a cool-down holds."""
+        while True:
+            gate = self.cooling(kind)
+            if gate is not None:
+                raise SiteGated(gate.site, gate.kind, detail=_cooling_detail(gate.detail), retry_at=gate.retry_at,
+                                url=gate.url)
+            with self._lock:
+                wait = self._windows[kind].wait_for(self._monotonic())
+            if wait <= 0:
+                return
+            log.debug("%s: %s budget spent; waiting %.1fs", self.site, kind, wait)
+            await self._sleep(wait)
+
+    def gated(self, error: SiteGated, kind: str = PAGE) -> None:
+        """A gate answered: cool down until its retry time (DNS blocks do not pass with time; no cool-down)."""
+        if error.kind is GateKind.DNS_BLOCK:
+            return
+        scope = RESOLVE if kind == RESOLVE and error.kind is GateKind.VERIFICATION else PAGE
+        retry_at = error.retry_at or self._now() + timedelta(seconds=self.options.cooldown_seconds)
+        with self._lock:
+            current = self._cooling.get(scope)
+            if current is not None and current.retry_at is not None and current.retry_at >= retry_at:
+                return
+            self._cooling[scope] = SiteGated(error.site, error.kind, detail=error.detail, retry_at=retry_at,
+                                             url=error.url)
+        log.warning("%s: cooling down %s requests until %s (%s)", self.site,
+                    "redirect" if scope == RESOLVE else "all", retry_at.isoformat(timespec="seconds"), error)
+
+    def forbidden(self, url: str) -> None:
+        """A plain 403 (no known gate page): a burst of them is a block; cool down the whole site."""
+        now = self._monotonic()
+        with self._lock:
+            self._forbidden.append(now)
+            while self._forbidden and now - self._forbidden[0] > self.options.forbidden_window:
+                self._forbidden.popleft()
+            burst = len(self._forbidden) >= self.options.forbidden_burst
+            if burst:
+                self._forbidden.clear()
+        if burst:
+            self.gated(SiteGated(self.site, GateKind.RATE_LIMIT, detail="HTTP 403 burst", url=url,
+                                 retry_at=self._now() + timedelta(seconds=self.options.cooldown_seconds)))
+
+
+def _cooling_detail(detail: str) -> str:
+    return detail if "cooling down" in detail else (f"{detail}; cooling down" if detail else "cooling down")
