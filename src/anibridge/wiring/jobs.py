@@ -10,7 +10,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from anibridge.domain.jobs.download import EpisodeDownload
+from anibridge.domain.jobs.download import EpisodeDownload, GateWait
+from anibridge.domain.jobs.records import JobState
 from anibridge.domain.jobs.runner import JobRunner
 from anibridge.domain.jobs.scheduler import JobScheduler
 from anibridge.domain.jobs.strm_files import (
@@ -52,6 +53,15 @@ def strm_proxy_config(settings: Settings) -> StrmProxyConfig | None:
     return StrmProxyConfig(options.public_base_url, options.auth_mode, options.secret)
 
 
+def gate_wait(settings: Settings, clock: Clock, jobs: JobRepo) -> GateWait:
+    """A job meeting a site's gate waits (its message says for what, until when) up to GATE_WAIT_MAX_MINUTES."""
+
+    async def notice(job_id: str, text: str) -> None:
+        await jobs.transition(job_id, frozenset({JobState.DOWNLOADING}), JobState.DOWNLOADING, message=text)
+
+    return GateWait(settings.gate_wait_max_minutes * 60.0, notice, clock.now)
+
+
 def build_job_runner(
     settings: Settings,
     clock: Clock,
@@ -64,7 +74,8 @@ def build_job_runner(
     on_sample: Callable[[str, DownloadProgress], None] | None = None,
 ) -> JobRunner:
     finder = _LazyFinder(finder_factory)
-    download = EpisodeDownload(finder, downloader, files, settings.download_rate_limit_bytes_per_sec)
+    download = EpisodeDownload(finder, downloader, files, settings.download_rate_limit_bytes_per_sec,
+                               gate_wait=gate_wait(settings, clock, jobs))
     strm = StrmWriter(finder, files, mappings, clock, strm_proxy_config(settings))
     return JobRunner(jobs, clock, download, strm, tasks, lease=timedelta(seconds=LEASE_SECONDS), on_sample=on_sample)
 

@@ -22,7 +22,6 @@ from anibridge.domain.catalog.identity import Site
 from anibridge.ports.catalog import HosterLink, SeriesEntry
 from anibridge.ports.errors import GateKind, SiteGated
 
-
 _LINK_ONLY = ("captcha", "stream wird vorbereitet")  # details of a gate met on a link of an unannounced page
 
 

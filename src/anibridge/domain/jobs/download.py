@@ -17,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,7 @@ from anibridge.ports.errors import (
     DownloadFailed,
     HosterUnavailable,
     NotFound,
+    SiteGated,
     SiteUnavailable,
 )
 
@@ -76,9 +78,11 @@ class EpisodeDownload:
         files: FileStore,
         rate_limit: int | None = None,
         site_retry_delays: Sequence[float] = SITE_RETRY_DELAYS,
+        gate_wait: GateWait | None = None,
     ) -> None:
         self._finder = finder
         self._site_retry_delays = tuple(site_retry_delays)
+        self._gate_wait = gate_wait
         self._downloader = downloader
         self._files = files
         self._rate_limit = rate_limit if rate_limit and rate_limit > 0 else None
@@ -141,7 +145,7 @@ class EpisodeDownload:
         is_cancelled: Callable[[], bool],
     ) -> DirectStream:
         return await find_stream(self._finder, job, preferred, is_cancelled, self._site_retry_delays,
-                                 exclude=exclude, causes=causes)
+                                 exclude=exclude, causes=causes, gate_wait=self._gate_wait)
 
     def _finish(self, job: Job, path: Path, provider: str) -> DownloadResult:
         """Blocking (rename, deletes, stat): called through `asyncio.to_thread`."""
@@ -164,16 +168,32 @@ async def find_stream(
     *,
     exclude: frozenset[str] = frozenset(),
     causes: Sequence[str] = (),
+    gate_wait: GateWait | None = None,
 ) -> DirectStream:
     """A direct stream for the job, or DownloadFailed naming every cause (`causes`: earlier hosters' failures).
 
     A catalogue site that is down (SiteUnavailable) is asked again after each of `site_retry_delays`: failing the
     job at once would put it into `error`, and Sonarr would blocklist a release that works a minute later.
+    A site gate (SiteGated with a retry time: verification, DDoS-Guard, a cool-down) is waited out the same way,
+    up to `gate_wait.limit` seconds in all, with the job's message saying what it waits for and until when.
     """
     delays = list(site_retry_delays)
+    waited = 0.0
     while True:
         try:
-            return await finder.find(job.ref, preferred=preferred, exclude=exclude)
+            stream = await finder.find(job.ref, preferred=preferred, exclude=exclude)
+            if waited and gate_wait is not None:
+                await gate_wait.notice(job.id, "")
+            return stream
+        except SiteGated as ex:
+            pause = _gate_pause(ex, gate_wait, waited)
+            if pause is None or gate_wait is None:
+                reason = f"gave up after waiting {waited / 60:.0f} min: {ex}" if waited else str(ex)
+                raise DownloadFailed(_all_failed(causes, reason) if causes else reason) from ex
+            log.warning("job %s: %s; waiting %.0fs", job.id, ex, pause)
+            await gate_wait.notice(job.id, f"waiting for {ex}")
+            await gate_wait.sleep(pause, is_cancelled)
+            waited += pause
         except NotFound as ex:
             if not causes:
                 raise DownloadFailed(f"{job.ref.label} is not offered: {ex}") from ex
@@ -186,6 +206,29 @@ async def find_stream(
             await _sleep_unless_cancelled(delay, is_cancelled)
         except (HosterUnavailable, ChallengeRequired) as ex:
             raise DownloadFailed(_all_failed(causes, str(ex))) from ex
+
+
+@dataclass(frozen=True, slots=True)
+class GateWait:
+    """How a job waits for a site's gate to lift: at most `limit` seconds in all; `notice(job_id, text)` shows the
+    wait in the job's message ("" clears it); `now` tells the time the gate's retry time is compared with."""
+
+    limit: float
+    notice: Callable[[str, str], Awaitable[None]]
+    now: Callable[[], datetime]
+    sleep: Callable[[float, Callable[[], bool]], Awaitable[None]] = field(
+        default_factory=lambda: _sleep_unless_cancelled)
+    min_pause: float = 1.0
+
+
+def _gate_pause(ex: SiteGated, gate_wait: GateWait | None, waited: float) -> float | None:
+    """Seconds to wait before asking again, or None: fail now (no waiting configured, no retry time, budget spent)."""
+    if gate_wait is None or ex.retry_at is None:
+        return None
+    left = gate_wait.limit - waited
+    if left <= 0:
+        return None
+    return min(left, max(gate_wait.min_pause, (ex.retry_at - gate_wait.now()).total_seconds()))
 
 
 async def _sleep_unless_cancelled(seconds: float, is_cancelled: Callable[[], bool]) -> None:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from anibridge.ports.errors import HosterUnavailable, NotFound, PortError
+from anibridge.ports.errors import HosterUnavailable, NotFound, PortError, SiteGated
 
 if TYPE_CHECKING:
     from anibridge.domain.catalog.identity import (
@@ -79,12 +79,17 @@ class StreamFinder:
         links = await self.candidates(ref, preferred)
         skip = {p.lower() for p in exclude}
         causes: list[str] = []
+        gated: SiteGated | None = None
         for link in links:
             if link.provider.lower() in skip:
                 causes.append(f"{link.provider}: excluded")
                 continue
             try:
                 stream = await self._attempt(ref, link)
+            except SiteGated as ex:
+                gated = gated or ex
+                causes.append(f"{link.provider}: {ex}")
+                continue
             except PortError as ex:
                 causes.append(f"{link.provider}: {ex}")
                 log.info("hoster %s failed for %s/%s: %s", link.provider, ref.site.value, ref.slug, ex)
@@ -94,6 +99,8 @@ class StreamFinder:
                 continue
             self._last_good[(ref.site.value, ref.slug)] = stream.provider
             return stream
+        if gated is not None:  # waiting may help where a dead hoster would not: say which gate, and until when
+            raise gated
         raise HosterUnavailable(f"no hoster yielded a stream for {ref.label}. Tried: " + "; ".join(causes))
 
     async def _attempt(self, ref: EpisodeRef, link: HosterLink) -> DirectStream:
