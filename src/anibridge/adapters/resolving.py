@@ -16,8 +16,10 @@ import asyncio
 import ipaddress
 import json
 import logging
+import socket
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 import httpx
 
@@ -50,12 +52,15 @@ class DohResolver:
                  transport: httpx.AsyncBaseTransport | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.url = url
-        self._timeout = timeout
         self._min_ttl = min_ttl
-        self._transport = transport
+        # Its own client: the DoH server's name must not go through the resolving transport it serves.
+        self._client = httpx.AsyncClient(transport=transport, timeout=timeout)
         self._clock = clock
         self._cache: dict[str, tuple[str, float]] = {}
         self._lock = asyncio.Lock()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
 
     async def resolve(self, host: str) -> str | None:
         """An IPv4 address of `host`, or None when DoH does not know it or cannot be asked."""
@@ -64,10 +69,12 @@ class DohResolver:
         if hit is not None and hit[1] > self._clock():
             return hit[0]
         async with self._lock:
+            hit = self._cache.get(host)
+            if hit is not None and hit[1] > self._clock():
+                return hit[0]  # answered while this one waited for the lock
             try:
-                async with httpx.AsyncClient(transport=self._transport, timeout=self._timeout) as client:
-                    response = await client.get(self.url, params={"name": host, "type": "A"},
-                                                headers={"Accept": "application/dns-json"})
+                response = await self._client.get(self.url, params={"name": host, "type": "A"},
+                                                   headers={"Accept": "application/dns-json"})
                 data = json.loads(response.text)
             except (httpx.HTTPError, ValueError) as ex:
                 log.warning("DNS-over-HTTPS %s could not resolve %s: %s", self.url, host, ex)
@@ -119,3 +126,42 @@ class ResolvingTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+        if self._doh is not None:
+            await self._doh.aclose()
+
+
+CUII_NOTICE_HOST = "notice.cuii.info"
+
+
+@dataclass(frozen=True, slots=True)
+class DnsVerdict:
+    """What the system resolver answers for a host: its canonical name, aliases and addresses."""
+
+    host: str
+    canonical: str
+    aliases: tuple[str, ...]
+    addresses: tuple[str, ...]
+    error: str = ""
+
+    @property
+    def cuii_blocked(self) -> bool:
+        """The German ISPs' DNS block: the name is a CNAME of notice.cuii.info."""
+        names = (self.canonical, *self.aliases)
+        return any(n.lower().rstrip(".").endswith("cuii.info") for n in names)
+
+
+def system_lookup(host: str,
+                  lookup: Callable[[str], tuple[str, list[str], list[str]]] = socket.gethostbyname_ex) -> DnsVerdict:
+    """Ask the system resolver (blocking: run it in a thread). A failure is a verdict too, never an exception."""
+    try:
+        canonical, aliases, addresses = lookup(host)
+    except OSError as ex:
+        return DnsVerdict(host, "", (), (), error=f"{type(ex).__name__}: {ex}")
+    return DnsVerdict(host, canonical, tuple(aliases), tuple(addresses))
+
+
+def dns_block_advice(host: str) -> str:
+    """What to set when `host` is blocked by DNS (for `anibridge check` and logs)."""
+    return (f"{host} is blocked by your DNS resolver (CNAME to {CUII_NOTICE_HOST}): set DOH_URL="
+            f"https://cloudflare-dns.com/dns-query, or SITE_ADDRESSES={host}=<the site's IP>, or give the "
+            "container another resolver (e.g. 1.1.1.1)")

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import os
 import urllib.request
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import httpx
 
-from anibridge.adapters.resolving import DohResolver, ResolvingTransport, is_ip, parse_pairs
+from anibridge.adapters.resolving import (
+    DnsVerdict,
+    DohResolver,
+    ResolvingTransport,
+    is_ip,
+    parse_pairs,
+    system_lookup,
+)
+from anibridge.adapters.resolving import dns_block_advice as dns_block_advice
 from anibridge.adapters.sites.http import BROWSER_HEADERS
 from anibridge.adapters.sites.options import SiteOptions
 from anibridge.adapters.sites.origins import LEGACY_HOSTS
@@ -27,6 +36,16 @@ def catalogue_hosts(settings: Settings) -> list[str]:
             *settings.sto_mirrors, *settings.aniworld_mirrors]
     hosts = {modernise_host(urlsplit(url.strip()).hostname or "") for url in urls}
     return sorted(h for h in hosts if h and not is_ip(h))
+
+
+def dns_checks(settings: Settings) -> list[tuple[str, DnsVerdict]]:
+    """The system resolver's answer for every catalogue host (blocking: `anibridge check` runs it in a thread).
+
+    Hosts reached through SITE_ADDRESSES or DOH_URL are left out: the system resolver does not matter for them.
+    """
+    pinned = set(parse_pairs(settings.site_addresses))
+    hosts = [h for h in catalogue_hosts(settings) if h not in pinned] if not settings.doh_url.strip() else []
+    return [(host, system_lookup(host)) for host in hosts]
 
 
 def modernise_host(host: str) -> str:
@@ -55,7 +74,11 @@ def _no_proxy_patterns() -> list[str]:
     return out
 
 
-def build_http_client(settings: Settings) -> httpx.AsyncClient:
+Network = Callable[[str | None], httpx.AsyncBaseTransport]
+"""The bottom transport for an optional proxy URL (tests put a fake system resolver here)."""
+
+
+def build_http_client(settings: Settings, network: Network | None = None) -> httpx.AsyncClient:
     """One pooled client for sites, hosters and SkyHook: connection reuse and Megakino's session cookie in one place.
 
     SITE_ADDRESSES and DOH_URL put a resolving transport under it (connect to the address, TLS and Host stay the
@@ -71,13 +94,15 @@ def build_http_client(settings: Settings) -> httpx.AsyncClient:
     }
     addresses = parse_pairs(settings.site_addresses)
     proxies = parse_pairs(settings.site_proxies)
-    if not addresses and not settings.doh_url.strip() and not proxies:
+    if not addresses and not settings.doh_url.strip() and not proxies and network is None:
         return httpx.AsyncClient(**common)  # type: ignore[arg-type]
-    doh = DohResolver(settings.doh_url.strip(), timeout=min(timeout, 5.0)) if settings.doh_url.strip() else None
+    bottom: Network = network or (lambda proxy: httpx.AsyncHTTPTransport(limits=_LIMITS, proxy=proxy))
+    doh = DohResolver(settings.doh_url.strip(), timeout=min(timeout, 5.0), transport=bottom(None)) \
+        if settings.doh_url.strip() else None
     doh_hosts = catalogue_hosts(settings)
 
     def transport(proxy: str | None) -> httpx.AsyncBaseTransport:
-        inner = httpx.AsyncHTTPTransport(limits=_LIMITS, proxy=proxy)
+        inner = bottom(proxy)
         if proxy is not None:
             return inner  # the proxy resolves the name (SOCKS5 and HTTP CONNECT both pass it on)
         return ResolvingTransport(inner, addresses=addresses, doh=doh, doh_hosts=doh_hosts)

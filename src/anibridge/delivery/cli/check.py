@@ -66,6 +66,7 @@ def _checks(container: Any, settings: Settings) -> list[Check]:
     ]
     for site, catalog in container.catalogs().items():
         checks.append((site.value, functools.partial(_site, catalog)))
+    checks.append(("dns", lambda: _dns(settings)))
     checks.append(("skyhook", lambda: _skyhook(container.metadata())))
     return checks
 
@@ -100,10 +101,33 @@ async def _ffmpeg() -> str:
 
 
 async def _site(catalog: Any) -> str:
-    entries = await catalog.index()
+    from anibridge.ports.errors import GateKind, SiteGated
+    from anibridge.wiring.catalog import dns_block_advice
+
+    try:
+        entries = await catalog.index()
+    except SiteGated as ex:
+        if ex.kind is GateKind.DNS_BLOCK:
+            raise RuntimeError(dns_block_advice(ex.site)) from None
+        raise RuntimeError(str(ex)) from None
     if not entries:
         raise RuntimeError("the index is empty (layout changed, or a block page instead of the catalogue?)")
     return f"{len(entries):,} titles in the index"
+
+
+async def _dns(settings: Settings) -> str:
+    """Catalogue hosts the system resolver answers with a CUII notice (German ISPs' block), with the remedy."""
+    from anibridge.wiring.catalog import dns_block_advice, dns_checks
+
+    verdicts = await asyncio.to_thread(dns_checks, settings)
+    blocked = [host for host, verdict in verdicts if verdict.cuii_blocked]
+    if blocked:
+        raise RuntimeError("; ".join(dns_block_advice(host) for host in blocked))
+    if not verdicts:
+        return "catalogue hosts resolved by DOH_URL / SITE_ADDRESSES"
+    failing = [f"{host} ({verdict.error})" for host, verdict in verdicts if verdict.error]
+    shown = ", ".join(f"{host} → {verdict.addresses[0]}" for host, verdict in verdicts if verdict.addresses)
+    return shown + (f"; not resolving: {', '.join(failing)}" if failing else "") or "nothing resolved"
 
 
 async def _skyhook(metadata: Any) -> str:
