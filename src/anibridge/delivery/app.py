@@ -78,6 +78,7 @@ class AppParts:
     torznab_search: TorznabSearch
     torznab_options: TorznabOptions
     qbit: QbitContext
+    site_status: Callable[[], dict[str, str]] | None = None
 
 
 def create_falcon_app(parts: AppParts) -> App:
@@ -87,7 +88,8 @@ def create_falcon_app(parts: AppParts) -> App:
     app.add_error_handler(Exception, _unexpected_error)
     app.add_middleware(Lifespan(list(parts.services)))
 
-    app.add_route("/health", HealthResource(parts.database_ping, scheduler_problem=parts.scheduler.problem))
+    app.add_route("/health", HealthResource(parts.database_ping, scheduler_problem=parts.scheduler.problem,
+                                            site_status=parts.site_status))
     job_api.register(app, parts.job_repo, parts.scheduler)
     add_strm_routes(app, parts.strm_proxy, parts.now)
     add_torznab_routes(app, parts.torznab_search, parts.torznab_options)

@@ -31,10 +31,12 @@ class HealthResource:
         ping_database: Callable[[], Awaitable[None]],
         timeout: float = PING_TIMEOUT_SECONDS,
         scheduler_problem: Callable[[], str | None] | None = None,
+        site_status: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         self._ping_database = ping_database
         self._timeout = timeout
         self._scheduler_problem = scheduler_problem
+        self._site_status = site_status
 
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
         try:
@@ -52,6 +54,12 @@ class HealthResource:
             resp.status = falcon.HTTP_503
             resp.media = {"status": "error", "version": __version__, "database": "ok", "downloads": problem}
             return
-        resp.media = {"status": "ok", "version": __version__, "database": "ok"}
+        media: dict[str, object] = {"status": "ok", "version": __version__, "database": "ok"}
+        gated = self._site_status() if self._site_status is not None else {}
+        if gated:
+            # A gated site does not make this process unhealthy (restarting it would not help); it says which
+            # site needs what, e.g. "serienstream.to: verification required (turnstile), retry at 14:05".
+            media["sites"] = gated
+        resp.media = media
 
     on_head = on_get

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from anibridge.delivery.app import App, AppParts, StartStop, create_app, create_falcon_app
 from anibridge.delivery.disconnect import ASGIApp
+from anibridge.wiring.catalog import site_status
 from anibridge.wiring.container import Container
 from anibridge.wiring.torznab import torznab_options
 
@@ -34,6 +35,7 @@ def app_parts(container: Container) -> AppParts:
         torznab_search=container.torznab_search(),
         torznab_options=torznab_options(container.settings()),
         qbit=container.qbit_context(),
+        site_status=site_status(container.catalogs()),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 import httpx
@@ -18,7 +18,7 @@ from anibridge.adapters.resolving import (
     system_lookup,
 )
 from anibridge.adapters.resolving import dns_block_advice as dns_block_advice
-from anibridge.adapters.sites.http import BROWSER_HEADERS
+from anibridge.adapters.sites.http import BROWSER_HEADERS, SiteHttp
 from anibridge.adapters.sites.options import SiteOptions
 from anibridge.adapters.sites.origins import LEGACY_HOSTS
 from anibridge.adapters.sites.pacing import Budget, PacingOptions
@@ -169,3 +169,20 @@ def build_catalogs(http_client: httpx.AsyncClient, settings: Settings) -> dict[S
 def build_metadata(http_client: httpx.AsyncClient, settings: Settings) -> SkyHookMetadata:
     """SkyHook with the reference's 8 s timeout (or the global one if lower) and 300 s result cache."""
     return SkyHookMetadata(http_client, settings.skyhook_base_url, timeout=min(8.0, settings.http_timeout_seconds))
+
+
+def site_status(catalogs: Mapping[Site, CatalogPort]) -> Callable[[], dict[str, str]]:
+    """For /health: the enabled sites a gate holds back right now (cool-down, DNS block), each with its reason."""
+
+    def report() -> dict[str, str]:
+        out: dict[str, str] = {}
+        for site, catalog in catalogs.items():
+            http = getattr(catalog, "http", None)
+            if not isinstance(http, SiteHttp):
+                continue
+            problem = http.pacer.status() if http.pacer is not None else None
+            if problem is not None:
+                out[site.value] = problem
+        return out
+
+    return report

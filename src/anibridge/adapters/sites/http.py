@@ -151,6 +151,8 @@ class SiteHttp:
                 last = ex
                 continue
             origins.succeeded(origin)
+            if self.pacer is not None:
+                self.pacer.succeeded()
             return response
         if first_gate is not None:
             raise first_gate

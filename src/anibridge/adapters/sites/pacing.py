@@ -82,6 +82,20 @@ class SitePacer:
         self._windows = {PAGE: _Window(self.options.pages), RESOLVE: _Window(self.options.resolves)}
         self._cooling: dict[str, SiteGated] = {}  # kind (PAGE = whole site, RESOLVE) → the gate that started it
         self._forbidden: deque[float] = deque()
+        self._blocked: SiteGated | None = None  # a DNS block seen and not yet followed by a good page
+
+    def status(self) -> str | None:
+        """What holds this site back right now, in words for /health (None: nothing known)."""
+        gate = self.cooling(RESOLVE)
+        if gate is not None:
+            return str(gate)
+        with self._lock:
+            blocked = self._blocked
+        return str(blocked) if blocked is not None else None
+
+    def succeeded(self) -> None:
+        """A page arrived: a DNS block seen earlier is gone (another origin, resolver or address helped)."""
+        self._blocked = None
 
     def cooling(self, kind: str = PAGE) -> SiteGated | None:
         """The gate whose cool-down still holds for requests of `kind` (None: go ahead)."""
@@ -113,6 +127,7 @@ class SitePacer:
     def gated(self, error: SiteGated, kind: str = PAGE) -> None:
         """A gate answered: cool down until its retry time (DNS blocks do not pass with time; no cool-down)."""
         if error.kind is GateKind.DNS_BLOCK:
+            self._blocked = error
             return
         scope = RESOLVE if kind == RESOLVE and error.kind is GateKind.VERIFICATION else PAGE
         retry_at = error.retry_at or self._now() + timedelta(seconds=self.options.cooldown_seconds)

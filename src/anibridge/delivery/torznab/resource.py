@@ -17,13 +17,16 @@ from anibridge.delivery.torznab.caps import caps_xml
 from anibridge.delivery.torznab.params import TorznabError, function_of, lower_params, parse_search
 from anibridge.delivery.torznab.rss_xml import error_xml, rss_xml
 from anibridge.domain.torznab.config import SearchConfig
-from anibridge.domain.torznab.service import TorznabSearch
+from anibridge.domain.torznab.service import SitesGated, TorznabSearch
 
 log = logging.getLogger(__name__)
 
 RSS_TYPE = "application/rss+xml; charset=utf-8"
 XML_TYPE = "application/xml; charset=utf-8"
 
+
+
+GATED_CODE = 900  # Newznab "unknown error": the description carries the reason
 
 class TorznabResource:
     def __init__(
@@ -65,6 +68,13 @@ class TorznabResource:
             return
         try:
             releases = await self._search.search(request)
+        except SitesGated as ex:
+            # Sonarr shows a Torznab error's description in its indexer status: the user reads which site
+            # needs what (a resolver, a browser check, time) instead of wondering about an empty feed.
+            log.warning("torznab %s: %s", _redacted(req), ex)
+            resp.content_type = XML_TYPE
+            resp.data = error_xml(GATED_CODE, str(ex))
+            return
         except Exception:  # noqa: BLE001 - the feed stays valid; the log says why it is empty
             log.exception("torznab search crashed for %s", _redacted(req))
             releases = []

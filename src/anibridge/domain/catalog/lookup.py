@@ -32,6 +32,7 @@ from anibridge.domain.catalog.titles import (
     match_tokens,
     score,
 )
+from anibridge.domain.kit import gate_log
 from anibridge.ports.errors import PortError
 
 if TYPE_CHECKING:
@@ -108,6 +109,7 @@ class TitleLookup:
         try:
             return await self._catalogs[site].index()
         except PortError as ex:
+            gate_log.note(ex)
             log.warning("title resolution: %s index unavailable: %s", site.value, ex)
             return None
 
@@ -158,6 +160,7 @@ class TitleLookup:
             try:
                 entries = await self._catalogs[site].search(term)
             except PortError as ex:
+                gate_log.note(ex)
                 log.warning("title resolution: %s search for %r failed: %s", site.value, term, ex)
                 continue
             for entry in entries:

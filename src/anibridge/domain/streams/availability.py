@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from anibridge.domain.kit import gate_log
 from anibridge.domain.kit.single_flight import SingleFlight
 from anibridge.domain.kit.ttl_map import ExpiringMap
 from anibridge.domain.streams.records import Availability
-from anibridge.ports.errors import NotFound, PortError
+from anibridge.ports.errors import NotFound, PortError, SiteGated
 from anibridge.ports.streams import Quality
 
 if TYPE_CHECKING:
@@ -125,6 +126,11 @@ class AvailabilityService:
             stream = await self._finder.find(ref, preferred=preferred)
         except NotFound as ex:
             return await self._unavailable(ref, self._not_found_ttl, f"not offered: {ex}")
+        except SiteGated as ex:
+            # A gate says nothing about the episode: nothing is stored, so the next search after the gate asks again.
+            gate_log.note(ex)
+            log.info("unknown availability of %s: %s", ref.label, ex)
+            return Availability(ref, False, now, extra={"reason": str(ex)[:300]})
         except PortError as ex:
             return await self._unavailable(ref, self._failure_ttl, f"{type(ex).__name__}: {ex}")
         except Exception as ex:  # noqa: BLE001 - an adapter bug must cost one item, not the feed

@@ -13,6 +13,7 @@ from anibridge.domain.catalog.identity import (
     Language,
     Site,
 )
+from anibridge.domain.kit import gate_log
 from anibridge.domain.kit.ttl_map import ExpiringMap
 from anibridge.domain.streams.records import Availability
 from anibridge.domain.torznab import locating
@@ -124,6 +125,7 @@ class SearchContext:
         except NotFound:
             return None
         except PortError as ex:
+            gate_log.note(ex)
             log.warning("%s %s season %s unavailable: %s", site.value, slug, season, ex)
             return None
 
@@ -141,6 +143,7 @@ class SearchContext:
         except NotFound:
             return ()
         except PortError as ex:
+            gate_log.note(ex)
             log.warning("%s %s S%sE%s unavailable: %s", site.value, slug, season, episode, ex)
             return ()
         offered = _ordered(site, list(detail.languages) + [h.language for h in detail.hosters])

@@ -18,6 +18,7 @@ from anibridge.domain.catalog.identity import (
     Site,
 )
 from anibridge.domain.catalog.titles import match_tokens
+from anibridge.domain.kit import gate_log
 from anibridge.domain.releases import regrab
 from anibridge.domain.torznab import (
     episodes,
@@ -40,7 +41,7 @@ from anibridge.domain.torznab.release import (
     expand_requested,
 )
 from anibridge.domain.torznab.request import SearchKind
-from anibridge.ports.errors import PortError
+from anibridge.ports.errors import PortError, SiteGated
 
 if TYPE_CHECKING:
     from anibridge.domain.torznab.context import SearchContext
@@ -54,6 +55,14 @@ log = logging.getLogger(__name__)
 Dated = tuple[Variant, datetime | None]
 
 
+class SitesGated(Exception):
+    """A search found nothing because the sites answered gates; the message names each site and its gate."""
+
+    def __init__(self, gates: list[SiteGated]) -> None:
+        super().__init__("no site could be asked: " + gate_log.describe(gates))
+        self.gates = list(gates)
+
+
 class TorznabSearch:
     def __init__(self, ctx: SearchContext, regrabs: RegrabRepo | None = None) -> None:
         self.ctx = ctx
@@ -63,12 +72,17 @@ class TorznabSearch:
         now = self.ctx.clock.now()
         if req.daily:
             return []  # daily shows (`ep=MM/DD`) do not exist on these sites
-        try:
-            found, test_movie = await self._dispatch(req)
-        except Exception:  # noqa: BLE001 - an internal failure yields fewer items, never a broken feed
-            log.exception("torznab search failed for %s", req)
-            found, test_movie = [], None
+        with gate_log.collecting() as gates:
+            try:
+                found, test_movie = await self._dispatch(req)
+            except Exception:  # noqa: BLE001 - an internal failure yields fewer items, never a broken feed
+                log.exception("torznab search failed for %s", req)
+                found, test_movie = [], None
         releases = _unique(self.ctx.config, found, now, req.categories)
+        if not releases and gates:
+            # Nothing found because the sites answered gates, not because the show is missing: say so, so the
+            # user sees which site needs what instead of an empty feed.
+            raise SitesGated(gates)
         if not releases and test_movie is not None and self.ctx.config.return_test_result:
             releases = connectivity_releases(self.ctx.config, now, movie=test_movie, requested=req.categories)
         return await regrab.publish(self._regrabs, releases[req.offset : req.offset + req.limit])
@@ -124,6 +138,7 @@ class TorznabSearch:
         variants: list[Variant] = []
         for loc, result in zip(locs, results, strict=True):
             if isinstance(result, Exception):
+                gate_log.note(result)
                 log.error("torznab search on %s %s failed: %r", loc.site.value, loc.slug, result)
             elif isinstance(result, BaseException):
                 raise result
