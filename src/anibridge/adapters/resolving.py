@@ -165,3 +165,14 @@ def dns_block_advice(host: str) -> str:
     return (f"{host} is blocked by your DNS resolver (CNAME to {CUII_NOTICE_HOST}): set DOH_URL="
             f"https://cloudflare-dns.com/dns-query, or SITE_ADDRESSES={host}=<the site's IP>, or give the "
             "container another resolver (e.g. 1.1.1.1)")
+
+
+def proxy_for(url: str, proxies: Mapping[str, str]) -> str | None:
+    """The SITE_PROXIES entry for `url`'s host (the host itself, a parent domain, then `*`); None: none configured."""
+    host = (httpx.URL(url).host or "").lower().rstrip(".")
+    labels = host.split(".")
+    for i in range(len(labels)):
+        hit = proxies.get(".".join(labels[i:]))
+        if hit:
+            return hit
+    return proxies.get("*") or None

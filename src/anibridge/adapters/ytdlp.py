@@ -18,6 +18,7 @@ from typing import Any
 import yt_dlp
 from yt_dlp.utils import DownloadError
 
+from anibridge.adapters.resolving import proxy_for
 from anibridge.ports.errors import DownloadCancelled, DownloadFailed
 from anibridge.ports.streams import DirectStream, DownloadProgress
 
@@ -98,9 +99,11 @@ ProgressCallback = Callable[[DownloadProgress], None]
 class YtDlpDownloader:
     """Downloads one DirectStream to `dest_dir/<stem>.<ext>` with progress, rate limit, cancel and resume."""
 
-    def __init__(self, socket_timeout: float = 20.0, merge_format: str = "mkv") -> None:
+    def __init__(self, socket_timeout: float = 20.0, merge_format: str = "mkv",
+                 proxies: Mapping[str, str] | None = None) -> None:
         self._timeout = socket_timeout
         self._merge_format = merge_format
+        self._proxies = dict(proxies or {})  # host → proxy URL (SITE_PROXIES); yt-dlp reads *_PROXY itself
 
     async def download(
         self,
@@ -132,6 +135,9 @@ class YtDlpDownloader:
             "restrictfilenames": False,
             "windowsfilenames": False,
         })
+        proxy = proxy_for(stream.url, self._proxies)
+        if proxy:
+            opts["proxy"] = proxy
         if rate_limit and rate_limit > 0:
             # The limit applies per fragment stream; HLS fetches several fragments at once.
             opts["ratelimit"] = max(1, rate_limit // _HLS_FRAGMENT_CONCURRENCY) if hls else rate_limit

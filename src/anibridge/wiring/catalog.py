@@ -113,7 +113,10 @@ def build_http_client(settings: Settings, network: Network | None = None) -> htt
     for pattern in _no_proxy_patterns():
         mounts[pattern] = transport(None)
     for host, proxy in proxies.items():
-        mounts["all://" if host == "*" else f"all://{host}"] = transport(proxy)
+        if host == "*":
+            mounts["all://"] = transport(proxy)
+        else:
+            mounts[f"all://{host}"] = mounts[f"all://*.{host}"] = transport(proxy)
     return httpx.AsyncClient(transport=transport(None), mounts=mounts, **common)  # type: ignore[arg-type]
 
 

@@ -11,6 +11,7 @@ from dependency_injector import containers, providers
 from anibridge.adapters.clock import SystemClock
 from anibridge.adapters.files import LocalFileStore, load_instance_id
 from anibridge.adapters.media_probe import MediaQualityProbe
+from anibridge.adapters.resolving import parse_pairs
 from anibridge.adapters.sql.database import Database
 from anibridge.adapters.sql.repos import (
     SqlAvailabilityRepo,
@@ -60,7 +61,9 @@ class Container(containers.DeclarativeContainer):
     quality_probe = providers.Singleton(
         MediaQualityProbe, http_client, timeout=providers.Callable(lambda s: s.http_timeout_seconds, settings)
     )
-    media_downloader = providers.Singleton(YtDlpDownloader)
+    media_downloader = providers.Singleton(
+        YtDlpDownloader, proxies=providers.Callable(lambda s: parse_pairs(s.site_proxies), settings)
+    )
     file_store = providers.Singleton(LocalFileStore, providers.Callable(lambda s: s.downloads_path, settings))
     instance_id = providers.Singleton(load_instance_id, providers.Callable(lambda s: s.data_dir, settings))
     job_runner = providers.Singleton(
