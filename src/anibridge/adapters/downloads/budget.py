@@ -20,6 +20,7 @@ class ConnectionBudget:
     def __init__(self, total: int) -> None:
         self.total = max(1, total)
         self._in_use = 0
+        self.peak_in_use = 0
         self._waiting_first = 0
         self._cond = threading.Condition()
 
@@ -27,6 +28,11 @@ class ConnectionBudget:
     def in_use(self) -> int:
         with self._cond:
             return self._in_use
+
+    @property
+    def waiting_first(self) -> int:
+        with self._cond:
+            return self._waiting_first
 
     def acquire(self, first: bool, timeout: float | None = None) -> bool:
         """Take one slot; False when `timeout` (seconds) passed without one. `timeout=0` never waits."""
@@ -41,6 +47,7 @@ class ConnectionBudget:
                         return False
                     self._cond.wait(remaining)
                 self._in_use += 1
+                self.peak_in_use = max(self.peak_in_use, self._in_use)
                 return True
             finally:
                 if first:
