@@ -19,6 +19,7 @@ class Request:
     range: str | None
     referer: str | None
     sent: int = 0
+    status: int = 0
 
 
 @dataclass
@@ -63,6 +64,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, state: RangedState, record: Request, over: bool) -> None:
         status = 403 if over else state.status
+        record.status = status or (206 if state.ranges and record.range else 200)
         if status is not None:
             self.send_response(status)
             self.send_header("Content-Length", "0")

@@ -116,7 +116,7 @@ def test_extra_connections_refused_by_the_hoster_retire_and_the_rest_finish(
     path = _downloader().download(DirectStream(server.url(), "VOE"), tmp_path, "ep", lambda p: None,
                                   lambda: False)
     assert path.read_bytes() == server.state.blob
-    assert server.state.peak_active <= 3  # the refused request itself is counted while it is answered
+    assert any(r.status == 403 for r in server.state.requests)  # the limit was hit, and survived
 
 
 @pytest.mark.parametrize("status, expired", [(403, True), (410, True), (500, False)])

@@ -78,7 +78,11 @@ class RangedOptions:
 
 
 class _Retire(Exception):
-    """A connection the hoster refuses while others of the same download work: drop it, keep the rest."""
+    """A connection the hoster refuses while others of the same download are in flight: drop it, keep the rest."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP Error {status}")
+        self.status = status
 
 
 class _Transient(Exception):
@@ -364,10 +368,11 @@ class _RangedRun:
         self._limiter = limiter
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._serving = 0  # connections currently receiving a 206 body
+        self._in_flight = 0  # part requests sent and not yet finished
         self._alive = 0
         self._fatal: DownloadFailed | None = None
         self._last_error: str | None = None
+        self._last_status: int | None = None
 
     def run(self) -> None:
         workers = [threading.Thread(target=self._work, args=(i == 0,), daemon=True,
@@ -394,7 +399,8 @@ class _RangedRun:
                 if fatal is not None:
                     raise fatal
                 if alive == 0 and not self._plan.complete:
-                    raise DownloadFailed(f"{self._stream.provider}: {self._last_error or 'all connections failed'}")
+                    raise DownloadFailed(f"{self._stream.provider}: {self._last_error or 'all connections failed'}",
+                                         expired=self._last_status in EXPIRED_STATUSES)
         finally:
             self._stop.set()
             if not self._plan.complete:
@@ -444,6 +450,8 @@ class _RangedRun:
                         self._budget.release()
         except _Retire as ex:
             log.debug("%s: connection retired: %s", self._stream.provider, ex)
+            with self._lock:
+                self._last_error, self._last_status = str(ex), ex.status
         except DownloadFailed as ex:
             self._fail(ex)
         except Exception as ex:  # noqa: BLE001 - a disk error or a bug must end the download, not hang it
@@ -469,28 +477,27 @@ class _RangedRun:
         if pos >= end:
             return False
         progressed = False
+        with self._lock:
+            self._in_flight += 1
         try:
             with self._client.stream("GET", self._stream.url, headers={"Range": f"bytes={pos}-{end - 1}"}) as r:
                 self._check(r, pos)
-                with self._lock:
-                    self._serving += 1
-                try:
-                    for chunk in r.iter_raw(self._opts.chunk):
-                        if self._stop.is_set():
-                            return progressed
-                        if self._limiter is not None:
-                            self._limiter.take(len(chunk))
-                        window = self._plan.window(index, len(chunk))
-                        if window.keep:
-                            os.pwrite(fd, memoryview(chunk)[: window.keep], window.offset)
-                            progressed = True
-                        if not self._plan.advance(index, window.keep):
-                            return progressed
-                finally:
-                    with self._lock:
-                        self._serving -= 1
+                for chunk in r.iter_raw(self._opts.chunk):
+                    if self._stop.is_set():
+                        return progressed
+                    if self._limiter is not None:
+                        self._limiter.take(len(chunk))
+                    window = self._plan.window(index, len(chunk))
+                    if window.keep:
+                        os.pwrite(fd, memoryview(chunk)[: window.keep], window.offset)
+                        progressed = True
+                    if not self._plan.advance(index, window.keep):
+                        return progressed
         except httpx.TransportError as ex:
             raise _Transient(f"{type(ex).__name__}: {ex}" if str(ex) else type(ex).__name__) from ex
+        finally:
+            with self._lock:
+                self._in_flight -= 1
         pos_now, end_now = self._plan.span(index)
         if pos_now < end_now:
             raise _Transient(f"connection closed at byte {pos_now} of part ending {end_now}")
@@ -500,9 +507,9 @@ class _RangedRun:
         status = response.status_code
         if status in EXPIRED_STATUSES or status in _BUSY_STATUSES:
             with self._lock:
-                others = self._serving > 0
-            if others:  # the hoster limits connections; the ones it accepted carry on
-                raise _Retire(f"HTTP {status} on an extra connection")
+                others = self._in_flight > 1
+            if others:  # the hoster limits connections; the ones it accepted carry on (if all retire: failed)
+                raise _Retire(status)
             if status in _BUSY_STATUSES:
                 raise _Transient(f"HTTP Error {status}")
             raise _status_error(self._stream.provider, status)
