@@ -112,7 +112,7 @@ class YtDlpDownloader:
     """Downloads one DirectStream to `dest_dir/<stem>.<ext>` with progress, rate limit, cancel and resume."""
 
     def __init__(self, socket_timeout: float = 20.0, merge_format: str = "mkv",
-                 connections_per_download: int = 4, connections_total: int = 12) -> None:
+                 connections_per_download: int = 8, connections_total: int = 24) -> None:
         self._timeout = socket_timeout
         self._merge_format = merge_format
         self._connections = max(1, connections_per_download)
