@@ -21,9 +21,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yt_dlp
-from yt_dlp.utils import DownloadError
-
 from anibridge.adapters.downloads.budget import ConnectionBudget
 from anibridge.adapters.downloads.ranged import (
     NotProgressive,
@@ -185,6 +182,11 @@ class YtDlpDownloader:
 
     def _run_ytdlp(self, stream: DirectStream, dest_dir: Path, stem: str, on_progress: ProgressCallback,
                    is_cancelled: Callable[[], bool], rate_limit: int | None, fragments: int) -> Path:
+        # Imported on the first HLS download, not at startup: yt-dlp (with requests, urllib3, its extractors)
+        # is ~30 MB of resident memory an idle service or a progressive-only download never needs.
+        import yt_dlp
+        from yt_dlp.utils import DownloadError
+
         finished: list[str] = []
 
         def hook(status: dict[str, Any]) -> None:
