@@ -162,3 +162,25 @@ async def test_aes128_hls_downloads_natively_with_progress_and_cancel(server: Me
     probe = ffprobe(path)
     assert sorted(s["codec_type"] for s in probe["streams"]) == ["audio", "video"]  # type: ignore[index, union-attr]
     assert float(probe["format"]["duration"]) > 3.5  # type: ignore[index]
+
+
+async def test_a_playlist_behind_a_plain_url_falls_back_to_ytdlp(server: MediaServer, media: Path,
+                                                                 tmp_path: Path) -> None:
+    """The Range downloader sees `#EXTM3U`, hands the URL back, and yt-dlp fetches and remuxes the HLS."""
+    alias = media / "hls" / "playlist"
+    if not alias.exists():
+        alias.symlink_to("index.m3u8")
+    path = await YtDlpDownloader().download(DirectStream(server.url("hls/playlist"), "VOE"), tmp_path, "p",
+                                            lambda p: None, lambda: False)
+    assert float(ffprobe(path)["format"]["duration"]) > 3.5  # type: ignore[index]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+    assert "bytes=0-65535" in server.state.range_requests  # the probe did look first
+
+
+async def test_progressive_download_keeps_the_hoster_headers_on_every_part(server: MediaServer, media: Path,
+                                                                           tmp_path: Path) -> None:
+    server.state.required_referer = "https://voe.example/"  # any request without it gets 403
+    stream = DirectStream(server.url("clip.mp4"), "VOE", headers={"Referer": "https://voe.example/"})
+    path = await YtDlpDownloader(connections_per_download=4).download(stream, tmp_path, "h", lambda p: None,
+                                                                      lambda: False)
+    assert path.read_bytes() == (media / "clip.mp4").read_bytes()
