@@ -367,6 +367,7 @@ class _RangedRun:
         self._is_cancelled = is_cancelled
         self._limiter = limiter
         self._stop = threading.Event()
+        self._wake = threading.Event()  # a worker finished the last part or gave up: report without delay
         self._lock = threading.Lock()
         self._in_flight = 0  # part requests sent and not yet finished
         self._alive = 0
@@ -385,7 +386,8 @@ class _RangedRun:
         saved_at = time.monotonic()
         try:
             while not self._plan.complete:
-                self._stop.wait(self._opts.progress_interval)
+                self._wake.wait(self._opts.progress_interval)
+                self._wake.clear()
                 now = time.monotonic()
                 done = self._plan.downloaded
                 self._on_progress(_progress(done, self._plan.total, speed.update(now, done)))
@@ -460,6 +462,7 @@ class _RangedRun:
             os.close(fd)
             with self._lock:
                 self._alive -= 1
+            self._wake.set()
 
     def _note(self, message: str) -> None:
         with self._lock:
@@ -470,6 +473,7 @@ class _RangedRun:
             if self._fatal is None:
                 self._fatal = error
         self._stop.set()
+        self._wake.set()
 
     def _fetch(self, fd: int, index: int) -> bool:
         """Stream part `index` from its current position; True when at least one byte was written."""
