@@ -32,8 +32,8 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 MB = 1_000_000
 CHUNK = 64 * 1024

@@ -2,7 +2,7 @@
 cached verdict.
 
 Run: `.venv/bin/python bench/health.py [--clients 16] [--seconds 5]`. Two servers in turn, each the real app
-(`create_app`, SQLite, 3 workers) under uvicorn in a child process: "per call" sets the health resource's cache
+(`build_app`, SQLite, 3 workers) under uvicorn in a child process: "per call" sets the health resource's cache
 to 0 s (the former behaviour: one database query per request), "cached" keeps the shipped 1 s. The client is a
 raw-socket keep-alive loop in this process (lighter than an HTTP library, so it is less often the bottleneck).
 Prints requests/s and the server's CPU milliseconds per request (from /proc, so machine load does not inflate it
@@ -33,17 +33,17 @@ def serve(port: int, cache_seconds: float, data_dir: str) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     import uvicorn
 
-    from anibridge.adapters.sql.migrations import migrate_url
-    from anibridge.container import create_container
-    from anibridge.delivery.app import create_app
     from anibridge.delivery.health import HealthResource
     from anibridge.settings import load_settings
+    from anibridge.wiring.app import build_app
+    from anibridge.wiring.container import create_container
+    from anibridge.wiring.database import migrate
 
     settings = load_settings({"DATA_DIR": data_dir, "MAX_CONCURRENCY": "3", "LOG_LEVEL": "warning"})
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate_url(settings.effective_database_url)
-    app = create_app(create_container(settings))
-    for obj in gc.get_objects():  # the route's resource, built inside create_app
+    migrate(settings)
+    app = build_app(create_container(settings))
+    for obj in gc.get_objects():  # the route's resource, built inside build_app
         if isinstance(obj, HealthResource):
             obj._cache_seconds = cache_seconds  # noqa: SLF001 - bench-only switch back to "query every call"
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")

@@ -27,13 +27,28 @@ from anibridge.adapters.sql.database import Database
 from anibridge.adapters.sql.repos import SqlClientTaskRepo, SqlJobRepo
 from anibridge.delivery.qbittorrent import QbitContext, register
 from anibridge.delivery.qbittorrent.auth import Sessions
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.magnets import build_magnet, infohash
-from anibridge.domain.records import ClientTask, Job, JobMode, JobState
-from anibridge.domain.scheduling import JobScheduler
-from anibridge.domain.torrent_listing import TorrentListing
-from anibridge.domain.torrent_sync import MainDataSync
-from anibridge.domain.torrents import ClientConfig, TorrentService
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.jobs.records import (
+    Job,
+    JobMode,
+    JobState,
+)
+from anibridge.domain.jobs.scheduler import JobScheduler
+from anibridge.domain.qbittorrent.listing import TorrentListing
+from anibridge.domain.qbittorrent.records import ClientTask
+from anibridge.domain.qbittorrent.service import (
+    ClientConfig,
+    TorrentService,
+)
+from anibridge.domain.qbittorrent.sync import MainDataSync
+from anibridge.domain.releases.magnets import (
+    build_magnet,
+    infohash,
+)
 
 
 def _state_for(n: int) -> JobState:

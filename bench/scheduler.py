@@ -26,13 +26,21 @@ from anibridge.adapters.memory import InMemoryClientTaskRepo, InMemoryStrmMappin
 from anibridge.adapters.sql.database import Database  # noqa: E402
 from anibridge.adapters.sql.migrations import apply_migrations  # noqa: E402
 from anibridge.adapters.sql.repos import SqlJobRepo  # noqa: E402
-from anibridge.domain.download import EpisodeDownload  # noqa: E402
-from anibridge.domain.identity import EpisodeRef, Language, Site  # noqa: E402
-from anibridge.domain.job_runner import JobRunner  # noqa: E402
-from anibridge.domain.records import JobMode, JobState, ProgressUpdate  # noqa: E402
-from anibridge.domain.scheduling import JobScheduler  # noqa: E402
-from anibridge.domain.strm_jobs import StrmWriter  # noqa: E402
-from tests.unit.download.fakes import FakeDownloader, FakeFinder  # noqa: E402
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.jobs.download import EpisodeDownload
+from anibridge.domain.jobs.records import (
+    JobMode,
+    JobState,
+    ProgressUpdate,
+)
+from anibridge.domain.jobs.runner import JobRunner
+from anibridge.domain.jobs.scheduler import JobScheduler
+from anibridge.domain.jobs.strm_files import StrmWriter
+from tests.unit.jobs.fakes import FakeDownloader, FakeFinder  # noqa: E402
 
 REF = EpisodeRef(Site.ANIWORLD, "bench", 1, 1, Language.GERMAN_DUB)
 

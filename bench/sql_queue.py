@@ -19,8 +19,17 @@ from sqlalchemy.engine import make_url
 from anibridge.adapters.sql.database import Database
 from anibridge.adapters.sql.migrations import apply_migrations
 from anibridge.adapters.sql.repos import SqlJobRepo
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.records import Job, JobMode, JobState, ProgressUpdate
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.jobs.records import (
+    Job,
+    JobMode,
+    JobState,
+    ProgressUpdate,
+)
 
 N = 400
 REF = EpisodeRef(Site.ANIWORLD, "bench", 1, 1, Language.GERMAN_DUB)

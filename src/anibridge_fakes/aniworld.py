@@ -1,4 +1,4 @@
-"""Fake AniWorld (aniworld.to, classic layout) serving the shared catalogue, per sites.md §1.
+"""Fake AniWorld (aniworld.to, classic layout) serving the shared catalogue.
 
 Routes: `/animes-alphabet`, `/animes`, `GET|POST /ajax/seriesSearch`, `POST /ajax/search`,
 `/anime/stream/<slug>[/staffel-N[/episode-M]|/filme[/film-K]]`, `/redirect/<id>` (302 to the hoster embed),
@@ -19,7 +19,7 @@ import json
 from datetime import date, timedelta
 from urllib.parse import parse_qs
 
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge_fakes import classic
 from anibridge_fakes.catalogue import Catalogue, Show
 from anibridge_fakes.http import Request, Response

@@ -16,7 +16,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from anibridge.domain.identity import Language, Site
+from anibridge.domain.catalog.identity import (
+    Language,
+    Site,
+)
 
 LANG_CODES: dict[str, Language] = {
     "DE": Language.GERMAN_DUB,

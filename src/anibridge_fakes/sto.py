@@ -1,4 +1,4 @@
-"""Fake SerienStream (s.to), v2 layout per sites.md §2.3, plus classic-layout pages (§2.2) for shows marked so.
+"""Fake SerienStream (s.to), v2 layout, plus classic-layout (pre-2026) pages for shows marked so.
 
 v2 routes: `/serien[?by=alpha|genre]`, `/api/search/suggest?term=`, `/serie/<slug>[/staffel-N[/episode-M]]`
 (`staffel-0` = films), `/r?t=<token>` → 302 to the hoster embed, or the Turnstile page for protected offers,
@@ -17,7 +17,7 @@ import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge_fakes import classic, sto_pages
 from anibridge_fakes.catalogue import Catalogue, Show
 from anibridge_fakes.http import Request, Response

@@ -13,7 +13,7 @@ import threading
 from types import TracebackType
 from typing import Protocol
 
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge_fakes.aniworld import AniWorldApp
 from anibridge_fakes.catalogue import Catalogue, load_catalogue
 from anibridge_fakes.http import FakeServer

@@ -7,15 +7,15 @@ app tests that run in the same session.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import pytest
 
-from anibridge_fakes.record_cassettes import vcr_config
+from anibridge_fakes.cassette_kit import vcr_config
 
 CASSETTES = Path(__file__).parent
 

@@ -17,7 +17,7 @@ import pytest
 import qbittorrentapi
 from lxml import etree
 
-from anibridge.domain.magnets import parse_magnet
+from anibridge.domain.releases.magnets import parse_magnet
 from anibridge_fakes.world import FakeWorld
 from tests.e2e.conftest import ServerHandle, start_server, wait_until
 

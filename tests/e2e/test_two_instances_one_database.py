@@ -13,8 +13,15 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.magnets import build_magnet, parse_magnet
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.releases.magnets import (
+    build_magnet,
+    parse_magnet,
+)
 from anibridge_fakes.world import FakeWorld
 from tests.e2e.conftest import ServerHandle, start_server
 from tests.integration.sql.conftest import database_url, needs_pg

@@ -17,8 +17,8 @@ import shutil
 
 import httpx
 
-from anibridge.domain.hls import is_hls
-from anibridge.domain.hls_quality import master_quality
+from anibridge.domain.streams.hls import is_hls
+from anibridge.domain.streams.quality import master_quality
 from anibridge.ports.streams import DirectStream, Quality
 
 log = logging.getLogger(__name__)

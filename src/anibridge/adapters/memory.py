@@ -14,17 +14,19 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from anibridge.adapters.clock import SystemClock
-from anibridge.domain.identity import EpisodeRef
-from anibridge.domain.jobs import CANCELLED_MESSAGE
-from anibridge.domain.records import (
-    Availability,
-    Category,
-    ClientTask,
+from anibridge.domain.catalog.identity import EpisodeRef
+from anibridge.domain.jobs.lifecycle import CANCELLED_MESSAGE
+from anibridge.domain.jobs.records import (
     Job,
     JobState,
     ProgressUpdate,
-    StrmMapping,
 )
+from anibridge.domain.qbittorrent.records import (
+    Category,
+    ClientTask,
+)
+from anibridge.domain.streams.records import Availability
+from anibridge.domain.strm.records import StrmMapping
 from anibridge.ports.system import Clock
 
 _RUNNING = JobState.DOWNLOADING

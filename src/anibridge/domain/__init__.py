@@ -6,30 +6,54 @@ own modules; they talk to ports and are not re-exported here so importing the pa
 I/O libraries (a test checks that falcon, sqlalchemy, httpx, yt_dlp, lxml, pydantic and uvicorn stay unloaded).
 """
 
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.jobs import IllegalTransition, qbit_progress, qbit_state, transition
-from anibridge.domain.magnets import MagnetError, MagnetPayload, build_magnet, infohash, parse_magnet
-from anibridge.domain.matching import (
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.catalog.titles import (
     ACCEPT_THRESHOLD,
     IndexEntry,
-    Match,
     TitleIndex,
+    TitleMatch,
     compact,
     match_tokens,
     score,
 )
-from anibridge.domain.naming import build_release_name, final_file_name
-from anibridge.domain.records import (
-    Availability,
-    Category,
-    ClientTask,
+from anibridge.domain.jobs.lifecycle import (
+    IllegalTransition,
+    transition,
+)
+from anibridge.domain.jobs.records import (
     Job,
     JobMode,
     JobState,
     ProgressUpdate,
-    StrmMapping,
 )
-from anibridge.domain.strm_urls import AuthMode, SignatureError, proxy_url, stream_url
+from anibridge.domain.qbittorrent.records import (
+    Category,
+    ClientTask,
+)
+from anibridge.domain.qbittorrent.states import qbit_progress, qbit_state
+from anibridge.domain.releases.magnets import (
+    MagnetError,
+    MagnetPayload,
+    build_magnet,
+    infohash,
+    parse_magnet,
+)
+from anibridge.domain.releases.names import (
+    build_release_name,
+    final_file_name,
+)
+from anibridge.domain.streams.records import Availability
+from anibridge.domain.strm.records import StrmMapping
+from anibridge.domain.strm.urls import (
+    AuthMode,
+    SignatureError,
+    proxy_url,
+    stream_url,
+)
 
 __all__ = [
     "ACCEPT_THRESHOLD",
@@ -46,7 +70,7 @@ __all__ = [
     "Language",
     "MagnetError",
     "MagnetPayload",
-    "Match",
+    "TitleMatch",
     "ProgressUpdate",
     "SignatureError",
     "Site",

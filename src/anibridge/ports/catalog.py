@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from anibridge.domain.identity import Language, Site
+from anibridge.domain.catalog.identity import (
+    Language,
+    Site,
+)
 
 
 @dataclass(frozen=True, slots=True)

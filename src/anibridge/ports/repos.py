@@ -6,16 +6,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from anibridge.domain.identity import EpisodeRef
-from anibridge.domain.records import (
-    Availability,
-    Category,
-    ClientTask,
+from anibridge.domain.catalog.identity import EpisodeRef
+from anibridge.domain.jobs.records import (
     Job,
     JobState,
     ProgressUpdate,
-    StrmMapping,
 )
+from anibridge.domain.qbittorrent.records import (
+    Category,
+    ClientTask,
+)
+from anibridge.domain.streams.records import Availability
+from anibridge.domain.strm.records import StrmMapping
 
 
 class JobRepo(Protocol):

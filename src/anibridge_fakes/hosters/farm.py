@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from anibridge_fakes.http import App, FakeServer
 from anibridge_fakes.hosters import doodstream, filemoon, gxplayer, jwplayer, loadx, streamtape, vidoza, voe
 from anibridge_fakes.hosters.common import make_code
+from anibridge_fakes.http import App, FakeServer
 from anibridge_fakes.media import MediaSet, ensure_media
 
 VOE_MIRROR = "VOE-mirror"

@@ -1,4 +1,4 @@
-"""Fake Filemoon/Byse: `/api/videos/<code>` answers the AES-256-GCM encrypted playback JSON (sites.md §4.3);
+"""Fake Filemoon/Byse: `/api/videos/<code>` answers the AES-256-GCM encrypted playback JSON;
 legacy uploads (codes starting with `legacy`) have no API entry and a Dean-Edwards packed JW player config.
 """
 
@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 
 from anibridge.adapters.hosters.aes import gcm_encrypt
-from anibridge_fakes.http import App, Request, Response
 from anibridge_fakes.hosters.common import MediaCdn, code_page, is_gone, kind_of, require_referer
+from anibridge_fakes.http import App, Request, Response
 from anibridge_fakes.media import MediaSet
 
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

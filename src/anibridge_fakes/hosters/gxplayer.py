@@ -1,5 +1,5 @@
 """Fake GXPlayer (Megakino): the embed page (Referer required) carries `"uid"`, `"md5"`, `"id"`, from which the
-client builds `/m3u8/<uid>/<md5>/master.txt?s=1&id=<id>&cache=1` — an HLS master served as .txt (§4.9).
+client builds `/m3u8/<uid>/<md5>/master.txt?s=1&id=<id>&cache=1` — an HLS master served as .txt.
 """
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from anibridge_fakes.http import App, Request, Response
 from anibridge_fakes.hosters.common import MediaCdn, code_page, issued_now, kind_of, sign
+from anibridge_fakes.http import App, Request, Response
 from anibridge_fakes.media import MediaSet
 
 

@@ -1,4 +1,4 @@
-"""Fake Vidmoly and Luluvdo: JW Player configs with `file:"…"` (sites.md §4.6, §4.7).
+"""Fake Vidmoly and Luluvdo: JW Player configs with `file:"…"`.
 
 Vidmoly: `/embed-<code>.html` (plus `/v/<code>` view pages without a player, which clients must rewrite);
 its playlists and segments need the Vidmoly Referer. Luluvdo: `/e/<code>` only frames
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from anibridge_fakes.http import App, Request, Response
 from anibridge_fakes.hosters.common import (
     MOBILE_FIREFOX,
     MediaCdn,
@@ -20,6 +19,7 @@ from anibridge_fakes.hosters.common import (
     kind_of,
     require_referer,
 )
+from anibridge_fakes.http import App, Request, Response
 from anibridge_fakes.media import MediaSet
 
 

@@ -1,5 +1,5 @@
 """Fake LoadX: the embed redirects to `/video/<hash>/<name>`; `POST /player/index.php?data=<hash>&do=getVideo`
-with `X-Requested-With: XMLHttpRequest` answers JSON whose `videoSource` is the stream (sites.md §4.8).
+with `X-Requested-With: XMLHttpRequest` answers JSON whose `videoSource` is the stream.
 """
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from anibridge_fakes.http import App, Request, Response
 from anibridge_fakes.hosters.common import MediaCdn, code_page, kind_of, sign
+from anibridge_fakes.http import App, Request, Response
 from anibridge_fakes.media import MediaSet
 
 

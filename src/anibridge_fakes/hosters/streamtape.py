@@ -1,13 +1,13 @@
 """Fake Streamtape: `robotlink` innerHTML built from quoted parts with `.substring(n)` chains, decoy hidden
-divs, and `/get_video?id&expires&ip&token` answering a 302 to the CDN MP4 (sites.md §4.5).
+divs, and `/get_video?id&expires&ip&token` answering a 302 to the CDN MP4.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from anibridge_fakes.http import App, Request, Response
 from anibridge_fakes.hosters.common import MediaCdn, code_page, issued_now, sign
+from anibridge_fakes.http import App, Request, Response
 from anibridge_fakes.media import MediaSet
 
 

@@ -1,11 +1,11 @@
-"""Fake Vidoza: the MP4 sits in `<video id="player"><source src>` and in the player's `sourcesCode` (§4.2)."""
+"""Fake Vidoza: the MP4 sits in `<video id="player"><source src>` and in the player's `sourcesCode`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from anibridge_fakes.http import App, Request, Response
 from anibridge_fakes.hosters.common import MediaCdn, code_page
+from anibridge_fakes.http import App, Request, Response
 from anibridge_fakes.media import MediaSet
 
 

@@ -1,4 +1,4 @@
-"""The AniWorld fake serves the classic markup of sites.md §1, tag for tag, and its faults."""
+"""The AniWorld fake serves AniWorld's classic markup, tag for tag, and its faults."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import re
 import httpx
 import pytest
 
-from anibridge.domain.identity import Language, Site
+from anibridge.domain.catalog.identity import (
+    Language,
+    Site,
+)
 from anibridge_fakes.classic import ANIWORLD_KEYS
 from anibridge_fakes.world import FakeWorld
 from tests.integration.fakes.xpath import doc, has_class, texts

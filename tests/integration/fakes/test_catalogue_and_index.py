@@ -5,7 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from anibridge.domain.identity import Language, Site
+from anibridge.domain.catalog.identity import (
+    Language,
+    Site,
+)
 from anibridge_fakes.catalogue import KINDS, load_catalogue
 from anibridge_fakes.index_gen import generate_index
 from anibridge_fakes.world import FakeWorld

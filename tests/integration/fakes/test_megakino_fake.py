@@ -1,4 +1,4 @@
-"""The Megakino fake: cookie gate, mirrors.txt, both sitemap forms, posts (sites.md §3) and the domain move."""
+"""The Megakino fake: cookie gate, mirrors.txt, both sitemap forms, posts and the domain move."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import httpx
 from lxml import etree
 
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge_fakes.world import MEGAKINO_NEXT, FakeWorld
 from tests.integration.fakes.xpath import doc, has_class
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge_fakes.world import FakeWorld
 
 

@@ -1,4 +1,4 @@
-"""The s.to fake serves the v2 markup of sites.md §2.3, classic pages for one show (§2.2), tokens and faults."""
+"""The s.to fake serves s.to's v2 markup, classic (pre-2026) pages for one show, tokens and faults."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge_fakes.world import FakeWorld
 from tests.integration.fakes.xpath import doc, has_class
 

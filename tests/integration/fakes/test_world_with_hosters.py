@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge_fakes.world import FakeWorld
 
 

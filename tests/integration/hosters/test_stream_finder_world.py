@@ -8,10 +8,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from anibridge.container import Container, create_container
-from anibridge.domain.identity import EpisodeRef, Language, Site
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
 from anibridge.ports.errors import HosterUnavailable, NotFound
 from anibridge.settings import load_settings
+from anibridge.wiring.container import Container, create_container
 from anibridge_fakes.catalogue import Show
 from anibridge_fakes.world import FakeWorld
 

@@ -16,8 +16,8 @@ import pytest
 from anibridge.adapters.sql.database import Database
 from anibridge.adapters.sql.migrations import apply_migrations
 from anibridge.adapters.sql.repos import SqlClientTaskRepo, SqlJobRepo
-from anibridge.domain.records import JobState
-from anibridge.domain.torrents import AddRequest
+from anibridge.domain.jobs.records import JobState
+from anibridge.domain.qbittorrent.service import AddRequest
 from tests.integration.sql.conftest import database_url, needs_pg
 from tests.unit.qbittorrent.world import FakeClock, World, build_world, magnet
 

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from anibridge.domain.magnets import parse_magnet
+from anibridge.domain.releases.magnets import parse_magnet
 from tests.unit.qbittorrent.world import build_world, magnet, make_app
 
 pytestmark = [pytest.mark.slow]

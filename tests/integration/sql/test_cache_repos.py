@@ -6,8 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.records import Availability, StrmMapping
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.streams.records import Availability
+from anibridge.domain.strm.records import StrmMapping
 from tests.integration.sql.conftest import Repos
 
 pytestmark = pytest.mark.anyio

@@ -7,8 +7,17 @@ from datetime import UTC, timedelta
 
 import pytest
 
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.records import Job, JobMode, JobState, ProgressUpdate
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.jobs.records import (
+    Job,
+    JobMode,
+    JobState,
+    ProgressUpdate,
+)
 from tests.integration.sql.conftest import Repos
 
 pytestmark = pytest.mark.anyio

@@ -22,8 +22,16 @@ from anibridge.adapters.sql.database import Database
 from anibridge.adapters.sql.mapping import job_values
 from anibridge.adapters.sql.migrations import LATEST_VERSION, apply_migrations
 from anibridge.adapters.sql.models import JobRow, SchemaVersionRow
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.records import Job, JobMode, JobState
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.jobs.records import (
+    Job,
+    JobMode,
+    JobState,
+)
 from tests.integration.sql.conftest import database_url, needs_pg
 
 pytestmark = pytest.mark.slow

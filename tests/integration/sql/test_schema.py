@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, inspect, insert
+from sqlalchemy import Engine, insert, inspect
 
 from anibridge.adapters.sql.database import Database
 from anibridge.adapters.sql.migrations import LATEST_VERSION, SchemaTooNew, apply_migrations, current_version

@@ -6,8 +6,16 @@ from datetime import timedelta
 
 import pytest
 
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.records import Category, ClientTask, JobMode
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.jobs.records import JobMode
+from anibridge.domain.qbittorrent.records import (
+    Category,
+    ClientTask,
+)
 from tests.integration.sql.conftest import Repos
 
 pytestmark = pytest.mark.anyio

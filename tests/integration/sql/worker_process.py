@@ -18,7 +18,7 @@ from pathlib import Path
 from anibridge.adapters.sql.database import Database
 from anibridge.adapters.sql.migrations import apply_migrations
 from anibridge.adapters.sql.repos import SqlJobRepo
-from anibridge.domain.records import JobState
+from anibridge.domain.jobs.records import JobState
 
 
 async def claim_all(db: Database, prefix: str, claimers: int) -> list[str]:

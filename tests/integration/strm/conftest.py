@@ -13,19 +13,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import falcon.asgi
 import pytest
 import uvicorn
-
-import falcon.asgi
 
 from anibridge.adapters.clock import SystemClock
 from anibridge.adapters.memory import InMemoryStrmMappingRepo
 from anibridge.adapters.ssrf import SsrfGuard
-from anibridge.adapters.strm_upstream import HttpxUpstream
+from anibridge.adapters.strm.upstream import HttpxUpstream
 from anibridge.delivery.disconnect import DisconnectGuard
 from anibridge.delivery.strm import add_strm_routes
-from anibridge.domain.identity import EpisodeRef
-from anibridge.domain.strm_proxy import ProxyOptions, StrmProxy
+from anibridge.domain.catalog.identity import EpisodeRef
+from anibridge.domain.strm.proxy import (
+    ProxyOptions,
+    StrmProxy,
+)
+from anibridge.domain.strm.urls import AuthMode
 from anibridge.ports.errors import HosterUnavailable
 from anibridge.ports.streams import DirectStream
 from anibridge_fakes.hosters.common import MediaCdn
@@ -114,7 +117,7 @@ def make_proxy(finder: Any, mappings: InMemoryStrmMappingRepo, base_url: str, au
                secret: str = "s3cret", allow: tuple[str, ...] = ("127.0.0.1",), child_ttl: int = 86400) -> StrmProxy:
     upstream = HttpxUpstream(SsrfGuard(allow))
     return StrmProxy(finder, mappings, upstream, SystemClock(),
-                     ProxyOptions(base_url, auth, secret, child_ttl=child_ttl))
+                     ProxyOptions(base_url, AuthMode(auth), secret, child_ttl=child_ttl))
 
 
 @pytest.fixture(scope="module")

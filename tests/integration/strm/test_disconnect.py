@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from anibridge.domain.strm_urls import proxy_url
+from anibridge.domain.strm.urls import proxy_url
 
 from .conftest import BIG_CHUNKS, Rig
 

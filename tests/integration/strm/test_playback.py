@@ -8,9 +8,13 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.records import StrmMapping
-from anibridge.domain.strm_urls import stream_url
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.strm.records import StrmMapping
+from anibridge.domain.strm.urls import stream_url
 
 from .conftest import REFERER, Rig
 

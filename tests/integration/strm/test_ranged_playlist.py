@@ -10,8 +10,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.strm_urls import stream_url
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.strm.urls import stream_url
 
 from .conftest import Rig
 

@@ -9,9 +9,19 @@ import pytest
 
 from anibridge.adapters.clock import SystemClock
 from anibridge.adapters.files import LocalFileStore
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.records import Job, JobMode
-from anibridge.domain.strm_jobs import StrmProxyConfig, StrmWriter
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.jobs.records import (
+    Job,
+    JobMode,
+)
+from anibridge.domain.jobs.strm_files import (
+    StrmProxyConfig,
+    StrmWriter,
+)
 
 from .conftest import Rig
 

@@ -11,10 +11,17 @@ from dataclasses import replace
 
 import pytest
 
-from anibridge.domain.identity import EpisodeRef
-from anibridge.domain.magnets import parse_magnet
-from anibridge.domain.records import Job, JobMode, JobState
-from anibridge.domain.torrents import AddRequest, TorrentService
+from anibridge.domain.catalog.identity import EpisodeRef
+from anibridge.domain.jobs.records import (
+    Job,
+    JobMode,
+    JobState,
+)
+from anibridge.domain.qbittorrent.service import (
+    AddRequest,
+    TorrentService,
+)
+from anibridge.domain.releases.magnets import parse_magnet
 
 from .world import World, magnet
 

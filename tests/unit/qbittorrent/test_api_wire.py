@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from anibridge.domain.magnets import parse_magnet
+from anibridge.domain.releases.magnets import parse_magnet
 
 from .world import World, build_world, magnet, make_app
 

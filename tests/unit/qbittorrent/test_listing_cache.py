@@ -15,11 +15,14 @@ from typing import Any
 
 import pytest
 
-from anibridge.domain.magnets import parse_magnet
-from anibridge.domain.records import JobState, ProgressUpdate
-from anibridge.domain.torrent_listing import TorrentListing
-from anibridge.domain.torrent_sync import MainDataSync
-from anibridge.domain.torrents import AddRequest
+from anibridge.domain.jobs.records import (
+    JobState,
+    ProgressUpdate,
+)
+from anibridge.domain.qbittorrent.listing import TorrentListing
+from anibridge.domain.qbittorrent.service import AddRequest
+from anibridge.domain.qbittorrent.sync import MainDataSync
+from anibridge.domain.releases.magnets import parse_magnet
 
 from .world import World, build_world, magnet
 
@@ -76,6 +79,7 @@ async def _op(world: World, rng: random.Random, step: int) -> None:
     world.clock.advance(rng.choice([0, 1, 5]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 async def test_cached_listing_and_diffs_match_a_cold_rebuild(tmp_path: Path, seed: int) -> None:
     await random_ops_match_a_cold_rebuild(build_world(tmp_path), random.Random(seed), 120)

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from anibridge.domain.magnets import parse_magnet
-from anibridge.domain.records import JobMode, JobState
-from anibridge.domain.torrents import AddRequest, TorrentConflict, TorrentError, TorrentService
+from anibridge.domain.jobs.records import (
+    JobMode,
+    JobState,
+)
+from anibridge.domain.qbittorrent.service import (
+    AddRequest,
+    TorrentConflict,
+    TorrentError,
+    TorrentService,
+)
+from anibridge.domain.releases.magnets import parse_magnet
 
 from .world import World, magnet
 
@@ -49,7 +57,7 @@ async def test_readd_after_failure_retries(world: World) -> None:
 
 
 async def test_add_strm_and_bad_urls(world: World) -> None:
-    result = await world.service.add(AddRequest([magnet(2, mode="strm"), "http://x/y.torrent", "magnet:?xt=bad"]))
+    result = await world.service.add(AddRequest([magnet(2, mode=JobMode.STRM), "http://x/y.torrent", "magnet:?xt=bad"]))
     assert len(result.added) == 1 and len(result.rejected) == 2
     task = (await world.tasks.list())[0]
     assert task.mode is JobMode.STRM
@@ -192,7 +200,7 @@ async def test_global_tags_follow_qbittorrent_and_survive_a_restart(world: World
 
 async def test_deleting_a_finished_torrent_moves_its_release_to_a_new_hash(world: World) -> None:
     """Sonarr imports, then deletes; the next grab of that episode must not reuse the imported hash."""
-    from anibridge.domain.regrab import regrab_hash
+    from anibridge.domain.releases.regrab import regrab_hash
 
     done, running = magnet(1), magnet(2)
     for uri in (done, running):

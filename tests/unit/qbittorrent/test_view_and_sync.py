@@ -9,12 +9,25 @@ from pathlib import Path
 
 import pytest
 
-from anibridge.domain.records import ClientTask, Job, JobMode, JobState
-from anibridge.domain.torrent_listing import render
-from anibridge.domain.torrent_sync import MainDataSync
-from anibridge.domain.torrent_view import content_path, qbit_state, select, torrent_info
-from anibridge.domain.torrents import AddRequest, ClientConfig
-from anibridge.domain.magnets import parse_magnet
+from anibridge.domain.jobs.records import (
+    Job,
+    JobMode,
+    JobState,
+)
+from anibridge.domain.qbittorrent.listing import render
+from anibridge.domain.qbittorrent.records import ClientTask
+from anibridge.domain.qbittorrent.service import (
+    AddRequest,
+    ClientConfig,
+)
+from anibridge.domain.qbittorrent.states import qbit_state
+from anibridge.domain.qbittorrent.sync import MainDataSync
+from anibridge.domain.qbittorrent.view import (
+    content_path,
+    select,
+    torrent_info,
+)
+from anibridge.domain.releases.magnets import parse_magnet
 
 from .world import World, build_world, magnet, ref
 
@@ -32,14 +45,14 @@ def _job(state: JobState, **kw: object) -> Job:
 
 
 def test_states() -> None:
-    assert qbit_state(_task(), None) == "queuedDL"
-    assert qbit_state(_task(stopped=True), None) == "stoppedDL"
-    assert qbit_state(_task(), _job(JobState.DOWNLOADING)) == "downloading"
-    assert qbit_state(_task(force_start=True), _job(JobState.DOWNLOADING)) == "forcedDL"
-    assert qbit_state(_task(stopped=True), _job(JobState.DOWNLOADING)) == "stoppedDL"
-    assert qbit_state(_task(), _job(JobState.COMPLETED)) == "stoppedUP"
-    assert qbit_state(_task(), _job(JobState.FAILED)) == "error"
-    assert qbit_state(_task(), _job(JobState.CANCELLED)) == "stoppedDL"
+    assert qbit_state(None, _task()) == "queuedDL"
+    assert qbit_state(None, _task(stopped=True)) == "stoppedDL"
+    assert qbit_state(_job(JobState.DOWNLOADING), _task()) == "downloading"
+    assert qbit_state(_job(JobState.DOWNLOADING), _task(force_start=True)) == "forcedDL"
+    assert qbit_state(_job(JobState.DOWNLOADING), _task(stopped=True)) == "stoppedDL"
+    assert qbit_state(_job(JobState.COMPLETED), _task()) == "stoppedUP"
+    assert qbit_state(_job(JobState.FAILED), _task()) == "error"
+    assert qbit_state(_job(JobState.CANCELLED), _task()) == "stoppedDL"
 
 
 def test_content_path_mapping_and_finality() -> None:

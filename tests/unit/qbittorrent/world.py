@@ -13,13 +13,24 @@ from anibridge.adapters.files import LocalFileStore
 from anibridge.adapters.memory import InMemoryClientTaskRepo, InMemoryJobRepo, InMemoryRegrabRepo
 from anibridge.delivery.qbittorrent import QbitContext, register
 from anibridge.delivery.qbittorrent.auth import Sessions
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.magnets import build_magnet
-from anibridge.domain.records import JobState, ProgressUpdate
-from anibridge.domain.scheduling import JobScheduler
-from anibridge.domain.torrent_listing import TorrentListing
-from anibridge.domain.torrent_sync import MainDataSync
-from anibridge.domain.torrents import ClientConfig, TorrentService
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.jobs.records import (
+    JobMode,
+    JobState,
+    ProgressUpdate,
+)
+from anibridge.domain.jobs.scheduler import JobScheduler
+from anibridge.domain.qbittorrent.listing import TorrentListing
+from anibridge.domain.qbittorrent.service import (
+    ClientConfig,
+    TorrentService,
+)
+from anibridge.domain.qbittorrent.sync import MainDataSync
+from anibridge.domain.releases.magnets import build_magnet
 from anibridge.ports.repos import ClientTaskRepo, JobRepo
 from tests.fakes import FakeClock
 
@@ -28,7 +39,7 @@ def ref(episode: int = 1, lang: Language = Language.GERMAN_DUB, slug: str = "kag
     return EpisodeRef(Site.ANIWORLD, slug, 1, episode, lang)
 
 
-def magnet(episode: int = 1, mode: str | None = None, slug: str = "kaguya-sama") -> str:
+def magnet(episode: int = 1, mode: JobMode | None = None, slug: str = "kaguya-sama") -> str:
     title = f"Kaguya-sama.S01E{episode:02d}.1080p.WEB.H264.GER-ANIWORLD"
     return build_magnet(ref(episode, slug=slug), title, provider="VOE", mode=mode)
 

@@ -9,7 +9,10 @@ from anibridge.adapters.sites.html import parse
 from anibridge.adapters.sites.http import looks_like_challenge
 from anibridge.adapters.sites.megakino_domain import is_cookie_gate, is_sitemap, parse_mirrors
 from anibridge.adapters.sites.sto import SLUG_IN_HREF as STO_SLUG
-from anibridge.domain.identity import Language, Site
+from anibridge.domain.catalog.identity import (
+    Language,
+    Site,
+)
 
 AW_INDEX = """<div id="seriesContainer"><div class="genre"><div class="seriesGenreList"><h3>A</h3></div><ul>
 <li><a data-alternative-title="Alt One, 'Alt Two'" href="/anime/stream/some-slug" title="Some Title Stream anschauen"> Some Title</a></li>

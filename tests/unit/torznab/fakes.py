@@ -8,13 +8,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from anibridge.adapters.memory import InMemoryAvailabilityRepo
-from anibridge.domain.availability import AvailabilityService
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.resolution import TitleResolver
-from anibridge.domain.search.config import SearchConfig
-from anibridge.domain.search.context import SearchContext
-from anibridge.domain.search.request import SearchKind, SearchRequest
-from anibridge.domain.search.service import TorznabSearch
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.catalog.lookup import TitleLookup
+from anibridge.domain.streams.availability import AvailabilityService
+from anibridge.domain.torznab.config import SearchConfig
+from anibridge.domain.torznab.context import SearchContext
+from anibridge.domain.torznab.request import (
+    SearchKind,
+    SearchRequest,
+)
+from anibridge.domain.torznab.service import TorznabSearch
 from anibridge.ports.catalog import (
     EpisodeDetail,
     EpisodeListing,
@@ -245,7 +252,7 @@ def world(config: SearchConfig | None = None, *, list_languages: bool = True, de
     repo = InMemoryAvailabilityRepo()
     clock = FakeClock(datetime(2026, 3, 14, 17, 10, 42, tzinfo=UTC))
     availability = AvailabilityService(repo, finder, probe, clock, ttl_hours=24)
-    ctx = SearchContext(catalogs, TitleResolver(catalogs), metadata, availability, clock, config)  # type: ignore[arg-type]
+    ctx = SearchContext(catalogs, TitleLookup(catalogs), metadata, availability, clock, config)  # type: ignore[arg-type]
     return World(catalogs, finder, probe, metadata, repo, clock, availability, TorznabSearch(ctx), config)
 
 

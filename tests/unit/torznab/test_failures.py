@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from anibridge.domain.identity import Site
-from anibridge.domain.search.request import SearchKind, SearchRequest
+from anibridge.domain.catalog.identity import Site
+from anibridge.domain.torznab.request import (
+    SearchKind,
+    SearchRequest,
+)
 from anibridge.ports.errors import SiteUnavailable
 
 from .fakes import world

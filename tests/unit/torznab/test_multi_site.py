@@ -7,11 +7,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from anibridge.domain.identity import EpisodeRef, Site
-from anibridge.domain.search.config import SearchConfig
-from anibridge.domain.search.release import Variant
-from anibridge.domain.search.request import ExternalIds, SearchKind, SearchRequest
-from anibridge.domain.search.service import _unique
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Site,
+)
+from anibridge.domain.torznab.config import SearchConfig
+from anibridge.domain.torznab.release import Variant
+from anibridge.domain.torznab.request import (
+    ExternalIds,
+    SearchKind,
+    SearchRequest,
+)
+from anibridge.domain.torznab.service import _unique
 from anibridge.ports.catalog import EpisodeDetail
 from anibridge.ports.metadata import MetaEpisode, Show
 
@@ -50,7 +57,7 @@ async def test_episode_search_returns_every_sites_offer_in_catalogue_order() -> 
         "sto:attack-on-titan:s1e1:English Dub",
     ]
     assert "aw_site=aniworld.to" in items[0].magnet and "sto_site=s.to" in items[2].magnet
-    # WIRE (§3.2): the site is not hashed, so the same episode+language shares its infohash across sites.
+    # WIRE: the site is not hashed, so the same episode+language shares its infohash across sites.
     assert items[0].infohash == items[2].infohash
     assert len({i.infohash for i in items}) == 3
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from anibridge.delivery.torznab.params import TorznabError, function_of, lower_params, parse_categories, parse_search
-from anibridge.domain.search.request import SearchKind
+from anibridge.domain.torznab.request import SearchKind
 
 
 def parse(**params: str):  # type: ignore[no-untyped-def]

@@ -8,9 +8,9 @@ import falcon.testing
 from lxml import etree
 
 from anibridge.delivery.torznab.resource import TorznabResource
-from anibridge.domain.search.config import SearchConfig
-from anibridge.domain.search.request import SearchRequest
-from anibridge.domain.search.service import TorznabSearch
+from anibridge.domain.torznab.config import SearchConfig
+from anibridge.domain.torznab.request import SearchRequest
+from anibridge.domain.torznab.service import TorznabSearch
 
 from .fakes import world
 

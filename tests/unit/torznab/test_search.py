@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-
 from datetime import UTC, datetime
 
 import pytest
 
-from anibridge.domain.identity import Site
-from anibridge.domain.search.config import SearchConfig
-from anibridge.domain.search.request import ExternalIds, SearchKind, SearchRequest
+from anibridge.domain.catalog.identity import Site
+from anibridge.domain.torznab.config import SearchConfig
+from anibridge.domain.torznab.request import (
+    ExternalIds,
+    SearchKind,
+    SearchRequest,
+)
 from anibridge.ports.catalog import NewEpisode
 from anibridge.ports.streams import Quality
 
@@ -107,7 +110,7 @@ async def test_fast_season_falls_back_to_unknown_quality_when_the_representative
 
 async def test_fast_season_tries_the_next_sibling_when_the_representative_has_no_hoster() -> None:
     """Hosters lose single files: episode 1 gone must neither be listed nor cost its siblings their quality."""
-    from anibridge.domain.identity import EpisodeRef
+    from anibridge.domain.catalog.identity import EpisodeRef
 
     w = world()
     gone = EpisodeRef(Site.ANIWORLD, "kaguya-sama-love-is-war", 2, 1, GD)
@@ -289,8 +292,8 @@ async def test_unknown_title_gives_no_items_and_no_probes() -> None:
 
 
 def test_language_attrs_for_sub_variants() -> None:
-    from anibridge.domain.identity import EpisodeRef
-    from anibridge.domain.search.release import language_attrs
+    from anibridge.domain.catalog.identity import EpisodeRef
+    from anibridge.domain.torznab.release import language_attrs
 
     assert language_attrs(EpisodeRef(Site.ANIWORLD, "x", 1, 1, GS)) == ("Japanese", "German")
     assert language_attrs(EpisodeRef(Site.STO, "x", 1, 1, GS)) == (None, "German")
@@ -314,7 +317,7 @@ async def test_release_titles_use_the_tvdb_title_sonarr_knows() -> None:
 
 
 async def test_a_cancelled_probing_request_does_not_fail_the_waiting_ones() -> None:
-    from anibridge.domain.identity import EpisodeRef
+    from anibridge.domain.catalog.identity import EpisodeRef
 
     w = world(delay=0.05)
     ref = EpisodeRef(Site.ANIWORLD, "kaguya-sama-love-is-war", 1, 7, GD)

@@ -1,4 +1,4 @@
-"""Caps and RSS documents under Sonarr/Prowlarr's parsing rules (arr-contracts §2.2–§2.4)."""
+"""Caps and RSS documents under Sonarr/Prowlarr's parsing rules."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from lxml import etree
 
 from anibridge.delivery.torznab.caps import caps_xml
 from anibridge.delivery.torznab.rss_xml import TORZNAB_NS, error_xml, rss_xml
-from anibridge.domain.search.config import SearchConfig
-from anibridge.domain.search.release import Release
+from anibridge.domain.torznab.config import SearchConfig
+from anibridge.domain.torznab.release import Release
 
 NS = {"torznab": TORZNAB_NS}
 

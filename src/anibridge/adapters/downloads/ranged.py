@@ -249,7 +249,6 @@ class RangedDownloader:
         if not _looks_like_media(content_type, head):
             return None
         ext = _ext_for(str(response.url) or url, content_type)
-        accept = "bytes" in response.headers.get("accept-ranges", "").lower()
         etag = response.headers.get("etag")
         if response.status_code == 206:
             parsed = _content_range(response.headers.get("content-range"))

@@ -1,8 +1,15 @@
-"""VOE: the embed page JS-redirects to a rotating mirror whose page holds the encoded player config (§4.1)."""
+"""VOE: the embed page JS-redirects to a rotating mirror whose page holds the encoded player config."""
 
 from __future__ import annotations
 
-from anibridge.adapters.hosters.base import DESKTOP_UA, HosterAdapter, is_challenge, looks_hls, origin, redirect_candidate
+from anibridge.adapters.hosters.base import (
+    DESKTOP_UA,
+    HosterAdapter,
+    is_challenge,
+    looks_hls,
+    origin,
+    redirect_candidate,
+)
 from anibridge.adapters.hosters.decoders import voe_config_from_html
 from anibridge.ports.errors import ChallengeRequired
 from anibridge.ports.streams import DirectStream

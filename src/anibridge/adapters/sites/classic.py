@@ -1,4 +1,4 @@
-"""Parsers for the "classic" page template shared by AniWorld and pre-2026 s.to (sites.md §1.2–§1.6, §2.2).
+"""Parsers for the "classic" page template shared by AniWorld and pre-2026 s.to (index, series, season, episode pages).
 
 Kept separate from the site adapters because both sites use it: AniWorld today, s.to for shows still served
 in the old layout. Everything is keyed on tags and attributes from the spec, never on document order alone.
@@ -15,7 +15,10 @@ from lxml.html import HtmlElement
 from anibridge.adapters.sites.html import attr, canonical_provider, first, first_of, has_class, text_of, xp
 from anibridge.adapters.sites.http import absolute
 from anibridge.adapters.sites.v2 import parse_play_buttons
-from anibridge.domain.identity import Language, Site
+from anibridge.domain.catalog.identity import (
+    Language,
+    Site,
+)
 from anibridge.ports.catalog import EpisodeListing, HosterLink
 
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
@@ -161,12 +164,12 @@ def parse_episode(doc: HtmlElement, site: Site, page_url: str) -> EpisodePage:
             continue
         hosters.append(HosterLink(name, language, absolute(page_url, href)))
     hosters.extend(parse_play_buttons(doc, site, page_url))
-    languages = _ordered(l for l in box_langs if l is not None) or _ordered(h.language for h in hosters)
+    languages = _ordered(lang for lang in box_langs if lang is not None) or _ordered(h.language for h in hosters)
     return EpisodePage(title_de, title_en, languages, tuple(dict.fromkeys(hosters)))
 
 
 def _lang(site: Site, key: str) -> Language | None:
-    if site is Site.ANIWORLD and key == "4":  # the rare English dub key (sites.md §1.6)
+    if site is Site.ANIWORLD and key == "4":  # the rare English dub key (AniWorld only)
         return Language.ENGLISH_DUB
     try:
         return Language.from_site_id(site, key)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from anibridge.domain.identity import Site
+from anibridge.domain.catalog.identity import Site
 from anibridge.ports.catalog import SeriesEntry
 from anibridge.ports.errors import PortError, SiteUnavailable
 

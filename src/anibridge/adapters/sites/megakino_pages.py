@@ -1,4 +1,4 @@
-"""Megakino page parsing (sites.md §3.3–§3.5): sitemap XML, post titles, movie tabs and season selects.
+"""Megakino page parsing: sitemap XML, post titles, movie tabs and season selects.
 
 Pure functions over lxml trees, kept apart from the adapter's fetching, discovery and caching.
 """
@@ -12,8 +12,17 @@ from urllib.parse import urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
-from anibridge.adapters.sites.html import attr, canonical_provider, first, first_of, has_class, provider_from_url, text_of, xp
-from anibridge.domain.identity import Language
+from anibridge.adapters.sites.html import (
+    attr,
+    canonical_provider,
+    first,
+    first_of,
+    has_class,
+    provider_from_url,
+    text_of,
+    xp,
+)
+from anibridge.domain.catalog.identity import Language
 from anibridge.ports.catalog import HosterLink
 
 POST_PATH = re.compile(r"/(?P<cat>[^/]+)/(?P<id>\d+)-(?P<slug>[^/?#]+?)(?:\.html)?/?$")
@@ -67,7 +76,7 @@ def hoster(name: str, url: str) -> HosterLink | None:
     if provider == "VOE":
         parts = urlsplit(url)
         segments = [s for s in parts.path.split("/") if s]
-        if len(segments) == 1:  # `https://voe.sx/<id>` → `/e/<id>` (sites.md §3.5)
+        if len(segments) == 1:  # `https://voe.sx/<id>` → `/e/<id>` (Megakino embeds both forms)
             url = f"{parts.scheme}://{parts.netloc}/e/{segments[0]}"
     return HosterLink(provider, Language.GERMAN_DUB, url)
 

@@ -12,7 +12,10 @@ from datetime import UTC, datetime
 from lxml.html import HtmlElement
 
 from anibridge.adapters.sites.html import attr, first, text_of, xp
-from anibridge.domain.identity import Language, Site
+from anibridge.domain.catalog.identity import (
+    Language,
+    Site,
+)
 from anibridge.ports.catalog import NewEpisode
 
 _DATE_DE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")

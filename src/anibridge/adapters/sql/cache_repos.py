@@ -11,8 +11,9 @@ from anibridge.adapters.clock import SystemClock
 from anibridge.adapters.sql.database import Database
 from anibridge.adapters.sql.mapping import ref_of, ref_values, upsert
 from anibridge.adapters.sql.models import AvailabilityRow, StrmMappingRow
-from anibridge.domain.identity import EpisodeRef
-from anibridge.domain.records import Availability, StrmMapping
+from anibridge.domain.catalog.identity import EpisodeRef
+from anibridge.domain.streams.records import Availability
+from anibridge.domain.strm.records import StrmMapping
 from anibridge.ports.system import Clock
 
 _GET_MANY_CHUNK = 200

@@ -21,8 +21,12 @@ from anibridge.adapters.clock import SystemClock
 from anibridge.adapters.sql.database import Database
 from anibridge.adapters.sql.mapping import job_from_row, job_values
 from anibridge.adapters.sql.models import JobRow
-from anibridge.domain.jobs import CANCELLED_MESSAGE
-from anibridge.domain.records import Job, JobState, ProgressUpdate
+from anibridge.domain.jobs.lifecycle import CANCELLED_MESSAGE
+from anibridge.domain.jobs.records import (
+    Job,
+    JobState,
+    ProgressUpdate,
+)
 from anibridge.ports.system import Clock
 
 _QUEUED = JobState.QUEUED.value

@@ -9,8 +9,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from anibridge.adapters.sql.models import ClientTaskRow, JobRow
-from anibridge.domain.identity import EpisodeRef, Language, Site
-from anibridge.domain.records import ClientTask, Job, JobMode, JobState
+from anibridge.domain.catalog.identity import (
+    EpisodeRef,
+    Language,
+    Site,
+)
+from anibridge.domain.jobs.records import (
+    Job,
+    JobMode,
+    JobState,
+)
+from anibridge.domain.qbittorrent.records import ClientTask
 
 
 def ref_of(row: Any) -> EpisodeRef:

@@ -19,7 +19,10 @@ from sqlalchemy.orm import Session
 from anibridge.adapters.sql.database import Database
 from anibridge.adapters.sql.mapping import task_from_row, task_values, upsert
 from anibridge.adapters.sql.models import CategoryRow, ClientTaskRow, CounterRow, RemovedTaskRow, TagRow
-from anibridge.domain.records import Category, ClientTask
+from anibridge.domain.qbittorrent.records import (
+    Category,
+    ClientTask,
+)
 
 _COUNTER = "client_tasks"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from anibridge.delivery.qbittorrent.auth import Sessions
 from anibridge.delivery.qbittorrent.forms import Form
 from anibridge.delivery.qbittorrent.wire import Reply
-from anibridge.domain.torrent_listing import TorrentListing
-from anibridge.domain.torrent_sync import MainDataSync
-from anibridge.domain.torrents import TorrentService
+from anibridge.domain.qbittorrent.listing import TorrentListing
+from anibridge.domain.qbittorrent.service import TorrentService
+from anibridge.domain.qbittorrent.sync import MainDataSync
 
 APP_VERSION = "v5.1.4"
 WEBAPI_VERSION = "2.11.4"

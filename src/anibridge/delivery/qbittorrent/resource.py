@@ -13,7 +13,7 @@ from anibridge.delivery.qbittorrent.auth import COOKIE
 from anibridge.delivery.qbittorrent.context import Call, Endpoint, QbitContext
 from anibridge.delivery.qbittorrent.forms import read_form
 from anibridge.delivery.qbittorrent.wire import TEXT, QbitError, Reply, text
-from anibridge.domain.torrents import TorrentError
+from anibridge.domain.qbittorrent.service import TorrentError
 
 log = logging.getLogger(__name__)
 

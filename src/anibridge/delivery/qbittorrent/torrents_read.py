@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from anibridge.delivery.qbittorrent.context import READ, Call, Endpoint
 from anibridge.delivery.qbittorrent.wire import JSON, QbitError, Reply, as_json
-from anibridge.domain.torrent_view import (
+from anibridge.domain.qbittorrent.view import (
     Torrent,
     select,
     torrent_files,

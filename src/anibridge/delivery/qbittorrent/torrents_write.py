@@ -6,7 +6,11 @@ import logging
 
 from anibridge.delivery.qbittorrent.context import WRITE, Call, Endpoint
 from anibridge.delivery.qbittorrent.wire import QbitError, Reply, ok, text
-from anibridge.domain.torrents import AddRequest, TorrentError, split_tags
+from anibridge.domain.qbittorrent.service import (
+    AddRequest,
+    TorrentError,
+    split_tags,
+)
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,17 @@ from urllib.parse import parse_qsl
 import falcon
 import falcon.asgi
 
-from anibridge.domain.strm_proxy import ProxyReply, StrmProxy, StrmProxyError
-from anibridge.domain.strm_urls import SignatureError, authenticate, child_headers, stream_identity
+from anibridge.domain.strm.proxy import (
+    ProxyReply,
+    StrmProxy,
+    StrmProxyError,
+)
+from anibridge.domain.strm.urls import (
+    SignatureError,
+    authenticate,
+    child_headers,
+    stream_identity,
+)
 from anibridge.ports.upstream import UpstreamError, UpstreamResponse
 
 log = logging.getLogger(__name__)
@@ -62,7 +71,7 @@ class UpstreamBody:
 
 
 def _params(req: falcon.asgi.Request) -> dict[str, str]:
-    """Query parameters, last value winning for repeated keys (reference §11.3)."""
+    """Query parameters, last value winning for repeated keys, as the reference reads them to verify signatures."""
     return dict(parse_qsl(req.query_string, keep_blank_values=True))
 
 

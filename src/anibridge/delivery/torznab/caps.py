@@ -1,4 +1,4 @@
-"""`t=caps` (arr-contracts §2.2): integer limits, `available="yes"`, comma-only supportedParams, and exactly the
+"""`t=caps` as Sonarr/Prowlarr parse it: integer limits, `available="yes"`, comma-only supportedParams, and exactly the
 category ids items use — Prowlarr accepts no item category that caps do not list."""
 
 from __future__ import annotations
@@ -6,7 +6,14 @@ from __future__ import annotations
 from lxml import etree
 
 from anibridge.delivery.torznab.params import DEFAULT_LIMIT, MAX_LIMIT
-from anibridge.domain.search.config import MOVIE_HD, MOVIE_SD, TV_HD, TV_PARENT, TV_SD, SearchConfig
+from anibridge.domain.torznab.config import (
+    MOVIE_HD,
+    MOVIE_SD,
+    TV_HD,
+    TV_PARENT,
+    TV_SD,
+    SearchConfig,
+)
 
 TV_PARAMS = "q,season,ep,tvdbid,imdbid,rid,tvmazeid,tmdbid"
 

@@ -1,7 +1,7 @@
 """Torznab query parameters → SearchRequest, or a Torznab error (code 201/202) — never an HTTP 4xx.
 
 Parameter names are case-insensitive (Torznab spec). `cat` is split by hand: Falcon's csv option would also split
-free text (`q=a,b`, stack.md §1.4).
+free text (`q=a,b` would come back as `b`).
 """
 
 from __future__ import annotations
@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from anibridge.domain.search.request import ExternalIds, SearchKind, SearchRequest
+from anibridge.domain.torznab.request import (
+    ExternalIds,
+    SearchKind,
+    SearchRequest,
+)
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 100

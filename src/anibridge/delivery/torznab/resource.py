@@ -16,8 +16,8 @@ import falcon.asgi
 from anibridge.delivery.torznab.caps import caps_xml
 from anibridge.delivery.torznab.params import TorznabError, function_of, lower_params, parse_search
 from anibridge.delivery.torznab.rss_xml import error_xml, rss_xml
-from anibridge.domain.search.config import SearchConfig
-from anibridge.domain.search.service import TorznabSearch
+from anibridge.domain.torznab.config import SearchConfig
+from anibridge.domain.torznab.service import TorznabSearch
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """RSS 2.0 + Torznab attrs with lxml: always well-formed UTF-8, control characters stripped, attrs in the
-`http://torznab.com/schemas/2015/feed` namespace (arr-contracts §2.3)."""
+`http://torznab.com/schemas/2015/feed` namespace (the only one Sonarr and Prowlarr read attrs from)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from email.utils import format_datetime
 
 from lxml import etree
 
-from anibridge.domain.search.release import Release
+from anibridge.domain.torznab.release import Release
 
 TORZNAB_NS = "http://torznab.com/schemas/2015/feed"
 ATOM_NS = "http://www.w3.org/2005/Atom"

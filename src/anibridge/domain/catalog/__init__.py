@@ -1,0 +1,1 @@
+"""The catalogue: identities of sites, shows and episodes, title matching and title lookup across sites."""

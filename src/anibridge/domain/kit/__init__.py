@@ -1,0 +1,1 @@
+"""Small generic tools the use cases share: a TTL map and single-flight execution."""

@@ -1,0 +1,128 @@
+"""Categories and tags of client tasks: qBittorrent's naming rules, persisted categories, task tag sets."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from anibridge.domain.qbittorrent.errors import (
+    TorrentConflict,
+    TorrentError,
+)
+from anibridge.domain.qbittorrent.records import (
+    Category,
+    ClientTask,
+)
+
+if TYPE_CHECKING:
+    from anibridge.ports.repos import ClientTaskRepo
+
+Resolve = Callable[[str], Awaitable[list[ClientTask]]]
+
+
+_BAD_CATEGORY = re.compile(r"\\|//|^/|/$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_CATEGORY_LEN = 255
+"""Width of the category columns (PostgreSQL refuses longer names with a DataError)."""
+
+
+def _clean_category(name: str) -> str:
+    """Category names follow qBittorrent's rules (and Sonarr's validator): no `\\`, no `//`, no edge slashes."""
+    cleaned = name.strip()
+    if not cleaned:
+        raise TorrentError("Category name must not be empty")
+    if _BAD_CATEGORY.search(cleaned) or _CONTROL.search(cleaned) or len(cleaned) > MAX_CATEGORY_LEN:
+        raise TorrentConflict("Incorrect category name")
+    return cleaned
+
+
+def _clean_save_path(path: str) -> str:
+    if _CONTROL.search(path):  # NUL cannot be stored in PostgreSQL text nor used as a path
+        raise TorrentError("Invalid save path")
+    return path.strip()
+
+
+def split_tags(raw: str) -> list[str]:
+    """Tags arrive comma-separated; qBittorrent trims them and drops empties."""
+    return [t.strip() for t in raw.split(",") if t.strip()]
+
+
+class TorrentLabels:
+    """Categories and the global tag list live in the ClientTaskRepo (so they survive restarts and are shared by
+    instances on one database); a task's own tags live on the task."""
+
+    def __init__(self, tasks: ClientTaskRepo, resolve: Resolve) -> None:
+        self._tasks = tasks
+        self._resolve = resolve
+
+    async def ensure_category(self, name: str) -> str:
+        """torrents/add with an unknown category creates it, as qBittorrent does; returns the clean name."""
+        name = name.strip()
+        if name and name not in {c.name for c in await self._tasks.categories()}:
+            name = _clean_category(name)
+            await self._tasks.save_category(Category(name))
+        return name
+
+    # ---------------------------------------------------------- categories
+    async def categories(self) -> list[Category]:
+        return sorted(await self._tasks.categories(), key=lambda c: c.name)
+
+    async def create_category(self, name: str, save_path: str) -> None:
+        """Existing names are accepted again (real qB says 409) so Sonarr's Test never trips over a race."""
+        await self._tasks.save_category(Category(_clean_category(name), _clean_save_path(save_path)))
+
+    async def edit_category(self, name: str, save_path: str) -> None:
+        await self._tasks.save_category(Category(_clean_category(name), _clean_save_path(save_path)))
+
+    async def remove_categories(self, names: Iterable[str]) -> None:
+        doomed = {n.strip() for n in names if n.strip()}
+        if not doomed:
+            return
+        for task in await self._tasks.list():
+            if task.category in doomed:
+                await self._tasks.upsert(replace(task, category=""))
+        await self._tasks.delete_categories(sorted(doomed))
+
+    async def set_category(self, hashes: str, category: str) -> None:
+        """qBittorrent answers 409 for a category that does not exist (it no longer creates it implicitly)."""
+        category = category.strip()
+        if category and category not in {c.name for c in await self._tasks.categories()}:
+            raise TorrentConflict("Incorrect category name")
+        for task in await self._resolve(hashes):
+            if task.category != category:
+                await self._tasks.upsert(replace(task, category=category))
+
+    # ---------------------------------------------------------------- tags
+    async def tags(self) -> list[str]:
+        return await self.tags_with(t for task in await self._tasks.list() for t in task.tags)
+
+    async def tags_with(self, used: Iterable[str]) -> list[str]:
+        """Every known tag, for callers that already hold every task's tags (the cached listing). Tags given with
+        torrents/add are not in the global list until addTags/createTags names them, hence the union."""
+        return sorted(set(used) | set(await self._tasks.tags()))
+
+    async def create_tags(self, tags: Iterable[str]) -> None:
+        await self._tasks.save_tags([t for t in tags if t])
+
+    async def delete_tags(self, tags: Iterable[str]) -> None:
+        doomed = set(tags)
+        await self._tasks.delete_tags(sorted(doomed))
+        for task in await self._tasks.list():
+            if doomed & set(task.tags):
+                await self._tasks.upsert(replace(task, tags=tuple(t for t in task.tags if t not in doomed)))
+
+    async def add_tags(self, hashes: str, tags: Sequence[str]) -> None:
+        await self.create_tags(tags)
+        for task in await self._resolve(hashes):
+            merged = tuple(dict.fromkeys((*task.tags, *tags)))
+            if merged != task.tags:
+                await self._tasks.upsert(replace(task, tags=merged))
+
+    async def remove_tags(self, hashes: str, tags: Sequence[str]) -> None:
+        """An empty tag list removes every tag, as in qBittorrent."""
+        for task in await self._resolve(hashes):
+            kept = tuple(t for t in task.tags if tags and t not in tags)
+            if kept != task.tags:
+                await self._tasks.upsert(replace(task, tags=kept))

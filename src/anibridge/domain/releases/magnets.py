@@ -1,0 +1,193 @@
+"""Synthetic magnet links: build, parse, and the infohash Sonarr tracks grabs by.
+
+The wire format is kept byte-compatible with the reference so existing Sonarr grab histories survive a
+switch: fixed key order, `urn:btih:` literal, form-encoded values, `aw_`/`sto_` key prefixes, and an infohash
+that is SHA-1 of `slug|season|episode|language[|mode]` (site, title, provider and quality are not hashed).
+Parsing is stricter than the reference: every problem raises one `MagnetError` with a precise message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, quote_plus
+
+from anibridge.domain.catalog.identity import (
+    MAX_NUMBER_DIGITS,
+    MAX_PROVIDER_LEN,
+    MAX_SLUG_LEN,
+    EpisodeRef,
+    Language,
+    Site,
+    check_text,
+    parse_number,
+    require,
+)
+from anibridge.domain.jobs.records import JobMode
+
+MAGNET_SCHEME = "magnet:?"
+_BTIH = re.compile(r"[0-9a-f]{40}")
+_PREFIXES = ("aw", "sto")
+
+
+class MagnetError(ValueError):
+    """A magnet the qBittorrent shim cannot accept; the message says which part is wrong."""
+
+
+def _mode_key(mode: JobMode | None) -> str | None:
+    """The `mode` a magnet and its hash carry: only `strm`; a download is the reference's mode-less form."""
+    require(mode, (JobMode, type(None)), "mode", " (use JobMode.STRM or None)")
+    return "strm" if mode is JobMode.STRM else None
+
+
+def infohash(slug: str, season: int, episode: int, language: Language, mode: JobMode | None = None) -> str:
+    """Lower-case SHA-1 hex of `slug|season|episode|language[|mode]` (UTF-8), source numbering."""
+    require(slug, str, "slug")
+    require(season, int, "season")
+    require(episode, int, "episode")
+    require(language, Language, "language", " (use Language.parse)")
+    key = f"{slug}|{season}|{episode}|{language.value}"
+    m = _mode_key(mode)
+    if m:
+        key += f"|{m}"
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()
+
+
+def _enc(value: str) -> str:
+    """Form encoding: everything but ASCII letters, digits and `_.-~` is %XX, space is `+`."""
+    return quote_plus(value, safe="")
+
+
+def build_magnet(ref: EpisodeRef, title: str, provider: str | None = None, mode: JobMode | None = None) -> str:
+    """`magnet:?xt=urn:btih:<hash>&dn=<title>&<p>_slug=…&<p>_s&<p>_e&<p>_lang&<p>_site[&<p>_mode][&<p>_provider]`."""
+    require(ref, EpisodeRef, "ref")
+    require(title, str, "title")
+    require(provider, (str, type(None)), "provider")
+    p = ref.site.magnet_prefix
+    m = _mode_key(mode)
+    btih = infohash(ref.slug, ref.season, ref.episode, ref.language, mode)
+    parts = [
+        f"xt=urn:btih:{btih}",
+        f"dn={_enc(title)}",
+        f"{p}_slug={_enc(ref.slug)}",
+        f"{p}_s={ref.season}",
+        f"{p}_e={ref.episode}",
+        f"{p}_lang={_enc(ref.language.value)}",
+        f"{p}_site={_enc(ref.site.value)}",
+    ]
+    if m:
+        parts.append(f"{p}_mode={_enc(m)}")
+    if provider:
+        parts.append(f"{p}_provider={_enc(provider)}")
+    return MAGNET_SCHEME + "&".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class MagnetPayload:
+    """What a magnet names: the episode variant, its display title and the given (not recomputed) hash."""
+
+    infohash: str
+    title: str
+    site: Site
+    slug: str
+    season: int
+    episode: int
+    language: Language
+    provider: str | None = None
+    mode: JobMode | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("infohash", "title", "slug"):
+            require(getattr(self, name), str, name)
+        require(self.site, Site, "site", " (use Site.parse)")
+        require(self.season, int, "season")
+        require(self.episode, int, "episode")
+        require(self.language, Language, "language", " (use Language.parse)")
+        require(self.provider, (str, type(None)), "provider")
+        require(self.mode, (JobMode, type(None)), "mode")
+
+    @property
+    def ref(self) -> EpisodeRef:
+        return EpisodeRef(self.site, self.slug, self.season, self.episode, self.language)
+
+    @property
+    def is_strm(self) -> bool:
+        return self.mode is JobMode.STRM
+
+
+__all__ = ["MAX_NUMBER_DIGITS", "MAX_PROVIDER_LEN", "MAX_SLUG_LEN", "MagnetError", "MagnetPayload", "build_magnet",
+           "infohash", "parse_magnet"]
+
+
+def _int_param(params: dict[str, str], key: str) -> int:
+    try:
+        return parse_number(params[key], key)
+    except ValueError as ex:
+        raise MagnetError(str(ex)) from None
+
+
+def parse_magnet(uri: str) -> MagnetPayload:
+    """Decode a magnet built by `build_magnet` (or by the reference); `tr`, `xl` and unknown keys are ignored.
+
+    The hash is taken from `xt` as given (lower-cased) even when it does not match the payload: Sonarr tracks
+    the torrent by that hash, so answering under another one would orphan the grab.
+    """
+    require(uri, str, "uri")
+    if not uri.startswith(MAGNET_SCHEME):
+        raise MagnetError("not a magnet")
+    params: dict[str, str] = {}
+    for key, value in parse_qsl(uri[len(MAGNET_SCHEME):], keep_blank_values=False):
+        params.setdefault(key, value)
+
+    seen = {p for p in _PREFIXES if any(k.startswith(p + "_") for k in params)}
+    if len(seen) > 1:
+        raise MagnetError("mixed magnet prefixes")
+    p = seen.pop() if seen else "aw"
+
+    for key in ("xt", "dn", f"{p}_slug", f"{p}_s", f"{p}_e", f"{p}_lang"):
+        if key not in params:
+            raise MagnetError(f"missing key {key}")
+
+    xt = params["xt"].strip()
+    if not xt.lower().startswith("urn:btih:"):
+        raise MagnetError(f"xt is not a btih urn: {xt!r}")
+    btih = xt[len("urn:btih:"):].lower()
+    if not _BTIH.fullmatch(btih):
+        raise MagnetError(f"xt is not a 40-hex btih: {xt!r}")
+
+    season = _int_param(params, f"{p}_s")
+    episode = _int_param(params, f"{p}_e")
+    default_site = "s.to" if p == "sto" else "aniworld.to"
+    try:
+        site = Site.parse(params.get(f"{p}_site", default_site))
+    except ValueError:
+        raise MagnetError(f"unknown site {params[f'{p}_site']!r}") from None
+    try:
+        language = Language.parse(params[f"{p}_lang"])
+    except ValueError:
+        raise MagnetError(f"unknown language {params[f'{p}_lang']!r}") from None
+    slug = params[f"{p}_slug"].strip()
+    if not slug:
+        raise MagnetError(f"missing key {p}_slug")
+    title = params["dn"].strip()
+    if not title:
+        raise MagnetError("missing key dn")
+    provider = params.get(f"{p}_provider", "").strip() or None
+    for key, value, limit in ((f"{p}_slug", slug, MAX_SLUG_LEN), (f"{p}_provider", provider or "", MAX_PROVIDER_LEN),
+                              ("dn", title, None)):
+        try:
+            check_text(value, key, limit)
+        except ValueError as ex:
+            raise MagnetError(str(ex)) from None
+    return MagnetPayload(
+        infohash=btih,
+        title=title,
+        site=site,
+        slug=slug,
+        season=season,
+        episode=episode,
+        language=language,
+        provider=provider,
+        mode=JobMode.STRM if params.get(f"{p}_mode", "").strip().lower() == "strm" else None,
+    )
