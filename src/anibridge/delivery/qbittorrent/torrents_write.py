@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from anibridge.delivery.qbittorrent.context import WRITE, Call, Endpoint
-from anibridge.delivery.qbittorrent.wire import QbitError, Reply, ok, text
+from anibridge.delivery.qbittorrent.wire import QbitError, Reply, done, ok, text
+from anibridge.domain.qbittorrent.records import TaskOptions
 from anibridge.domain.qbittorrent.service import (
     AddRequest,
     TorrentError,
@@ -13,6 +14,9 @@ from anibridge.domain.qbittorrent.service import (
 )
 
 log = logging.getLogger(__name__)
+
+TORRENT_FILES_REFUSED = ("anibridge adds only magnets from its own Torznab indexer; .torrent files cannot be added "
+                         "(grab the release's magnet link instead)")
 
 _REASONS_SHOWN = 3  # a request with 1,000 junk URLs still writes one short warning line
 _REASON_CHARS = 120
@@ -41,13 +45,22 @@ async def _add(call: Call) -> Reply:
     urls = [u for raw in form.all("urls") for u in _split_lines(raw)]
     if form.files:
         field_name, file_name, _data = form.files[0]
-        log.warning("torrents/add: %d .torrent upload(s) not supported (first: %s %.120s)", len(form.files),
+        log.warning("torrents/add: %d .torrent upload(s) refused (first: %s %.120s)", len(form.files),
                     field_name, file_name)
     if not urls:
         if form.files:
-            raise QbitError(415, "Torrent file is not valid")
+            raise QbitError(415, TORRENT_FILES_REFUSED)
         raise QbitError(400, "Missing required parameter: urls")
     stopped = form.boolean("stopped", form.boolean("paused", False))
+    inactive = _seeding(form.integer("inactiveSeedingTimeLimit"))
+    options = TaskOptions(
+        dl_limit=max(0, form.integer("dlLimit", 0) or 0),
+        up_limit=max(0, form.integer("upLimit", 0) or 0),
+        seq_dl=form.boolean("sequentialDownload"),
+        f_l_piece_prio=form.boolean("firstLastPiecePrio"),
+        auto_tmm=form.boolean("autoTMM"),
+        inactive_seeding_time_limit=-2 if inactive is None else inactive,
+    )
     request = AddRequest(
         urls=urls,
         category=form.text("category"),
@@ -55,6 +68,8 @@ async def _add(call: Call) -> Reply:
         stopped=stopped,
         ratio_limit=_ratio(form.number("ratioLimit")),
         seeding_time_limit=_seeding(form.integer("seedingTimeLimit")),
+        save_path=form.text("savepath"),
+        options=options,
     )
     result = await call.ctx.service.add(request)
     if result.rejected:
@@ -95,6 +110,11 @@ async def _add_tags(call: Call) -> Reply:
     return ok()
 
 
+async def _set_tags(call: Call) -> Reply:
+    await call.ctx.service.labels.set_tags(call.form.required("hashes"), split_tags(call.form.required("tags")))
+    return done()
+
+
 async def _remove_tags(call: Call) -> Reply:
     await call.ctx.service.labels.remove_tags(call.form.required("hashes"), split_tags(call.form.text("tags")))
     return ok()
@@ -127,9 +147,10 @@ async def _set_share_limits(call: Call) -> Reply:
     form = call.form
     ratio = _ratio(form.number("ratioLimit"))
     seeding = _seeding(form.integer("seedingTimeLimit"))
+    inactive = _seeding(form.integer("inactiveSeedingTimeLimit"))  # qB ≥ 4.6; Sonarr does not send it
     if ratio is None or seeding is None:
         raise QbitError(400, "Missing required parameter: ratioLimit/seedingTimeLimit")
-    await call.ctx.service.set_share_limits(form.required("hashes"), ratio, seeding)
+    await call.ctx.service.set_share_limits(form.required("hashes"), ratio, seeding, inactive)
     return ok()
 
 
@@ -165,6 +186,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "torrents/removeCategories": Endpoint(_remove_categories, WRITE),
     "torrents/addTags": Endpoint(_add_tags, WRITE),
     "torrents/removeTags": Endpoint(_remove_tags, WRITE),
+    "torrents/setTags": Endpoint(_set_tags, WRITE),
     "torrents/createTags": Endpoint(_create_tags, WRITE),
     "torrents/deleteTags": Endpoint(_delete_tags, WRITE),
     "torrents/setShareLimits": Endpoint(_set_share_limits, WRITE),
