@@ -15,6 +15,7 @@ from anibridge.domain.jobs.records import JobMode
 from anibridge.domain.qbittorrent.records import (
     Category,
     ClientTask,
+    TaskOptions,
 )
 from tests.integration.sql.conftest import Repos
 
@@ -34,6 +35,9 @@ async def test_upsert_and_get_round_trip_every_field(repos: Repos) -> None:
         provider="VOE", job_id="c" * 32, category="sonarr", tags=("a", "b c"), save_path="/downloads",
         content_path="/downloads/x.strm", completion_on=repos.clock.now() + timedelta(minutes=1), stopped=True,
         ratio_limit=0.0, seeding_time_limit=10, priority=2, force_start=True,
+        magnet_uri="magnet:?xt=urn:btih:" + "ab" * 20 + "&dn=x&aw_slug=y",
+        options=TaskOptions(dl_limit=5, up_limit=7, seq_dl=True, auto_tmm=True, inactive_seeding_time_limit=30,
+                            download_path="tmp", file_priority=7, trackers=("http://t/a",), webseeds=("http://w/",)),
     )
     await repos.tasks.upsert(task)
     assert task.updated_seq == 1

@@ -19,11 +19,11 @@ from anibridge.domain.qbittorrent.paths import PathOutsideRoot
 _search_ids = itertools.count(1)
 
 
-def _refuse(reason: str) -> Endpoint:
+def _refuse(reason: str, methods: frozenset[str] = WRITE) -> Endpoint:
     async def handler(call: Call) -> Reply:
         raise QbitError(409, reason)
 
-    return Endpoint(handler, WRITE)
+    return Endpoint(handler, methods)
 
 
 def _constant(value: object, methods: frozenset[str] = READ) -> Endpoint:
@@ -150,7 +150,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "search/uninstallPlugin": Endpoint(_accept, WRITE),
     "search/enablePlugin": Endpoint(_accept, WRITE),
     "search/updatePlugins": Endpoint(_accept, WRITE),
-    "search/downloadTorrent": _refuse("Search plugins are not available in anibridge"),
+    "search/downloadTorrent": _refuse("Search plugins are not available in anibridge", READ),
     "torrentcreator/addTask": _refuse("anibridge cannot create torrents"),
     "torrentcreator/status": _constant([]),
     "torrentcreator/torrentFile": Endpoint(_unknown_creator_task, READ),

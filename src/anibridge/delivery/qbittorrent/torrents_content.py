@@ -3,7 +3,7 @@ setDownloadPath, recheck, reannounce and export (qBittorrent 5.1's parameter nam
 
 from __future__ import annotations
 
-from anibridge.delivery.qbittorrent.context import WRITE, Call, Endpoint
+from anibridge.delivery.qbittorrent.context import READ, WRITE, Call, Endpoint
 from anibridge.delivery.qbittorrent.wire import QbitError, Reply, done
 
 
@@ -78,5 +78,5 @@ ENDPOINTS: dict[str, Endpoint] = {
     "torrents/setDownloadPath": Endpoint(_set_download_path, WRITE),
     "torrents/recheck": Endpoint(_recheck, WRITE),
     "torrents/reannounce": Endpoint(_reannounce, WRITE),
-    "torrents/export": Endpoint(_export, WRITE),
+    "torrents/export": Endpoint(_export, READ),
 }

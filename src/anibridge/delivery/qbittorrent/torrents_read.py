@@ -78,7 +78,8 @@ async def _files(call: Call) -> Reply:
 
 async def _trackers(call: Call) -> Reply:
     info, _job = await _one(call)
-    return as_json(torrent_trackers(info))
+    task = await call.ctx.service.get(info["hash"])
+    return as_json(torrent_trackers(info, task.options.trackers))
 
 
 async def _categories(call: Call) -> Reply:
