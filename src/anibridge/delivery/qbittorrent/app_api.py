@@ -6,7 +6,7 @@ from typing import Any
 
 from anibridge.delivery.qbittorrent import auth
 from anibridge.delivery.qbittorrent.context import APP_VERSION, READ, WEBAPI_VERSION, WRITE, Call, Endpoint
-from anibridge.delivery.qbittorrent.wire import Reply, as_json, ok, text
+from anibridge.delivery.qbittorrent.wire import Reply, as_json, done, text
 from anibridge.domain.qbittorrent.service import GLOBAL_MAX_RATIO
 
 BUILD_INFO = {"bitness": 64, "boost": "1.86.0", "libtorrent": "2.0.11.0", "openssl": "3.0.15", "qt": "6.7.3", "zlib": "1.3.1"}
@@ -88,7 +88,7 @@ async def _preferences(call: Call) -> Reply:
 
 async def _set_preferences(call: Call) -> Reply:
     """Accepted and ignored: anibridge's behaviour is configured through its environment."""
-    return ok()
+    return done()
 
 
 async def _default_save_path(call: Call) -> Reply:

@@ -80,34 +80,34 @@ async def _add(call: Call) -> Reply:
 async def _delete(call: Call) -> Reply:
     form = call.form
     await call.ctx.service.delete(form.required("hashes"), form.boolean("deleteFiles"))
-    return ok()
+    return done()
 
 
 async def _set_category(call: Call) -> Reply:
     await call.ctx.service.labels.set_category(call.form.required("hashes"), call.form.text("category"))
-    return ok()
+    return done()
 
 
 async def _create_category(call: Call) -> Reply:
     await call.ctx.service.labels.create_category(call.form.text("category"), call.form.text("savePath"))
-    return ok()
+    return done()
 
 
 async def _edit_category(call: Call) -> Reply:
     await call.ctx.service.labels.edit_category(call.form.text("category"), call.form.text("savePath"))
-    return ok()
+    return done()
 
 
 async def _remove_categories(call: Call) -> Reply:
     """qBittorrent separates names with newlines; the `|` of older bridges is accepted too."""
     raw = call.form.text("categories")
     await call.ctx.service.labels.remove_categories(_split_lines(raw.replace("|", "\n")))
-    return ok()
+    return done()
 
 
 async def _add_tags(call: Call) -> Reply:
     await call.ctx.service.labels.add_tags(call.form.required("hashes"), split_tags(call.form.text("tags")))
-    return ok()
+    return done()
 
 
 async def _set_tags(call: Call) -> Reply:
@@ -117,17 +117,17 @@ async def _set_tags(call: Call) -> Reply:
 
 async def _remove_tags(call: Call) -> Reply:
     await call.ctx.service.labels.remove_tags(call.form.required("hashes"), split_tags(call.form.text("tags")))
-    return ok()
+    return done()
 
 
 async def _create_tags(call: Call) -> Reply:
     await call.ctx.service.labels.create_tags(split_tags(call.form.text("tags")))
-    return ok()
+    return done()
 
 
 async def _delete_tags(call: Call) -> Reply:
     await call.ctx.service.labels.delete_tags(split_tags(call.form.text("tags")))
-    return ok()
+    return done()
 
 
 MAX_RATIO, MAX_SEEDING_MINUTES = 9998.0, 525600
@@ -151,30 +151,30 @@ async def _set_share_limits(call: Call) -> Reply:
     if ratio is None or seeding is None:
         raise QbitError(400, "Missing required parameter: ratioLimit/seedingTimeLimit")
     await call.ctx.service.set_share_limits(form.required("hashes"), ratio, seeding, inactive)
-    return ok()
+    return done()
 
 
 def _prio(how: str) -> Endpoint:
     async def handler(call: Call) -> Reply:
         await call.ctx.service.move_priority(call.form.required("hashes"), how)
-        return ok()
+        return done()
 
     return Endpoint(handler, WRITE)
 
 
 async def _force_start(call: Call) -> Reply:
     await call.ctx.service.set_force_start(call.form.required("hashes"), call.form.boolean("value"))
-    return ok()
+    return done()
 
 
 async def _stop(call: Call) -> Reply:
     await call.ctx.service.stop(call.form.required("hashes"))
-    return ok()
+    return done()
 
 
 async def _start(call: Call) -> Reply:
     await call.ctx.service.start(call.form.required("hashes"))
-    return ok()
+    return done()
 
 
 ENDPOINTS: dict[str, Endpoint] = {
