@@ -314,3 +314,14 @@ async def test_stopped_failed_task_keeps_no_job_state(world: World) -> None:
     assert task is not None and task.job_id
     job = await world.jobs.get(task.job_id)
     assert job is not None and job.state is JobState.QUEUED and job.target_dir == "retry"
+
+
+def test_tasks_stored_without_their_magnet_report_a_re_addable_one() -> None:
+    from anibridge.domain.jobs.records import JobMode
+    from anibridge.domain.qbittorrent.magnet_input import reported_magnet
+
+    from .world import ref
+
+    uri = reported_magnet("", "ab" * 20, ref(3), "Kaguya.S01E03", "VOE", JobMode.STRM)
+    parsed = parse_magnet(uri)
+    assert parsed.infohash == "ab" * 20 and parsed.ref == ref(3) and parsed.is_strm and parsed.provider == "VOE"

@@ -15,6 +15,7 @@ import re
 from urllib.parse import parse_qsl, quote
 
 from anibridge.domain.catalog.identity import EpisodeRef
+from anibridge.domain.jobs.records import JobMode
 from anibridge.domain.releases.magnets import MagnetPayload, build_magnet, parse_magnet
 
 _XT_BASE32 = re.compile(r"(?i)(xt=urn(?::|%3A)btih(?::|%3A))([a-z2-7]{32})(?=&|$)")
@@ -47,12 +48,12 @@ def parse_client_magnet(uri: str) -> tuple[MagnetPayload, str]:
 
 
 def reported_magnet(stored: str, hash_: str, ref: EpisodeRef, title: str, provider: str | None,
-                    strm: bool) -> str:
+                    mode: JobMode) -> str:
     """The magnet torrents/info reports: the one that was added, else (older tasks) one rebuilt from the task.
 
     A rebuilt magnet carries the task's own hash, which differs from the computed one after a re-grab.
     """
     if stored:
         return stored
-    built = build_magnet(ref, title, provider, "strm" if strm else None)
+    built = build_magnet(ref, title, provider, mode if mode is JobMode.STRM else None)
     return re.sub(r"xt=urn:btih:[0-9a-f]{40}", "xt=urn:btih:" + quote(hash_, safe=""), built, count=1)

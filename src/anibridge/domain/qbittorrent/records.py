@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from anibridge.domain.catalog.identity import EpisodeRef
+from anibridge.domain.catalog.identity import EpisodeRef, require
 from anibridge.domain.jobs.records import JobMode
 
 
@@ -56,6 +56,14 @@ class ClientTask:
     """The magnet as it was added (re-addable); "" for tasks stored before it was kept."""
     options: TaskOptions = field(default_factory=TaskOptions)
 
+    def __post_init__(self) -> None:
+        require(self.hash, str, "hash")
+        require(self.name, str, "name")
+        require(self.ref, EpisodeRef, "ref")
+        require(self.added_on, datetime, "added_on")
+        require(self.mode, JobMode, "mode", " (use JobMode(value))")
+        require(self.tags, tuple, "tags")
+
 
 @dataclass(frozen=True, slots=True)
 class Category:
@@ -63,3 +71,7 @@ class Category:
 
     name: str
     save_path: str = ""
+
+    def __post_init__(self) -> None:
+        require(self.name, str, "name")
+        require(self.save_path, str, "save_path")

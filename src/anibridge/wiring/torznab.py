@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from anibridge.delivery.torznab.routes import TorznabOptions
 from anibridge.domain.catalog.identity import (
     Language,
     Site,
 )
-from anibridge.domain.catalog.lookup import TitleResolver
+from anibridge.domain.catalog.lookup import TitleLookup
 from anibridge.domain.streams.availability import (
     AvailabilityService,
-    StreamFinding,
 )
 from anibridge.domain.torznab.config import SearchConfig
 from anibridge.domain.torznab.context import SearchContext
@@ -19,7 +19,7 @@ from anibridge.domain.torznab.service import TorznabSearch
 from anibridge.ports.catalog import CatalogPort
 from anibridge.ports.metadata import MetadataPort
 from anibridge.ports.repos import AvailabilityRepo, RegrabRepo
-from anibridge.ports.streams import QualityProbePort
+from anibridge.ports.streams import QualityProbePort, StreamSource
 from anibridge.ports.system import Clock
 from anibridge.settings import Settings
 
@@ -47,14 +47,14 @@ def search_config(settings: Settings) -> SearchConfig:
 
 
 def build_availability(
-    repo: AvailabilityRepo, finder: StreamFinding, probe: QualityProbePort, clock: Clock, settings: Settings
+    repo: AvailabilityRepo, finder: StreamSource, probe: QualityProbePort, clock: Clock, settings: Settings
 ) -> AvailabilityService:
     return AvailabilityService(repo, finder, probe, clock, ttl_hours=settings.availability_ttl_hours)
 
 
 def build_torznab_search(
     catalogs: Mapping[Site, CatalogPort],
-    resolver: TitleResolver,
+    resolver: TitleLookup,
     metadata: MetadataPort,
     availability: AvailabilityService,
     clock: Clock,
@@ -63,3 +63,14 @@ def build_torznab_search(
 ) -> TorznabSearch:
     ctx = SearchContext(catalogs, resolver, metadata, availability, clock, search_config(settings))
     return TorznabSearch(ctx, regrabs)
+
+
+def torznab_options(settings: Settings) -> TorznabOptions:
+    return TorznabOptions(
+        config=search_config(settings),
+        api_key=settings.indexer_api_key.get_secret_value(),
+        indexer_name=settings.indexer_name,
+        sites=tuple(settings.catalog_sites),
+        seeders=settings.torznab_fake_seeders,
+        leechers=settings.torznab_fake_leechers,
+    )

@@ -33,8 +33,10 @@ from anibridge.domain.jobs.strm_files import (
     StrmWriter,
 )
 from anibridge.domain.qbittorrent.records import ClientTask
+from anibridge.domain.strm.urls import AuthMode
 from anibridge.ports.errors import DownloadFailed
-from tests.unit.jobs.fakes import FakeClock, FakeDownloader, FakeFinder
+from tests.fakes import RunningClock
+from tests.unit.jobs.fakes import FakeDownloader, FakeFinder
 
 pytestmark = pytest.mark.anyio
 
@@ -43,7 +45,7 @@ TITLE = "Kaguya-sama.S01E03.1080p.WEB.H264.GER.SUB-ANIWORLD"
 
 
 class CountingJobRepo(InMemoryJobRepo):
-    def __init__(self, clock: FakeClock) -> None:
+    def __init__(self, clock: RunningClock) -> None:
         super().__init__(clock)
         self.progress_writes: list[ProgressUpdate] = []
 
@@ -58,7 +60,7 @@ class CountingJobRepo(InMemoryJobRepo):
 @dataclass
 class World:
     root: Path
-    clock: FakeClock
+    clock: RunningClock
     jobs: CountingJobRepo
     tasks: InMemoryClientTaskRepo
     mappings: InMemoryStrmMappingRepo
@@ -93,7 +95,7 @@ class World:
 
 def build(tmp_path: Path, *, proxy: StrmProxyConfig | None = None, instance: str = "inst1",
           concurrency: int = 2, **downloader: Any) -> World:
-    clock = FakeClock()
+    clock = RunningClock()
     jobs = CountingJobRepo(clock)
     tasks = InMemoryClientTaskRepo()
     mappings = InMemoryStrmMappingRepo()
@@ -304,7 +306,7 @@ async def test_strm_job_direct_mode(world: World) -> None:
 
 
 async def test_strm_job_proxy_mode_writes_signed_stable_url(tmp_path: Path) -> None:
-    w = build(tmp_path, proxy=StrmProxyConfig("http://bridge.lan:8000/", "token", "secret"))
+    w = build(tmp_path, proxy=StrmProxyConfig("http://bridge.lan:8000/", AuthMode.TOKEN, "secret"))
     done = await w.run_until_done(mode=JobMode.STRM, title="Sample: a/b  [STRM]")
     assert done.state is JobState.COMPLETED, done.message
     path = Path(done.result_path or "")
@@ -315,7 +317,7 @@ async def test_strm_job_proxy_mode_writes_signed_stable_url(tmp_path: Path) -> N
 
 
 async def test_strm_proxy_mode_without_public_url_fails_clearly(tmp_path: Path) -> None:
-    w = build(tmp_path, proxy=StrmProxyConfig("", "token", "secret"))
+    w = build(tmp_path, proxy=StrmProxyConfig("", AuthMode.TOKEN, "secret"))
     done = await w.run_until_done(mode=JobMode.STRM, title="x [STRM]")
     assert done.state is JobState.FAILED and "STRM_PUBLIC_BASE_URL" in (done.message or "")
 
