@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote
 
 from anibridge.domain.catalog.identity import EpisodeRef
@@ -53,7 +54,11 @@ def reported_magnet(stored: str, hash_: str, ref: EpisodeRef, title: str, provid
 
     A rebuilt magnet carries the task's own hash, which differs from the computed one after a re-grab.
     """
-    if stored:
-        return stored
+    return stored or _rebuilt(hash_, ref, title, provider, mode)
+
+
+@lru_cache(maxsize=4096)
+def _rebuilt(hash_: str, ref: EpisodeRef, title: str, provider: str | None, mode: JobMode) -> str:
+    """Cached: listings re-render tasks often, and building a magnet hashes and encodes every field."""
     built = build_magnet(ref, title, provider, mode if mode is JobMode.STRM else None)
     return re.sub(r"xt=urn:btih:[0-9a-f]{40}", "xt=urn:btih:" + quote(hash_, safe=""), built, count=1)
