@@ -149,3 +149,14 @@ async def test_swap_job_is_conditional_on_the_current_job(repos: Repos) -> None:
     assert got is not None and got.job_id == "b" * 32 and got.updated_seq == 3
     assert (await repos.tasks.changes_since(0))[2] == 3  # a lost swap is not a change
     assert await repos.tasks.swap_job("f" * 40, None, "d" * 32) is False  # deleted/unknown hash
+
+
+def test_stored_options_from_another_version_never_break_loading() -> None:
+    from anibridge.adapters.sql.mapping import options_from_json, options_to_json
+
+    assert options_to_json(TaskOptions()) is None  # defaults are not stored
+    assert options_from_json(None) == TaskOptions()
+    odd = {"dl_limit": "fast", "seq_dl": True, "trackers": ["http://t/"], "from_the_future": 1}
+    assert options_from_json(odd) == TaskOptions(seq_dl=True, trackers=("http://t/",))
+    options = TaskOptions(up_limit=5, webseeds=("http://w/",))
+    assert options_from_json(options_to_json(options)) == options
