@@ -325,3 +325,12 @@ def test_tasks_stored_without_their_magnet_report_a_re_addable_one() -> None:
     uri = reported_magnet("", "ab" * 20, ref(3), "Kaguya.S01E03", "VOE", JobMode.STRM)
     parsed = parse_magnet(uri)
     assert parsed.infohash == "ab" * 20 and parsed.ref == ref(3) and parsed.is_strm and parsed.provider == "VOE"
+
+
+async def test_an_over_long_magnet_is_not_stored_but_still_reported(client: httpx.AsyncClient, world: World) -> None:
+    uri = magnet(1) + "".join(f"&tr=http%3A%2F%2Ftracker{i}.example%2Fannounce" for i in range(400))
+    h = parse_magnet(uri).infohash
+    assert (await client.post("/torrents/add", data={"urls": uri})).text == "Ok."
+    task = await world.tasks.get(h)
+    assert task is not None and task.magnet_uri == ""
+    assert parse_magnet(str((await _info(client, h))["magnet_uri"])).infohash == h

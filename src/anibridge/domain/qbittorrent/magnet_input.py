@@ -22,6 +22,9 @@ from anibridge.domain.releases.magnets import MagnetPayload, build_magnet, parse
 _XT_BASE32 = re.compile(r"(?i)(xt=urn(?::|%3A)btih(?::|%3A))([a-z2-7]{32})(?=&|$)")
 _RELEASE_KEY = re.compile(r"^[a-z]+_slug$")
 
+MAX_KEPT_MAGNET = 8192
+"""Longer magnets (thousands of `tr=`) are not stored; the task then reports one rebuilt from its fields."""
+
 NOT_OURS = ("not a magnet from this indexer: it lacks anibridge's release parameters (slug, season, episode, "
             "language); add the magnet from anibridge's Torznab feed")
 
@@ -39,13 +42,13 @@ def hex_btih(uri: str) -> str:
 
 
 def parse_client_magnet(uri: str) -> tuple[MagnetPayload, str]:
-    """The parsed release and the magnet to keep (hex hash); ValueError with a client-facing reason."""
+    """The parsed release and the magnet to keep (hex hash, "" when over-long); ValueError with a reason."""
     normal = hex_btih(uri.strip())
     if normal.startswith("magnet:?"):
         keys = {key for key, _value in parse_qsl(normal[len("magnet:?"):], keep_blank_values=True)}
         if not any(_RELEASE_KEY.match(key) for key in keys):
             raise ValueError(NOT_OURS)
-    return parse_magnet(normal), normal
+    return parse_magnet(normal), normal if len(normal) <= MAX_KEPT_MAGNET else ""
 
 
 def reported_magnet(stored: str, hash_: str, ref: EpisodeRef, title: str, provider: str | None,
