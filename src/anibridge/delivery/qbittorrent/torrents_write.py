@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 TORRENT_FILES_REFUSED = ("anibridge adds only magnets from its own Torznab indexer; .torrent files cannot be added "
                          "(grab the release's magnet link instead)")
 
+MAX_SPEED_LIMIT = 2**31 - 1
+"""Bytes/s; qBittorrent keeps speed limits in an int."""
+
 _REASONS_SHOWN = 3  # a request with 1,000 junk URLs still writes one short warning line
 _REASON_CHARS = 120
 
@@ -54,8 +57,8 @@ async def _add(call: Call) -> Reply:
     stopped = form.boolean("stopped", form.boolean("paused", False))
     inactive = _seeding(form.integer("inactiveSeedingTimeLimit"))
     options = TaskOptions(
-        dl_limit=max(0, form.integer("dlLimit", 0) or 0),
-        up_limit=max(0, form.integer("upLimit", 0) or 0),
+        dl_limit=min(max(0, form.integer("dlLimit", 0) or 0), MAX_SPEED_LIMIT),
+        up_limit=min(max(0, form.integer("upLimit", 0) or 0), MAX_SPEED_LIMIT),
         seq_dl=form.boolean("sequentialDownload"),
         f_l_piece_prio=form.boolean("firstLastPiecePrio"),
         auto_tmm=form.boolean("autoTMM"),
