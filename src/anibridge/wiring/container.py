@@ -62,7 +62,10 @@ class Container(containers.DeclarativeContainer):
         MediaQualityProbe, http_client, timeout=providers.Callable(lambda s: s.http_timeout_seconds, settings)
     )
     media_downloader = providers.Singleton(
-        YtDlpDownloader, proxies=providers.Callable(lambda s: parse_pairs(s.site_proxies), settings)
+        YtDlpDownloader,
+        connections_per_download=providers.Callable(lambda s: s.download_connections, settings),
+        connections_total=providers.Callable(lambda s: s.download_connections_total, settings),
+        proxies=providers.Callable(lambda s: parse_pairs(s.site_proxies), settings),
     )
     file_store = providers.Singleton(LocalFileStore, providers.Callable(lambda s: s.downloads_path, settings))
     instance_id = providers.Singleton(load_instance_id, providers.Callable(lambda s: s.data_dir, settings))
