@@ -74,9 +74,10 @@ def build_job_runner(
     on_sample: Callable[[str, DownloadProgress], None] | None = None,
 ) -> JobRunner:
     finder = _LazyFinder(finder_factory)
+    waiting = gate_wait(settings, clock, jobs)
     download = EpisodeDownload(finder, downloader, files, settings.download_rate_limit_bytes_per_sec,
-                               gate_wait=gate_wait(settings, clock, jobs))
-    strm = StrmWriter(finder, files, mappings, clock, strm_proxy_config(settings))
+                               gate_wait=waiting)
+    strm = StrmWriter(finder, files, mappings, clock, strm_proxy_config(settings), gate_wait=waiting)
     return JobRunner(jobs, clock, download, strm, tasks, lease=timedelta(seconds=LEASE_SECONDS), on_sample=on_sample)
 
 

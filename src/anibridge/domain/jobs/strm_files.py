@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from anibridge.domain.jobs.download import (
     SITE_RETRY_DELAYS,
+    GateWait,
     find_stream,
     job_prefix,
 )
@@ -79,8 +80,10 @@ class StrmWriter:
         clock: Clock,
         proxy: StrmProxyConfig | None = None,
         site_retry_delays: Sequence[float] = SITE_RETRY_DELAYS,
+        gate_wait: GateWait | None = None,
     ) -> None:
         self._site_retry_delays = tuple(site_retry_delays)
+        self._gate_wait = gate_wait
         self._finder = finder
         self._files = files
         self._mappings = mappings
@@ -92,7 +95,8 @@ class StrmWriter:
             raise DownloadFailed("STRM_PROXY_MODE=proxy needs STRM_PUBLIC_BASE_URL (the URL media servers reach)")
         if is_cancelled():
             raise DownloadCancelled("cancelled")
-        stream = await find_stream(self._finder, job, job.provider, is_cancelled, self._site_retry_delays)
+        stream = await find_stream(self._finder, job, job.provider, is_cancelled, self._site_retry_delays,
+                                   gate_wait=self._gate_wait)
         if is_cancelled():
             raise DownloadCancelled("cancelled")
         scheme = urlsplit(stream.url).scheme.lower()
