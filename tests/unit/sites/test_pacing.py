@@ -34,7 +34,7 @@ def _pacer(t: Time, **kw: object) -> SitePacer:
 
 async def test_resolutions_over_budget_wait_their_turn() -> None:
     t = Time()
-    pacer = _pacer(t, resolves=Budget(2, 60.0))
+    pacer = _pacer(t, resolves=Budget(2, 60.0), max_wait=120.0)
     for _ in range(2):
         await pacer.admit(RESOLVE)
     assert t.slept == []
@@ -92,3 +92,15 @@ async def test_a_burst_of_403s_starts_a_cool_down_a_single_one_does_not() -> Non
     with pytest.raises(SiteGated, match="403 burst") as caught:
         await pacer.admit(PAGE)
     assert caught.value.retry_at == t.wall + timedelta(seconds=900)
+
+
+async def test_a_wait_longer_than_max_wait_fails_without_asking_the_site() -> None:
+    from anibridge.adapters.sites.pacing import BudgetSpent
+
+    t = Time()
+    pacer = _pacer(t, resolves=Budget(1, 300.0), max_wait=20.0)
+    await pacer.admit(RESOLVE)
+    with pytest.raises(BudgetSpent, match="rate limited") as caught:
+        await pacer.admit(RESOLVE)
+    assert caught.value.retry_at == t.wall + timedelta(seconds=300) and t.slept == []
+    assert pacer.cooling(RESOLVE) is None  # our own budget starts no cool-down

@@ -47,6 +47,13 @@ class PacingOptions:
     forbidden_window: float = 120.0
     cooldown_seconds: float = 900.0
     """Cool-down after a 403 burst or a gate that names no retry time."""
+    max_wait: float = 20.0
+    """A request waits at most this long for its budget; longer, and it fails with BudgetSpent (a search must
+    answer Sonarr within its timeout; a job waits and asks again at the named time)."""
+
+
+class BudgetSpent(SiteGated):
+    """Our own budget for the site is spent for longer than a caller should wait: the site was not asked."""
 
 
 class _Window:
@@ -121,6 +128,9 @@ class SitePacer:
                 wait = self._windows[kind].wait_for(self._monotonic())
             if wait <= 0:
                 return
+            if wait > self.options.max_wait:
+                raise BudgetSpent(self.site, GateKind.RATE_LIMIT, detail=f"anibridge's {kind} budget for this site",
+                                  retry_at=self._now() + timedelta(seconds=wait))
             log.debug("%s: %s budget spent; waiting %.1fs", self.site, kind, wait)
             await self._sleep(wait)
 

@@ -16,7 +16,7 @@ from anibridge.adapters.sites.http import SiteHttp
 from anibridge.adapters.sites.index_cache import IndexCache, IndexSnapshot, index_path
 from anibridge.adapters.sites.options import SiteOptions
 from anibridge.adapters.sites.origins import SiteOrigins, state_path
-from anibridge.adapters.sites.pacing import RESOLVE, SitePacer
+from anibridge.adapters.sites.pacing import RESOLVE, BudgetSpent, SitePacer
 from anibridge.adapters.sites.redirects import GatePass, follow_token
 from anibridge.domain.catalog.identity import Site
 from anibridge.ports.catalog import HosterLink, SeriesEntry
@@ -66,7 +66,8 @@ class TokenSite(ABC):
             # SerienStream's redirect gate, announced on the episode page, holds for the whole session/address:
             # stop resolving until it lifts. A captcha on one link of a page that announced no gate says nothing
             # about the other links, so it starts no cool-down.
-            if self._http.pacer is not None and not (ex.kind is GateKind.VERIFICATION and ex.detail in _LINK_ONLY):
+            link_only = ex.kind is GateKind.VERIFICATION and ex.detail in _LINK_ONLY
+            if self._http.pacer is not None and not link_only and not isinstance(ex, BudgetSpent):
                 self._http.pacer.gated(ex, RESOLVE)
             raise
 
