@@ -45,6 +45,10 @@ def test_winner_is_remembered_across_restarts_and_primary_retried(tmp_path: Path
     assert again.candidates() == ["http://186.2.175.5", "https://serienstream.to", "https://serienstream.cx"]
     clock.t += 601
     assert again.candidates()[0] == "https://serienstream.to"  # the primary gets its periodic chance
+    again.failed("https://serienstream.to", "still blocked")
+    assert again.candidates()[0] == "http://186.2.175.5"  # ...once per interval, not on every request
+    clock.t += 601
+    assert again.candidates()[0] == "https://serienstream.to"
     assert again.host_header("http://186.2.175.5") == "serienstream.to"
     assert again.host_header("https://serienstream.cx") is None
 

@@ -129,7 +129,11 @@ class SiteOrigins:
         self._save()
 
     def failed(self, origin: str, reason: str) -> None:
+        """`origin` did not answer; a failed retry of the primary waits another `primary_retry_seconds`."""
         log.info("%s: origin %s failed (%s)", self.site, origin, reason)
+        with self._lock:
+            if origin == self.primary and self._active != self.primary:
+                self._since = self._clock()
 
     def _load(self) -> None:
         if self._file is None:
