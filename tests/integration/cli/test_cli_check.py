@@ -30,7 +30,8 @@ def test_a_fresh_install_needs_its_schema_then_everything_passes(fake_world: Fak
     second = run_cli(["check"], env, tmp_path)
     assert second.returncode == 0, second.stdout + second.stderr
     report = lines_of(second.stdout)
-    assert set(report) == {"database", "downloads", "ffmpeg", "aniworld.to", "s.to", "megakino", "skyhook"}
+    assert set(report) == {"database", "downloads", "ffmpeg", "aniworld.to", "s.to", "megakino", "skyhook", "dns"}
+    assert report["dns"][0] == "ok"
     assert all(status == "ok" for status, _ in report.values()), second.stdout
     assert "Breaking Bad" in report["skyhook"][1] and "titles in the index" in report["aniworld.to"][1]
     assert "all checks passed" in second.stderr

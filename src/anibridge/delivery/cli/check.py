@@ -126,7 +126,7 @@ async def _dns(settings: Settings) -> str:
     if blocked:
         raise RuntimeError("; ".join(dns_block_advice(host) for host in blocked))
     if not verdicts:
-        return "catalogue hosts resolved by DOH_URL / SITE_ADDRESSES"
+        return "no catalogue host name left to the system resolver (DOH_URL, SITE_ADDRESSES or IP addresses)"
     failing = [f"{host} ({verdict.error})" for host, verdict in verdicts if verdict.error]
     shown = ", ".join(f"{host} → {verdict.addresses[0]}" for host, verdict in verdicts if verdict.addresses)
     return shown + (f"; not resolving: {', '.join(failing)}" if failing else "") or "nothing resolved"
