@@ -59,7 +59,10 @@ class Settings(BaseModel):
     index_refresh_hours: float = Field(24.0, ge=0, description="Catalogue title index TTL; stale indexes are served while one refresh runs.")
     http_timeout_seconds: float = Field(15.0, gt=0, description="Timeout for every outbound request to sites, hosters and SkyHook.")
 
-    source_tag: str = Field("WEB", description="Source token in release names.")
+    source_tag: str = Field(
+        "WEB-DL",
+        description="Source token in release names (`WEB-DL` is read as WEB-DL by Sonarr and Radarr at every resolution and codec).",
+    )
     release_group: str = Field("aniworld", description="Generic release group.")
     release_group_aniworld: str = Field("", description="Release group for aniworld.to (default RELEASE_GROUP).")
     release_group_sto: str = Field("sto", description="Release group for s.to.")

@@ -40,7 +40,7 @@ def test_custom_anime_category_is_listed() -> None:
 
 def _release(**kw: object) -> Release:
     base = dict(
-        title="A.S01E01.1080p.WEB.H264.GER-ANIWORLD",
+        title="A.S01E01.1080p.WEB-DL.H264.GER-ANIWORLD",
         guid="aw:a:s1e1:German Dub",
         magnet="magnet:?xt=urn:btih:" + "a" * 40 + "&dn=A&aw_slug=a",
         infohash="a" * 40,
@@ -60,7 +60,7 @@ def test_rss_item_carries_everything_sonarr_and_prowlarr_need() -> None:
     doc = rss_xml([_release()], title="x", seeders=999, leechers=787)
     root = etree.fromstring(doc)
     item = root.find("channel/item")
-    assert item.findtext("title") == "A.S01E01.1080p.WEB.H264.GER-ANIWORLD"
+    assert item.findtext("title") == "A.S01E01.1080p.WEB-DL.H264.GER-ANIWORLD"
     assert item.findtext("pubDate") == "Sat, 14 Mar 2015 17:10:42 +0000"
     assert parsedate_to_datetime(item.findtext("pubDate")) == datetime(2015, 3, 14, 17, 10, 42, tzinfo=UTC)
     enc = item.find("enclosure")
