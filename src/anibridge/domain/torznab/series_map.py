@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 MAPPED_TTL = 24 * 3600.0
 """A found mapping is stable (a show does not change its TVDB id); a day keeps SkyHook's episode list fresh."""
 UNMAPPED_TTL = 3600.0
+MAX_REVERSE = 5000
 """No mapping (or a failed lookup) is retried after an hour: SkyHook may have been down, the page may gain an id."""
 
 
@@ -45,6 +46,13 @@ class SeriesShowMap:
         self._catalogs = catalogs
         self._cache: ExpiringMap[tuple[Site, str], Show | None] = ExpiringMap(clock, max_entries=5000)
         self._flight: SingleFlight[tuple[Site, str], Show | None] = SingleFlight()
+        # TVDB id → site shows mapped to it: an id search (`tvdbid=`) finds a show whose site title no TVDB title
+        # or alias resembles (`Haus des Geldes`) once the show has been mapped (by RSS sync or a title search).
+        self._by_tvdb: dict[int, dict[tuple[Site, str], str]] = {}
+
+    def mapped_to(self, tvdb_id: int) -> list[tuple[Site, str, str]]:
+        """(site, slug, site title) of every site show known to map to `tvdb_id`."""
+        return [(site, slug, title) for (site, slug), title in self._by_tvdb.get(tvdb_id, {}).items()]
 
     def cached(self, site: Site, slug: str) -> tuple[Show | None] | None:
         """`(show,)` / `(None,)` when the mapping is known, None when it was never looked up (or expired)."""
@@ -68,6 +76,10 @@ class SeriesShowMap:
             show = await self._shows.by_title(title, *alt_titles, *extra_titles)
         # A page that failed to load leaves the question open: remember it only briefly, like "no mapping".
         self._cache.put((site, slug), show, MAPPED_TTL if show is not None and not failed else UNMAPPED_TTL)
+        if show is not None and show.tvdb_id > 0:
+            if len(self._by_tvdb) >= MAX_REVERSE and show.tvdb_id not in self._by_tvdb:
+                self._by_tvdb.pop(next(iter(self._by_tvdb)))
+            self._by_tvdb.setdefault(show.tvdb_id, {})[(site, slug)] = title
         return show
 
     async def _page_ids(self, site: Site, slug: str) -> tuple[str | None, tuple[str, ...], bool]:

@@ -119,6 +119,10 @@ class TorznabSearch:
         if not locs:
             titles += [show.title, *show.aliases] if show is not None else []
             locs = await self.ctx.locate_all(titles, show=show)
+            if show is not None:  # site shows known to map to this TVDB id though no title resembles it
+                have = {loc.site for loc in locs}
+                locs += [Located(site, slug, title, show, True) for site, slug, title in
+                         self.ctx.series_map.mapped_to(show.tvdb_id) if site not in have and site in self.ctx.catalogs]
         # Every site that has the show contributes its items, searched concurrently (one site's latency, not the
         # sum); a failing site costs its own items only.
         text = intent.title or q
