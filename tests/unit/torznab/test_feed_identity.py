@@ -85,3 +85,18 @@ async def test_a_future_air_date_is_clamped_to_now() -> None:
                                     None, (MetaEpisode(3, 8, 25, "x", later.date(), later),))
     [item] = await w.search.search(tv(q="Haus des Geldes", season=3, episode=8))
     assert item.published_at == w.clock.now()
+
+
+async def test_film_items_carry_the_ids_the_page_links_or_the_request_names() -> None:
+    w = world()
+    movie = SearchKind.MOVIE
+    [plain] = await w.search.search(SearchRequest(movie, q="Avengers Endgame 2019"))
+    assert (plain.imdb_id, plain.tmdb_id, plain.season, plain.episode) == (None, None, None, None)
+    # A client that knows the film (FlexGet's movie list, Radarr) names it: the item carries those ids back.
+    [named] = await w.search.search(SearchRequest(movie, q="Avengers Endgame", ids=ExternalIds(imdb="4154796", tmdb=299534)))
+    assert (named.imdb_id, named.tmdb_id) == ("4154796", 299534)
+    # A post that links IMDb/TMDB wins over the request.
+    w.catalogs[Site.MEGAKINO].series_by_slug["avengers-endgame"].imdb_id = "tt4154796"
+    w.catalogs[Site.MEGAKINO].series_by_slug["avengers-endgame"].tmdb_id = 299534
+    [linked] = await w.search.search(SearchRequest(movie, q="Avengers Endgame", ids=ExternalIds(imdb="1")))
+    assert (linked.imdb_id, linked.tmdb_id) == ("4154796", 299534)
