@@ -50,8 +50,8 @@ _TMDB_LINK = re.compile(r"themoviedb\.org/(?:movie|tv)/(\d{1,9})", re.I)
 def external_ids(doc: HtmlElement) -> tuple[str | None, int | None]:
     """(IMDb `tt…`, TMDB id) from links in the post, when the page has any (most Megakino posts do not)."""
     imdb = tmdb = None
-    for href in xp(doc, "//a/@href"):
-        text = str(href)
+    for link in xp(doc, "//a[@href]"):
+        text = attr(link, "href")
         if imdb is None and (m := _IMDB_LINK.search(text)):
             imdb = m.group(1).lower()
         if tmdb is None and (t := _TMDB_LINK.search(text)):
