@@ -18,7 +18,8 @@ from pydantic import (
     model_validator,
 )
 
-KNOWN_PROVIDERS = ("VOE", "Vidoza", "Doodstream", "Filemoon", "Vidmoly", "Streamtape", "LoadX", "Luluvdo", "GXPlayer")
+from anibridge.domain.streams.providers import KNOWN_PROVIDERS
+
 KNOWN_SITES = ("aniworld.to", "s.to", "megakino")
 
 

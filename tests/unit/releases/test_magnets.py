@@ -11,6 +11,7 @@ from anibridge.domain.catalog.identity import (
     Language,
     Site,
 )
+from anibridge.domain.jobs.records import JobMode
 from anibridge.domain.releases.magnets import (
     MagnetError,
     build_magnet,
@@ -28,9 +29,13 @@ STO_STRM = (
 
 
 def test_infohash_vectors() -> None:
-    assert infohash("connectivity-test", 1, 1, "German Dub") == "bd4fb4d643b7262c97b07add615270de9ce3085a"
-    assert infohash("9-1-1", 1, 2, Language.GERMAN_DUB, "strm") == "c81a2083d5093fe9f24925516c63363c16e0592f"
-    assert infohash("9-1-1", 1, 2, "German Dub", " STRM ") == "c81a2083d5093fe9f24925516c63363c16e0592f"
+    assert infohash("connectivity-test", 1, 1, Language.GERMAN_DUB) == "bd4fb4d643b7262c97b07add615270de9ce3085a"
+    assert infohash("9-1-1", 1, 2, Language.GERMAN_DUB, JobMode.STRM) == "c81a2083d5093fe9f24925516c63363c16e0592f"
+    # Plain strings are not the library's types: they fail at the call instead of hashing something else.
+    with pytest.raises(TypeError, match="Language.parse"):
+        infohash("9-1-1", 1, 2, "german dub")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="JobMode"):
+        infohash("9-1-1", 1, 2, Language.GERMAN_DUB, "strm")  # type: ignore[arg-type]
 
 
 def test_old_sto_strm_magnet_still_parses_under_its_own_hash() -> None:
@@ -38,16 +43,16 @@ def test_old_sto_strm_magnet_still_parses_under_its_own_hash() -> None:
     ref = EpisodeRef(Site.STO, "9-1-1", 1, 2, Language.GERMAN_DUB)
     parsed = parse_magnet(STO_STRM)
     assert parsed.ref == ref
-    assert parsed.infohash == "c81a2083d5093fe9f24925516c63363c16e0592f" == legacy_infohash(ref, "strm")
+    assert parsed.infohash == "c81a2083d5093fe9f24925516c63363c16e0592f" == legacy_infohash(ref, JobMode.STRM)
     assert parsed.title == "9.1.1.S01E02.720p.WEB.H264.GER-STO [STRM]"
-    assert (parsed.provider, parsed.mode, parsed.is_strm) == ("VOE", "strm", True)
+    assert (parsed.provider, parsed.mode, parsed.is_strm) == ("VOE", JobMode.STRM, True)
 
 
 def test_new_sto_magnet_differs_from_the_reference_only_in_its_hash() -> None:
     ref = EpisodeRef(Site.STO, "9-1-1", 1, 2, Language.GERMAN_DUB)
-    built = build_magnet(ref, "9.1.1.S01E02.720p.WEB.H264.GER-STO [STRM]", provider="VOE", mode="strm")
-    new_hash = release_infohash(ref, "strm")
-    assert new_hash == infohash("s.to|9-1-1", 1, 2, "German Dub", "strm") != legacy_infohash(ref, "strm")
+    built = build_magnet(ref, "9.1.1.S01E02.720p.WEB.H264.GER-STO [STRM]", provider="VOE", mode=JobMode.STRM)
+    new_hash = release_infohash(ref, JobMode.STRM)
+    assert new_hash == infohash("s.to|9-1-1", 1, 2, Language.GERMAN_DUB, JobMode.STRM) != legacy_infohash(ref, JobMode.STRM)
     assert built == STO_STRM.replace("c81a2083d5093fe9f24925516c63363c16e0592f", new_hash)
     assert parse_magnet(built).infohash == new_hash
 
@@ -58,8 +63,8 @@ def test_aniworld_hashes_stay_the_reference_s_and_sites_no_longer_share_one() ->
     aw = EpisodeRef(Site.ANIWORLD, "attack-on-titan", 1, 1, Language.GERMAN_SUB)
     sto = EpisodeRef(Site.STO, "attack-on-titan", 1, 1, Language.GERMAN_SUB)
     mk = EpisodeRef(Site.MEGAKINO, "attack-on-titan", 1, 1, Language.GERMAN_SUB)
-    assert release_infohash(aw) == infohash("attack-on-titan", 1, 1, "German Sub")
-    hashes = {release_infohash(r, mode) for r in (aw, sto, mk) for mode in (None, "strm")}
+    assert release_infohash(aw) == infohash("attack-on-titan", 1, 1, Language.GERMAN_SUB)
+    hashes = {release_infohash(r, mode) for r in (aw, sto, mk) for mode in (None, JobMode.STRM)}
     assert len(hashes) == 6
     assert "bd4fb4d643b7262c97b07add615270de9ce3085a" in build_magnet(test_ref, "AniBridge Connectivity Test")
 
@@ -154,7 +159,7 @@ def test_round_trip_generated_titles() -> None:
         lang = rng.choice(list(Language))
         slug = rng.choice(["9-1-1", "kaguya-sama", "a_b.c~d", "x%y&z"])
         ref = EpisodeRef(site, slug, rng.randint(0, 30), rng.randint(0, 1200), lang)
-        mode = rng.choice([None, "strm"])
+        mode = rng.choice([None, JobMode.STRM])
         provider = rng.choice([None, "VOE", "Filemoon", "Dood Stream"])
         uri = build_magnet(ref, title, provider=provider, mode=mode)
         assert " " not in uri

@@ -40,8 +40,8 @@ TITLE = "9.1.1.S01E02.720p.WEB.H264.GER-STO [STRM]"
 
 
 def release() -> Release:
-    base = release_infohash(REF, "strm")
-    return Release(TITLE, "sto:9-1-1:s1e2:German Dub:strm", build_magnet(REF, TITLE, "VOE", "strm"), base, 1,
+    base = release_infohash(REF, JobMode.STRM)
+    return Release(TITLE, "sto:9-1-1:s1e2:German Dub:strm", build_magnet(REF, TITLE, "VOE", JobMode.STRM), base, 1,
                    (5000,), NOW)
 
 
@@ -55,7 +55,7 @@ def job(state: JobState, job_id: str = "j" * 32) -> Job:
 
 
 def test_generation_zero_is_the_release_hash_and_later_ones_are_stable_and_distinct() -> None:
-    base = release_infohash(REF, "strm")
+    base = release_infohash(REF, JobMode.STRM)
     assert release().infohash == base and regrab_hash(base, 0) == base
     assert regrab_hash(base, 1) == regrab_hash(base, 1)
     assert len({base, regrab_hash(base, 1), regrab_hash(base, 2)}) == 3
@@ -95,7 +95,7 @@ async def test_a_task_added_under_the_old_site_less_hash_advances_that_hash() ->
     """An s.to grab from before hashes named their site keeps its hash; deleting it after import still moves
     its (old) release to the next generation."""
     repo = InMemoryRegrabRepo()
-    old = legacy_infohash(REF, "strm")
+    old = legacy_infohash(REF, JobMode.STRM)
     assert old == "c81a2083d5093fe9f24925516c63363c16e0592f" != release().infohash
     await retire(repo, [task(old)], {"j" * 32: job(JobState.COMPLETED)})
     assert await repo.generations([old, release().infohash]) == {old: 1}

@@ -7,7 +7,7 @@ import re
 from lxml import html as lxml_html
 from lxml.html import HtmlElement
 
-from anibridge.settings import KNOWN_PROVIDERS
+from anibridge.domain.streams.providers import KNOWN_PROVIDERS
 
 _WS = re.compile(r"\s+")
 

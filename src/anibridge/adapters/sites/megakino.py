@@ -13,7 +13,6 @@ import re
 import time
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 
 import httpx
 from lxml import etree
@@ -24,13 +23,13 @@ from anibridge.adapters.sites import megakino_pages as pages
 from anibridge.adapters.sites.html import attr, first, has_class, parse, text_of, xp
 from anibridge.adapters.sites.http import SiteHttp
 from anibridge.adapters.sites.index_cache import IndexCache, IndexSnapshot, index_path
+from anibridge.adapters.sites.options import SiteOptions
 from anibridge.domain.catalog.identity import (
     Language,
     Site,
 )
 from anibridge.ports.catalog import EpisodeDetail, EpisodeListing, HosterLink, NewEpisode, SeriesDetail, SeriesEntry
 from anibridge.ports.errors import ChallengeRequired, NotFound, PortError, SiteUnavailable
-from anibridge.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +48,12 @@ class MegakinoCatalog:
 
     site = Site.MEGAKINO
 
-    def __init__(self, client: httpx.AsyncClient, settings: Settings, data_dir: Path | None) -> None:
+    def __init__(self, client: httpx.AsyncClient, options: SiteOptions) -> None:
         self._client = client
-        self._configured = settings.megakino_base_url.rstrip("/")
-        self._mirrors_url = settings.megakino_mirrors_url
-        self._timeout = settings.http_timeout_seconds
-        self._http = SiteHttp(client, self.site, timeout=settings.http_timeout_seconds, retries=1)
+        self._configured = options.base_url.rstrip("/")
+        self._mirrors_url = options.mirrors_url
+        self._timeout = options.timeout
+        self._http = SiteHttp(client, self.site, timeout=options.timeout, retries=1)
         self._base: str | None = None
         self._base_checked = 0.0
         self._base_lock = asyncio.Lock()
@@ -62,7 +61,7 @@ class MegakinoCatalog:
         self._extra_paths: dict[str, str] = {}
         self._posts: dict[str, tuple[float, str]] = {}  # series/season/episode of one post share one fetch
         self._cache = IndexCache(
-            self.site, self._load_index, path=index_path(data_dir, self.site), ttl_seconds=settings.index_refresh_hours * 3600
+            self.site, self._load_index, path=index_path(options.data_dir, self.site), ttl_seconds=options.index_ttl_seconds
         )
 
     async def base_url(self, *, rediscover: bool = False) -> str:

@@ -14,6 +14,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from anibridge.adapters.sql.migrations import apply_migrations
+
 T = TypeVar("T")
 
 
@@ -47,8 +49,6 @@ class Database:
 
     async def startup(self) -> None:
         """Apply pending migrations (exactly once, even when several processes start together)."""
-        from anibridge.adapters.sql.migrations import apply_migrations
-
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, apply_migrations, self.engine)
 

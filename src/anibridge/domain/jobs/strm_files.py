@@ -22,7 +22,7 @@ from anibridge.domain.jobs.download import (
     job_prefix,
 )
 from anibridge.domain.strm.records import StrmMapping
-from anibridge.domain.strm.urls import stream_url
+from anibridge.domain.strm.urls import AuthMode, stream_url
 from anibridge.ports.errors import DownloadCancelled, DownloadFailed
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class StrmProxyConfig:
     """`STRM_PROXY_MODE=proxy`: where the proxy is reachable from the media server and how URLs are signed."""
 
     public_base_url: str
-    auth_mode: str
+    auth_mode: AuthMode
     secret: str
 
 

@@ -44,14 +44,14 @@ def regrab_hash(base: str, generation: int) -> str:
 
 def task_base_hash(task: ClientTask) -> str:
     """The generation-0 hash of the task's release (the site-specific one of today's magnets)."""
-    mode = "strm" if task.mode is JobMode.STRM else None
+    mode = JobMode.STRM if task.mode is JobMode.STRM else None
     return release_infohash(task.ref, mode)
 
 
 def task_base_hashes(task: ClientTask) -> tuple[str, ...]:
     """Every generation-0 hash the task may descend from: today's, and the site-less one an s.to or Megakino
     magnet carried before hashes named their site (such a task keeps the hash it was added under)."""
-    mode = "strm" if task.mode is JobMode.STRM else None
+    mode = JobMode.STRM if task.mode is JobMode.STRM else None
     return tuple(dict.fromkeys((release_infohash(task.ref, mode), legacy_infohash(task.ref, mode))))
 
 

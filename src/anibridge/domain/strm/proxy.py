@@ -23,7 +23,7 @@ from anibridge.domain.streams.hls import (
     rewrite_playlist,
 )
 from anibridge.domain.strm.records import StrmMapping
-from anibridge.domain.strm.urls import ChildSigner
+from anibridge.domain.strm.urls import AuthMode, ChildSigner
 from anibridge.ports.errors import NotFound
 from anibridge.ports.upstream import UpstreamError, UpstreamRefused
 
@@ -54,7 +54,7 @@ class StrmProxyError(Exception):
 @dataclass(frozen=True, slots=True)
 class ProxyOptions:
     public_base_url: str
-    auth_mode: str
+    auth_mode: AuthMode
     secret: str
     child_ttl: int = 86400
     cache_ttl: int = 0

@@ -14,10 +14,8 @@ from anibridge.domain.torznab import (
 
 if TYPE_CHECKING:
     from anibridge.domain.catalog.identity import Language
-    from anibridge.domain.torznab.context import (
-        Located,
-        SearchContext,
-    )
+    from anibridge.domain.torznab.context import SearchContext
+    from anibridge.domain.torznab.locating import Located
     from anibridge.domain.torznab.release import Variant
 
 log = logging.getLogger(__name__)

@@ -15,10 +15,8 @@ from typing import TYPE_CHECKING
 from anibridge.ports.errors import PortError
 
 if TYPE_CHECKING:
-    from anibridge.domain.torznab.context import (
-        Located,
-        SearchContext,
-    )
+    from anibridge.domain.torznab.context import SearchContext
+    from anibridge.domain.torznab.locating import Located
     from anibridge.ports.metadata import MetaEpisode, Show
 
 log = logging.getLogger(__name__)

@@ -18,6 +18,7 @@ from anibridge.domain.catalog.identity import (
     Language,
     Site,
 )
+from anibridge.domain.jobs.records import JobMode
 from anibridge.domain.releases.magnets import (
     build_magnet,
     release_infohash,
@@ -205,7 +206,7 @@ def build_releases(
             year=variant.year,
             strm=strm,
         )
-        mode = "strm" if strm else None
+        mode = JobMode.STRM if strm else None
         out.append(
             Release(
                 title=title,
@@ -241,7 +242,7 @@ def connectivity_releases(config: SearchConfig, published_at: datetime, *, movie
     out = []
     for strm in modes:
         title = mark_strm(config.test_title) if strm else config.test_title
-        mode = "strm" if strm else None
+        mode = JobMode.STRM if strm else None
         out.append(
             Release(
                 title=title,

@@ -27,7 +27,7 @@ from anibridge.domain.torznab.config import (
     DEFAULT_LANGUAGES,
     SearchConfig,
 )
-from anibridge.domain.torznab.context import Located
+from anibridge.domain.torznab.locating import Located
 from anibridge.domain.torznab.queries import (
     read_query,
     split_year,

@@ -12,10 +12,8 @@ from anibridge.domain.catalog.identity import Site
 from anibridge.domain.torznab.shows import similarity
 
 if TYPE_CHECKING:
-    from anibridge.domain.torznab.context import (
-        Located,
-        SearchContext,
-    )
+    from anibridge.domain.torznab.context import SearchContext
+    from anibridge.domain.torznab.locating import Located
     from anibridge.ports.catalog import EpisodeListing
     from anibridge.ports.metadata import MetaEpisode
 

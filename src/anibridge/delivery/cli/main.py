@@ -7,39 +7,11 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from anibridge.delivery.cli.serve import run_migrations
+from anibridge.delivery.cli.serve import serve as serve_command
 from anibridge.settings import Settings, SettingsError, describe, load_settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
-
-
-def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
-    from anibridge.adapters.sql.migrations import DatabaseProblem
-    from anibridge.container import create_container
-    from anibridge.delivery.app import create_app
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    settings.downloads_path.mkdir(parents=True, exist_ok=True)
-    # Migrate before uvicorn starts: an unusable database is then one clear line (exit 1), not a lifespan
-    # traceback. The lifespan's own migration step finds nothing left to do.
-    try:
-        _run_migrations(settings)
-    except DatabaseProblem as ex:
-        print(f"anibridge: cannot use the database: {ex}", file=sys.stderr)
-        return 1
-    container = create_container(settings)
-    config = uvicorn.Config(
-        create_app(container),
-        host=args.host or settings.anibridge_host,
-        port=args.port or settings.anibridge_port,
-        lifespan="on",
-        log_level=settings.log_level,
-        timeout_graceful_shutdown=5,
-        proxy_headers=True,
-    )
-    uvicorn.Server(config).run()
-    return 0
 
 
 def _port(raw: str) -> int:
@@ -61,19 +33,12 @@ def _config(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _run_migrations(settings: Settings) -> list[int]:
-    from anibridge.adapters.sql.migrations import migrate_url
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return migrate_url(settings.effective_database_url)
-
-
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     """Apply pending schema migrations without starting the server (serve also does this at startup)."""
-    from anibridge.adapters.sql.migrations import LATEST_VERSION, DatabaseProblem
+    from anibridge.wiring.database import LATEST_VERSION, DatabaseProblem
 
     try:
-        applied = _run_migrations(settings)
+        applied = run_migrations(settings)
     except DatabaseProblem as ex:
         print(f"anibridge: cannot use the database: {ex}", file=sys.stderr)
         return 1
@@ -92,21 +57,21 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
     serve = sub.add_parser("serve", help="run the HTTP server (Torznab, qBittorrent API, STRM proxy)")
     serve.add_argument("--host", help="bind address (overrides ANIBRIDGE_HOST)")
     serve.add_argument("--port", type=_port, help="bind port (overrides ANIBRIDGE_PORT)")
-    commands["serve"] = _serve
+    commands["serve"] = serve_command
     sub.add_parser("config", help="print the effective configuration (secrets masked)")
     commands["config"] = _config
     sub.add_parser("migrate", help="apply pending database migrations and exit")
     commands["migrate"] = _migrate
-    from anibridge.delivery import cli_catalog
+    from anibridge.delivery.cli import catalog as cli_catalog
 
     cli_catalog.register(sub, commands)  # search, resolve
-    from anibridge.delivery import cli_check
+    from anibridge.delivery.cli import check as cli_check
 
     cli_check.register(sub, commands)  # check: can this installation work?
-    from anibridge.delivery import cli_jobs
+    from anibridge.delivery.cli import jobs as cli_jobs
 
     cli_jobs.register(sub, commands)  # download, jobs
-    from anibridge.delivery import demo
+    from anibridge.delivery.cli import demo as demo
 
     demo.register(sub, commands)  # demo: the server against the built-in fakes
     return parser, commands

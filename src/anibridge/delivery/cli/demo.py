@@ -60,7 +60,7 @@ def instructions(base: str, world_rows: list[tuple[str, str]], data_dir: Path, a
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from anibridge.delivery.cli import _serve
+    from anibridge.delivery.cli.serve import serve
     from anibridge_fakes.world import FakeWorld
 
     temp = None if args.data_dir else tempfile.mkdtemp(prefix="anibridge-demo-")
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         base = f"http://{demo_settings.anibridge_host}:{demo_settings.anibridge_port}"
         print(instructions(base, world.describe(), data_dir, demo_settings.indexer_api_key.get_secret_value()), flush=True)
-        return _serve(args, demo_settings)
+        return serve(args, demo_settings)
     except KeyboardInterrupt:
         return 0
     finally:

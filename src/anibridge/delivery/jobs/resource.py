@@ -28,7 +28,7 @@ from anibridge.domain.jobs.records import (
     JobState,
 )
 from anibridge.domain.releases.magnets import MAX_SLUG_LEN
-from anibridge.settings import KNOWN_PROVIDERS
+from anibridge.domain.streams.providers import KNOWN_PROVIDERS
 
 if TYPE_CHECKING:
     from anibridge.domain.jobs.scheduler import JobScheduler

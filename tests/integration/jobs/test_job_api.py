@@ -13,9 +13,9 @@ import falcon.asgi
 import falcon.testing
 import pytest
 
-from anibridge.delivery import legacy_jobs
 from anibridge.delivery.app import Lifespan
-from tests.unit.jobs.test_scheduler import World, build
+from anibridge.delivery.jobs import resource as job_api
+from tests.integration.jobs.test_scheduler import World, build
 
 pytestmark = pytest.mark.anyio
 
@@ -23,9 +23,9 @@ pytestmark = pytest.mark.anyio
 async def _app(world: World) -> falcon.asgi.App[Any, Any]:
     app: falcon.asgi.App[Any, Any] = falcon.asgi.App()
     app.add_middleware(Lifespan([(world.scheduler.start, world.scheduler.stop)]))
-    legacy_jobs.register(app, world.jobs, world.scheduler)
+    job_api.register(app, world.jobs, world.scheduler)
     # fast event polling for tests
-    app.add_route("/jobs/{job_id}/events", legacy_jobs.JobEventsResource(world.jobs, poll_seconds=0.02))
+    app.add_route("/jobs/{job_id}/events", job_api.JobEventsResource(world.jobs, poll_seconds=0.02))
     return app
 
 
@@ -110,9 +110,17 @@ async def test_events_stream_json_until_terminal(client: tuple[falcon.testing.AS
     c, world = client
     assert world.downloader.gate is not None
     r = await c.simulate_post("/downloader/download", json={**BODY, "mode": "strm"})
-    result = await c.simulate_get(f"/jobs/{r.json['job_id']}/events")
-    assert result.headers["content-type"].startswith("text/event-stream")
-    events = [json.loads(line[5:]) for line in result.text.splitlines() if line.startswith("data:")]
+    # Read the stream as a client does, until the server ends it: a plain simulate_get disconnects as soon as
+    # the request is sent, which ended the stream early whenever the machine was slow.
+    text = b""
+    async with c.simulate_get_stream(f"/jobs/{r.json['job_id']}/events") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        for _ in range(1000):  # bounded: at most ~10 s on a loaded machine
+            text += await stream.stream.read()
+            if b'"status":"completed"' in text:
+                break
+            await asyncio.sleep(0.01)
+    events = [json.loads(line[5:]) for line in text.decode().splitlines() if line.startswith("data:")]
     assert events and events[-1]["status"] == "completed" and events[-1]["mode"] == "strm"
     assert len(events) == len({json.dumps(e) for e in events})  # only changes are sent
 
@@ -136,10 +144,10 @@ async def test_events_stop_when_the_client_disconnects(client: tuple[falcon.test
     ("https://s.to/serie/9-1-1/staffel-1/episode-2", ("s.to", "9-1-1", 1, 2)),
 ])
 def test_link_is_accepted_instead_of_slug(link: str, expected: tuple[str, str, int, int]) -> None:
-    ref, _mode, _title, _provider = legacy_jobs.parse_download_request({"link": link})
+    ref, _mode, _title, _provider = job_api.parse_download_request({"link": link})
     assert (ref.site.value, ref.slug, ref.season, ref.episode) == expected
 
 
 def test_link_that_is_not_an_episode_is_rejected() -> None:
     with pytest.raises(falcon.HTTPUnprocessableEntity):
-        legacy_jobs.parse_download_request({"link": "https://aniworld.to/support"})
+        job_api.parse_download_request({"link": "https://aniworld.to/support"})

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from anibridge.delivery.cli import build_parser
-from anibridge.delivery.cli_jobs import ProgressView, _target, jobs_command
+from anibridge.delivery.cli.jobs import ProgressView, _target, jobs_command
+from anibridge.delivery.cli.main import build_parser
 from anibridge.domain.catalog.identity import (
     EpisodeRef,
     Language,
@@ -34,7 +34,7 @@ def test_site_slug_season_episode() -> None:
 
 def test_magnet_target_carries_title_provider_and_mode() -> None:
     ref = EpisodeRef(Site.ANIWORLD, "kaguya-sama", 1, 3, Language.GERMAN_SUB)
-    magnet = build_magnet(ref, "Kaguya.S01E03 [STRM]", provider="Filemoon", mode="strm")
+    magnet = build_magnet(ref, "Kaguya.S01E03 [STRM]", provider="Filemoon", mode=JobMode.STRM)
     got, title, provider, mode = _target(_args(magnet))
     assert got == ref and title == "Kaguya.S01E03 [STRM]" and provider == "Filemoon" and mode is JobMode.STRM
 

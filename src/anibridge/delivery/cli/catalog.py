@@ -40,7 +40,7 @@ def register(sub: Any, commands: dict[str, Command]) -> None:
 
 
 def run_with_container(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
-    from anibridge.container import create_container
+    from anibridge.wiring.container import create_container
 
     container = create_container(settings)
 
@@ -65,7 +65,7 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
     async def work(container: Any) -> int:
-        matches = await container.title_resolver().search(args.query, site=site, limit=max(1, args.limit))
+        matches = await container.title_lookup().search(args.query, site=site, limit=max(1, args.limit))
         if args.json:
             print(json.dumps([{"site": m.site.value, "slug": m.slug, "title": m.title, "score": round(m.score, 3),
                                "source": m.source} for m in matches], ensure_ascii=False, indent=2))

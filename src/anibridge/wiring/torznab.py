@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from anibridge.delivery.torznab.routes import TorznabOptions
 from anibridge.domain.catalog.identity import (
     Language,
     Site,
 )
-from anibridge.domain.catalog.lookup import TitleResolver
+from anibridge.domain.catalog.lookup import TitleLookup
 from anibridge.domain.streams.availability import (
     AvailabilityService,
     StreamFinding,
@@ -56,7 +57,7 @@ def build_availability(
 
 def build_torznab_search(
     catalogs: Mapping[Site, CatalogPort],
-    resolver: TitleResolver,
+    resolver: TitleLookup,
     metadata: MetadataPort,
     availability: AvailabilityService,
     clock: Clock,
@@ -65,3 +66,14 @@ def build_torznab_search(
 ) -> TorznabSearch:
     ctx = SearchContext(catalogs, resolver, metadata, availability, clock, search_config(settings))
     return TorznabSearch(ctx, regrabs)
+
+
+def torznab_options(settings: Settings) -> TorznabOptions:
+    return TorznabOptions(
+        config=search_config(settings),
+        api_key=settings.indexer_api_key.get_secret_value(),
+        indexer_name=settings.indexer_name,
+        sites=tuple(settings.catalog_sites),
+        seeders=settings.torznab_fake_seeders,
+        leechers=settings.torznab_fake_leechers,
+    )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from anibridge.adapters.ssrf import SsrfGuard
-from anibridge.adapters.strm_upstream import HttpxUpstream
+from anibridge.adapters.strm.upstream import HttpxUpstream
 from anibridge.domain.jobs.download import StreamSource
 from anibridge.domain.strm.proxy import (
     ProxyOptions,
     StrmProxy,
 )
+from anibridge.domain.strm.urls import AuthMode
 from anibridge.ports.repos import StrmMappingRepo
 from anibridge.ports.system import Clock
 from anibridge.settings import Settings
@@ -22,7 +23,7 @@ def build_strm_upstream(settings: Settings) -> HttpxUpstream:
 def proxy_options(settings: Settings) -> ProxyOptions:
     return ProxyOptions(
         public_base_url=settings.strm_public_base_url.strip(),
-        auth_mode=settings.strm_proxy_auth,
+        auth_mode=AuthMode(settings.strm_proxy_auth),
         secret=settings.strm_proxy_secret.get_secret_value(),
         child_ttl=settings.strm_proxy_token_ttl_seconds,
         cache_ttl=settings.strm_proxy_cache_ttl_seconds,

@@ -62,12 +62,12 @@ def test_domain_imports_only_stdlib_rapidfuzz_domain_ports() -> None:
 
 
 def test_ports_never_import_outer_layers() -> None:
-    bad = ("anibridge.adapters", "anibridge.delivery", "anibridge.container", "anibridge.settings")
+    bad = ("anibridge.adapters", "anibridge.delivery", "anibridge.wiring.container", "anibridge.settings")
     assert violations("ports", lambda n: not _under(n, *bad)) == []
 
 
 def test_adapters_never_import_delivery() -> None:
-    assert violations("adapters", lambda n: not _under(n, "anibridge.delivery", "anibridge.container")) == []
+    assert violations("adapters", lambda n: not _under(n, "anibridge.delivery", "anibridge.wiring.container")) == []
 
 
 def test_checker_resolves_relative_and_nested_imports(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from anibridge.delivery.cli_catalog import Command, run_with_container
+from anibridge.delivery.cli.catalog import Command, run_with_container
 from anibridge.settings import Settings
 
 Check = tuple[str, Callable[[], Awaitable[str]]]
@@ -71,7 +71,7 @@ def _checks(container: Any, settings: Settings) -> list[Check]:
 
 
 async def _database(container: Any) -> str:
-    from anibridge.adapters.sql.migrations import LATEST_VERSION, current_version
+    from anibridge.wiring.database import LATEST_VERSION, current_version
 
     database = container.database()
     await database.ping()

@@ -15,7 +15,7 @@ import httpcore
 import httpx
 
 from anibridge.adapters.ssrf import SsrfGuard
-from anibridge.adapters.upstream_body import direct_body
+from anibridge.adapters.strm.body import direct_body
 from anibridge.ports.upstream import UpstreamError
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})

@@ -33,6 +33,7 @@ from anibridge.domain.jobs.strm_files import (
     StrmWriter,
 )
 from anibridge.domain.qbittorrent.records import ClientTask
+from anibridge.domain.strm.urls import AuthMode
 from anibridge.ports.errors import DownloadFailed
 from tests.unit.jobs.fakes import FakeClock, FakeDownloader, FakeFinder
 
@@ -304,7 +305,7 @@ async def test_strm_job_direct_mode(world: World) -> None:
 
 
 async def test_strm_job_proxy_mode_writes_signed_stable_url(tmp_path: Path) -> None:
-    w = build(tmp_path, proxy=StrmProxyConfig("http://bridge.lan:8000/", "token", "secret"))
+    w = build(tmp_path, proxy=StrmProxyConfig("http://bridge.lan:8000/", AuthMode.TOKEN, "secret"))
     done = await w.run_until_done(mode=JobMode.STRM, title="Sample: a/b  [STRM]")
     assert done.state is JobState.COMPLETED, done.message
     path = Path(done.result_path or "")
@@ -315,7 +316,7 @@ async def test_strm_job_proxy_mode_writes_signed_stable_url(tmp_path: Path) -> N
 
 
 async def test_strm_proxy_mode_without_public_url_fails_clearly(tmp_path: Path) -> None:
-    w = build(tmp_path, proxy=StrmProxyConfig("", "token", "secret"))
+    w = build(tmp_path, proxy=StrmProxyConfig("", AuthMode.TOKEN, "secret"))
     done = await w.run_until_done(mode=JobMode.STRM, title="x [STRM]")
     assert done.state is JobState.FAILED and "STRM_PUBLIC_BASE_URL" in (done.message or "")
 

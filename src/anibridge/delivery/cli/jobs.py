@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import signal
 import sys
 import time
@@ -22,6 +21,7 @@ from anibridge.domain.catalog.identity import (
     EpisodeRef,
     Language,
     Site,
+    parse_number,
 )
 from anibridge.domain.jobs.records import (
     Job,
@@ -30,15 +30,14 @@ from anibridge.domain.jobs.records import (
 )
 from anibridge.domain.jobs.scheduler import new_job_id
 from anibridge.domain.releases.magnets import (
-    MAX_NUMBER_DIGITS,
     MagnetError,
     parse_magnet,
 )
 from anibridge.ports.streams import DownloadProgress
 
 if TYPE_CHECKING:
-    from anibridge.container import Container
     from anibridge.settings import Settings
+    from anibridge.wiring.container import Container
 
 
 def register(
@@ -71,10 +70,11 @@ def _target(args: argparse.Namespace) -> tuple[EpisodeRef, str, str | None, JobM
     if len(args.target) != 4:
         raise ValueError("expected MAGNET or SITE SLUG SEASON EPISODE")
     site_raw, slug, season, episode = args.target
-    number = re.compile(rf"[0-9]{{1,{MAX_NUMBER_DIGITS}}}")  # isdigit() takes "²"; more digits overflow the DB
-    if not (number.fullmatch(season) and number.fullmatch(episode)):
-        raise ValueError(f"season and episode must be integers, got {season!r} {episode!r}")
-    ref = EpisodeRef(Site.parse(site_raw), slug, int(season), int(episode), Language.parse(args.language))
+    try:
+        numbers = parse_number(season, "season"), parse_number(episode, "episode")
+    except ValueError:
+        raise ValueError(f"season and episode must be integers, got {season!r} {episode!r}") from None
+    ref = EpisodeRef(Site.parse(site_raw), slug, *numbers, Language.parse(args.language))
     return ref, args.title or "", args.provider, mode
 
 
@@ -126,8 +126,8 @@ class ProgressView:
 
 
 async def _run_download(args: argparse.Namespace, settings: Settings) -> int:
-    from anibridge.container import create_container
-    from anibridge.download_wiring import LEASE_SECONDS, build_job_runner
+    from anibridge.wiring.container import create_container
+    from anibridge.wiring.jobs import LEASE_SECONDS
 
     try:
         ref, title, provider, mode = _target(args)
@@ -141,7 +141,7 @@ async def _run_download(args: argparse.Namespace, settings: Settings) -> int:
     await database.startup()
     view = ProgressView(sys.stderr)
     try:
-        runner = build_job_runner(container, on_sample=view.update)
+        runner = container.foreground_job_runner(on_sample=view.update)
         repo, clock = container.job_repo(), container.clock()
         worker = f"cli-{os.getpid()}/0"
         now = clock.now()
@@ -179,7 +179,7 @@ async def _close(container: Container) -> None:
 
 
 async def _list_jobs(args: argparse.Namespace, settings: Settings) -> int:
-    from anibridge.container import create_container
+    from anibridge.wiring.container import create_container
 
     container = create_container(settings)
     database = container.database()

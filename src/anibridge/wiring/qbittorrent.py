@@ -1,11 +1,8 @@
-"""Builders the container uses for the qBittorrent API (client-task use cases, cached listing, sessions).
-
-Kept out of `container.py` so that shared file only gains one line per provider.
-"""
+"""The qBittorrent API: client-task use cases, the cached listing, sync/maindata and login sessions."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from anibridge.delivery.qbittorrent.auth import Sessions
 from anibridge.delivery.qbittorrent.context import QbitContext
@@ -23,16 +20,6 @@ if TYPE_CHECKING:
     from anibridge.settings import Settings
 
 
-class _Providers(Protocol):
-    def settings(self) -> Settings: ...
-    def clock(self) -> Clock: ...
-    def job_repo(self) -> JobRepo: ...
-    def client_task_repo(self) -> ClientTaskRepo: ...
-    def regrab_repo(self) -> RegrabRepo: ...
-    def file_store(self) -> FileStore: ...
-    def scheduler(self) -> Scheduler: ...
-
-
 def build_client_config(settings: Settings) -> ClientConfig:
     """Paths must match where the downloader writes (the resolved DOWNLOAD_DIR) so content_path maps cleanly."""
     return ClientConfig(
@@ -42,12 +29,17 @@ def build_client_config(settings: Settings) -> ClientConfig:
     )
 
 
-def build_qbit_context(container: _Providers) -> QbitContext:
-    settings = container.settings()
+def build_qbit_context(
+    settings: Settings,
+    clock: Clock,
+    tasks: ClientTaskRepo,
+    jobs: JobRepo,
+    scheduler: Scheduler,
+    files: FileStore,
+    regrabs: RegrabRepo,
+) -> QbitContext:
     config = build_client_config(settings)
-    tasks, jobs, clock = container.client_task_repo(), container.job_repo(), container.clock()
-    service = TorrentService(tasks, jobs, container.scheduler(), clock, config, container.file_store(),
-                             container.regrab_repo())
+    service = TorrentService(tasks, jobs, scheduler, clock, config, files, regrabs)
     listing = TorrentListing(tasks, jobs, clock, config)
     sessions = Sessions(
         settings.qbit_username,
