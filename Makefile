@@ -7,7 +7,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 # pip prints what it fetches and builds, so the first `make run` shows its progress instead of a silent minute.
 PIP_FLAGS ?= --progress-bar off --disable-pip-version-check
 
-.PHONY: flexget run demo test lint typecheck unit integration e2e test-random bench cassettes clean
+.PHONY: flexget run demo test lint typecheck unit integration e2e test-random bench cassettes clean image-test
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -77,3 +77,7 @@ cassettes: $(STAMP_DEV)
 
 clean:
 	rm -rf $(VENV) $(FLEXGET_VENV) .mypy_cache .pytest_cache .ruff_cache
+
+# Builds the container image and runs it end to end with podman (see scripts/image-test.sh); CI calls it.
+image-test:
+	scripts/image-test.sh

@@ -24,7 +24,7 @@ KNOWN_SITES = ("aniworld.to", "s.to", "megakino")
 
 
 def _csv(value: Any) -> Any:
-    """CSV lists: split on commas, trim items, drop empties (reference §1.1)."""
+    """CSV lists: split on commas, trim items, drop empties (as the reference AniBridge reads them)."""
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
     return value

@@ -21,9 +21,8 @@ from anibridge.wiring.strm import proxy_options
 
 if TYPE_CHECKING:
     from anibridge.domain.catalog.identity import EpisodeRef
-    from anibridge.domain.jobs.download import StreamSource
     from anibridge.ports.repos import ClientTaskRepo, JobRepo, StrmMappingRepo
-    from anibridge.ports.streams import DirectStream, DownloadProgress, MediaDownloaderPort
+    from anibridge.ports.streams import DirectStream, DownloadProgress, MediaDownloaderPort, StreamSource
     from anibridge.ports.system import Clock, FileStore
     from anibridge.settings import Settings
 

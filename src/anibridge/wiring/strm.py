@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from anibridge.adapters.ssrf import SsrfGuard
 from anibridge.adapters.strm.upstream import HttpxUpstream
-from anibridge.domain.jobs.download import StreamSource
 from anibridge.domain.strm.proxy import (
     ProxyOptions,
     StrmProxy,
 )
 from anibridge.domain.strm.urls import AuthMode
 from anibridge.ports.repos import StrmMappingRepo
+from anibridge.ports.streams import StreamSource
 from anibridge.ports.system import Clock
 from anibridge.settings import Settings
 

@@ -12,7 +12,6 @@ from anibridge.domain.catalog.identity import (
 from anibridge.domain.catalog.lookup import TitleLookup
 from anibridge.domain.streams.availability import (
     AvailabilityService,
-    StreamFinding,
 )
 from anibridge.domain.torznab.config import SearchConfig
 from anibridge.domain.torznab.context import SearchContext
@@ -20,7 +19,7 @@ from anibridge.domain.torznab.service import TorznabSearch
 from anibridge.ports.catalog import CatalogPort
 from anibridge.ports.metadata import MetadataPort
 from anibridge.ports.repos import AvailabilityRepo, RegrabRepo
-from anibridge.ports.streams import QualityProbePort
+from anibridge.ports.streams import QualityProbePort, StreamSource
 from anibridge.ports.system import Clock
 from anibridge.settings import Settings
 
@@ -50,7 +49,7 @@ def search_config(settings: Settings) -> SearchConfig:
 
 
 def build_availability(
-    repo: AvailabilityRepo, finder: StreamFinding, probe: QualityProbePort, clock: Clock, settings: Settings
+    repo: AvailabilityRepo, finder: StreamSource, probe: QualityProbePort, clock: Clock, settings: Settings
 ) -> AvailabilityService:
     return AvailabilityService(repo, finder, probe, clock, ttl_hours=settings.availability_ttl_hours)
 

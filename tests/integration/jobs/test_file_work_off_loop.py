@@ -24,7 +24,8 @@ from anibridge.domain.jobs.records import (
 )
 from anibridge.domain.jobs.strm_files import StrmWriter
 from anibridge.ports.errors import DownloadFailed
-from tests.unit.jobs.fakes import FakeClock, FakeDownloader, FakeFinder
+from tests.fakes import RunningClock
+from tests.unit.jobs.fakes import FakeDownloader, FakeFinder
 
 pytestmark = pytest.mark.anyio
 
@@ -72,7 +73,7 @@ async def test_download_with_a_hoster_switch_does_its_file_work_in_worker_thread
 
 async def test_strm_write_runs_in_a_worker_thread(tmp_path: Path) -> None:
     files = ThreadRecordingFileStore(tmp_path)
-    writer = StrmWriter(FakeFinder(), files, InMemoryStrmMappingRepo(), FakeClock())
+    writer = StrmWriter(FakeFinder(), files, InMemoryStrmMappingRepo(), RunningClock())
     result = await writer.run(Job("cd34", REF, JobMode.STRM, TITLE), lambda: False)
     assert result.path.suffix == ".strm" and result.path.read_text().startswith("http://127.0.0.1:9/VOE/")
     assert [kind for kind, _ in files.calls] == ["write", "rename"]

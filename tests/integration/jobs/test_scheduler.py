@@ -35,7 +35,8 @@ from anibridge.domain.jobs.strm_files import (
 from anibridge.domain.qbittorrent.records import ClientTask
 from anibridge.domain.strm.urls import AuthMode
 from anibridge.ports.errors import DownloadFailed
-from tests.unit.jobs.fakes import FakeClock, FakeDownloader, FakeFinder
+from tests.fakes import RunningClock
+from tests.unit.jobs.fakes import FakeDownloader, FakeFinder
 
 pytestmark = pytest.mark.anyio
 
@@ -44,7 +45,7 @@ TITLE = "Kaguya-sama.S01E03.1080p.WEB.H264.GER.SUB-ANIWORLD"
 
 
 class CountingJobRepo(InMemoryJobRepo):
-    def __init__(self, clock: FakeClock) -> None:
+    def __init__(self, clock: RunningClock) -> None:
         super().__init__(clock)
         self.progress_writes: list[ProgressUpdate] = []
 
@@ -59,7 +60,7 @@ class CountingJobRepo(InMemoryJobRepo):
 @dataclass
 class World:
     root: Path
-    clock: FakeClock
+    clock: RunningClock
     jobs: CountingJobRepo
     tasks: InMemoryClientTaskRepo
     mappings: InMemoryStrmMappingRepo
@@ -94,7 +95,7 @@ class World:
 
 def build(tmp_path: Path, *, proxy: StrmProxyConfig | None = None, instance: str = "inst1",
           concurrency: int = 2, **downloader: Any) -> World:
-    clock = FakeClock()
+    clock = RunningClock()
     jobs = CountingJobRepo(clock)
     tasks = InMemoryClientTaskRepo()
     mappings = InMemoryStrmMappingRepo()

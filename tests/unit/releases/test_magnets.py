@@ -1,4 +1,4 @@
-"""Magnet wire format (reference §3) and strict parsing."""
+"""Magnet wire format (byte-compatible with the reference) and strict parsing."""
 
 from __future__ import annotations
 

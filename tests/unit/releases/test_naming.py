@@ -1,4 +1,4 @@
-"""Release names byte for byte as in reference §4.1/§4.2."""
+"""Release names byte for byte as the reference builds them."""
 
 from __future__ import annotations
 

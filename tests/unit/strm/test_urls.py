@@ -1,4 +1,4 @@
-"""STRM URL signing (reference §11.3) and its verification failures."""
+"""STRM URL signing (HMAC-SHA256 over the key-sorted query) and its verification failures."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Golden examples from reference-behaviour §2.12 and §3.2, byte for byte (title, guid, magnet, infohash)."""
+"""Golden examples of the reference's episode search and infohashes, byte for byte (title, guid, magnet, infohash)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Megakino catalogue (DLE engine): discovered domain, cookie-gate warm-up, sitemap index, movie and season posts.
 
-Hosters come from both shapes sites.md §3.5 describes: movie tabs (`iframe[data-src]`) and the season pickers
+Hosters come from both shapes Megakino's detail pages use: movie tabs (`iframe[data-src]`) and the season pickers
 (`select.se-select` + `select#epN.mr-select`), which the reference never reads. Index entries store the post
 *path*, so a domain move only changes the origin the paths are joined to.
 """
@@ -18,6 +18,7 @@ import httpx
 from lxml import etree
 from lxml.html import HtmlElement
 
+from anibridge.adapters.clock import SystemClock
 from anibridge.adapters.sites import megakino_domain
 from anibridge.adapters.sites import megakino_pages as pages
 from anibridge.adapters.sites.html import attr, first, has_class, parse, text_of, xp
@@ -28,6 +29,7 @@ from anibridge.domain.catalog.identity import (
     Language,
     Site,
 )
+from anibridge.domain.kit.ttl_map import ExpiringMap
 from anibridge.ports.catalog import EpisodeDetail, EpisodeListing, HosterLink, NewEpisode, SeriesDetail, SeriesEntry
 from anibridge.ports.errors import ChallengeRequired, NotFound, PortError, SiteUnavailable
 
@@ -59,7 +61,8 @@ class MegakinoCatalog:
         self._base_lock = asyncio.Lock()
         self._warmed: dict[str, float] = {}
         self._extra_paths: dict[str, str] = {}
-        self._posts: dict[str, tuple[float, str]] = {}  # series/season/episode of one post share one fetch
+        # series/season/episode of one post share one fetch
+        self._posts: ExpiringMap[str, str] = ExpiringMap(SystemClock(), max_entries=POST_CACHE_SIZE)
         self._cache = IndexCache(
             self.site, self._load_index, path=index_path(options.data_dir, self.site), ttl_seconds=options.index_ttl_seconds
         )
@@ -171,13 +174,11 @@ class MegakinoCatalog:
             path = snapshot.urls.get(slug)
         if path is None:
             raise NotFound(f"megakino: {slug!r} is not in the sitemap")
-        hit = self._posts.get(path)
-        if hit is not None and time.monotonic() - hit[0] < POST_CACHE_SECONDS:
-            return parse(hit[1])
+        hit = self._posts.lookup(path)
+        if hit is not None:
+            return parse(hit[0])
         body, _ = await self._fetch(path)
-        self._posts[path] = (time.monotonic(), body)
-        while len(self._posts) > POST_CACHE_SIZE:
-            self._posts.pop(next(iter(self._posts)))
+        self._posts.put(path, body, POST_CACHE_SECONDS)
         return parse(body)
 
     async def series(self, slug: str) -> SeriesDetail:

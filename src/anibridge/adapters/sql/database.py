@@ -70,7 +70,7 @@ def _make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # NOTE: pysqlite's own transaction handling loses updates under concurrency (stack.md §4.3); we issue
+        # NOTE: pysqlite's own transaction handling loses updates under concurrency (no BEGIN on SELECT); we issue
         # BEGIN IMMEDIATE ourselves so every write transaction takes the lock up front.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()

@@ -1,4 +1,4 @@
-"""The reference's small JSON job API (reference §13.2), kept for scripts that used it.
+"""The reference's small JSON job API (`/downloader/download`, `/jobs/{id}`), kept for scripts that used it.
 
 Better than the reference: a `site` field (the reference always used aniworld.to), `mode=strm`, a DELETE that
 really cancels, JSON (not Python-repr) server-sent events, and a 404 for unknown jobs.

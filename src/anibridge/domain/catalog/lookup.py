@@ -1,9 +1,9 @@
-"""Title resolution across catalogue sites (reference §5.4–§5.6, with its gaps closed).
+"""Title resolution across catalogue sites (the reference's multi-site search and s.to suggest, gaps closed).
 
 Order of work for a query:
 1. **Primary pass** — one `TitleIndex` over the indexes of every enabled site except Megakino (site order kept
-   for ties); titles and alternative titles score per §5.3; accept at ≥ 3.5. A title whose compact form equals
-   the query's (`911` vs "9-1-1") counts as exact although §5.3 gives it 0 for sharing no token.
+   for ties); titles and alternative titles get the reference's candidate score; accept at ≥ 3.5. A title whose compact
+   form equals the query's (`911` vs "9-1-1") counts as exact although that score is 0 for sharing no token.
 2. **Site-search fallbacks** when the pass finds nothing: s.to's suggest API (term variants `911` → `9-1-1`) and
    AniWorld's own JSON search (the reference has none) — also used when a site's index could not be loaded.
    Unlike the reference, a suggestion needs at least one shared token (or an equal compact form).
@@ -54,7 +54,7 @@ class _SiteIndexes:
 
 @dataclass(frozen=True, slots=True)
 class CatalogMatch:
-    """One resolved candidate: which site and slug, the title that matched, its §5.3 score and how it was found."""
+    """One resolved candidate: which site and slug, the title that matched, its candidate score and how it was found."""
 
     site: Site
     slug: str
@@ -135,7 +135,7 @@ class TitleLookup:
             CatalogMatch(m.entry.site, m.entry.slug, m.entry.title, m.score)
             for m in prepared.index.ranked(query, limit=limit, threshold=self._threshold)
         ]
-        # `911` vs "9-1-1": equal compact forms but no shared token, which §5.3 scores 0. It is an exact title.
+        # `911` vs "9-1-1": equal compact forms but no shared token, which the score rates 0. It is an exact title.
         twin = prepared.exact.get(compact(query))
         if twin is not None and not any(m.site is twin.site and m.slug == twin.slug for m in found):
             found.insert(0, CatalogMatch(twin.site, twin.slug, twin.title, EXACT_SCORE, "exact"))
@@ -203,7 +203,7 @@ def _prepare(seqs: tuple[Sequence[SeriesEntry], ...], sites: list[Site]) -> _Sit
 
 
 def suggest_terms(query: str) -> list[str]:
-    """s.to suggest terms (§5.6): raw, compact if different, and digits dashed (`911` → `9-1-1`)."""
+    """s.to suggest terms (the reference's): raw, compact if different, and digits dashed (`911` → `9-1-1`)."""
     raw = query.strip()
     terms = [raw]
     squeezed = compact(raw)

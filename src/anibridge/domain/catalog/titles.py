@@ -1,4 +1,4 @@
-"""Title matching (reference §5.2–5.4): normalisation, the candidate score and a fast per-catalogue index.
+"""Title matching as the reference AniBridge does it: normalisation, the candidate score and a fast per-catalogue index.
 
 Score for query Q against title T (tokens q/t, compact forms qn/tn):
     0 if q, t or tn is empty or q∩t = ∅; else
@@ -50,7 +50,7 @@ def compact(text: str) -> str:
 
 
 def score_parts(q: frozenset[str], qn: str, t: frozenset[str], tn: str) -> float:
-    """The §5.3 score from precomputed tokens and compact forms."""
+    """The candidate score (see the module docstring) from precomputed tokens and compact forms."""
     if not q or not t or not tn:
         return 0.0
     return _score_counted(len(q & t), len(q), len(t), qn, tn)

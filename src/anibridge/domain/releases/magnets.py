@@ -1,4 +1,4 @@
-"""Synthetic magnet links (reference §3): build, parse, and the infohash Sonarr tracks grabs by.
+"""Synthetic magnet links: build, parse, and the infohash Sonarr tracks grabs by.
 
 The wire format is kept byte-compatible with the reference so existing Sonarr grab histories survive a
 switch: fixed key order, `urn:btih:` literal, form-encoded values, `aw_`/`sto_` key prefixes. AniWorld's infohash

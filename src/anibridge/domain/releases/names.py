@@ -1,6 +1,6 @@
-"""Release names and final file names (reference §4), written so Sonarr's and Radarr's title parser reads them
-as intended: the series title it cleans to the same string as its own series title, the quality, the language
-and the site's release group.
+"""Release names and final file names, written so Sonarr's and Radarr's title parser reads them as intended:
+the series title it cleans to the same string as its own series title, the quality, the language and the site's
+release group.
 
 Differences from the reference, each because the reference's form was misread:
 - Letters with accents are transliterated (`Pokémon` → `Pokemon`, `Shōgun` → `Shogun`, `ß` → `ss`) instead of
@@ -164,7 +164,7 @@ def sanitize_file_name(name: str) -> str:
 
 
 def final_file_name(dn: str, ext: str) -> str | None:
-    """File name for a finished download named after the magnet's `dn` (reference §4.2 steps 1–2).
+    """File name for a finished download named after the magnet's `dn`: sanitised, plus the extension.
 
     `ext` is the temp file's extension with or without the dot. Returns None when `dn` is empty after
     stripping ` [STRM]` (the caller then falls back to building a name). Collision numbering (`.2`, `.3`)

@@ -1,4 +1,4 @@
-"""STRM proxy use case: stable `/strm/stream` identities → a playable upstream response (reference §11.4–11.7).
+"""STRM proxy use case: stable `/strm/stream` identities → a playable upstream response (no redirects).
 
 Resolution goes memory → `StrmMappingRepo` → `StreamFinder.find`. Hoster URLs expire (typically after a few
 hours) and are bound to our IP; when the upstream answers 403/404/410/429/451 or cannot be reached, the cached
@@ -29,8 +29,8 @@ from anibridge.ports.upstream import UpstreamError, UpstreamRefused
 
 if TYPE_CHECKING:
     from anibridge.domain.catalog.identity import EpisodeRef
-    from anibridge.domain.jobs.download import StreamSource
     from anibridge.ports.repos import StrmMappingRepo
+    from anibridge.ports.streams import StreamSource
     from anibridge.ports.system import Clock
     from anibridge.ports.upstream import MediaUpstreamPort, UpstreamResponse
 

@@ -1,4 +1,5 @@
-"""Signed STRM proxy URLs (reference §11.3), pure so the STRM job writer and the proxy share one definition.
+"""Signed STRM proxy URLs (HMAC-SHA256 over the key-sorted, form-encoded query, as the reference signs them), pure
+so the STRM job writer and the proxy share one definition.
 
 API (stable; the download helper writes `.strm` files with `stream_url`):
 
@@ -73,7 +74,7 @@ def form_encode(value: str) -> str:
 
 
 def canonical(params: Mapping[str, str]) -> str:
-    """Form-encoded `k=v` pairs joined with `&`, keys sorted ascending (reference §11.3)."""
+    """Form-encoded `k=v` pairs joined with `&`, keys sorted ascending: the reference's canonical string."""
     return "&".join(f"{form_encode(k)}={form_encode(str(params[k]))}" for k in sorted(params))
 
 

@@ -65,7 +65,7 @@ class SearchContext:
         self.availability = availability
         self.clock = clock
         self.config = config
-        self.flat_cache: dict[tuple[str, str], tuple[float, list[tuple[int, int]]]] = {}
+        self.flat_cache: ExpiringMap[tuple[str, str], list[tuple[int, int]]] = ExpiringMap(clock, max_entries=2048)
         # Short-lived page caches so a repeated (fast) season search costs no site request: season pages and the
         # languages an episode page offers. Five minutes: new episodes reach RSS sync through `new_episodes()`.
         self._listings: ExpiringMap[tuple[Site, str, int], list[EpisodeListing]] = ExpiringMap(clock)

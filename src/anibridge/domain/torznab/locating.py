@@ -7,7 +7,7 @@ catalogue order, CATALOG_SITES). Rules:
   runs the resolver's full path (index, then the sites' search endpoints); the later titles only look for the
   sites still missing and only in the loaded indexes — a site-search round trip per alias would slow down every
   search for a show that simply is not on the other site.
-* A site's best match must pass the §5.3 threshold (3.5). When some site matched the title *identically*, another
+* A site's best match must pass the title-score threshold (3.5). When some site matched the title *identically*, another
   site's merely similar title does not count: "Naruto" is exact on one site, and "Naruto Shippuden" on the other
   is a different show that would be released under the same TVDB title (a wrong grab).
 * Megakino joins only when no episode site matched (the resolver's own rule; it is a film site first).
