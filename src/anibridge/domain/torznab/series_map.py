@@ -60,8 +60,6 @@ class SeriesShowMap:
 
     async def show(self, site: Site, slug: str, title: str, *extra_titles: str) -> Show | None:
         """The TVDB show of the site's show `slug`; None when none maps (the item then keeps the site title)."""
-        if site is Site.MEGAKINO and not slug:
-            return None
         hit = self._cache.lookup((site, slug))
         if hit is not None:
             return hit[0]
