@@ -5,6 +5,7 @@ from __future__ import annotations
 from anibridge.delivery.app import App, AppParts, StartStop, create_app, create_falcon_app
 from anibridge.delivery.disconnect import ASGIApp
 from anibridge.wiring.container import Container
+from anibridge.wiring.dashboard import build_dashboard_parts
 from anibridge.wiring.torznab import torznab_options
 
 
@@ -22,6 +23,8 @@ def app_parts(container: Container) -> AppParts:
         (database.startup, database.shutdown),
         (scheduler.start, scheduler.stop),
         (_nothing, strm_upstream.aclose),
+        (container.alert_dispatcher().start, container.alert_dispatcher().stop),
+        (container.alert_watch().start, container.alert_watch().stop),
     ]
     clock = container.clock()
     return AppParts(
@@ -34,6 +37,7 @@ def app_parts(container: Container) -> AppParts:
         torznab_search=container.torznab_search(),
         torznab_options=torznab_options(container.settings()),
         qbit=container.qbit_context(),
+        dashboard=build_dashboard_parts(container),
     )
 
 
