@@ -119,7 +119,7 @@ def row_for(task: ClientTask | None, job: Job | None) -> QueueRow:
 
 
 async def queue_rows(torrents: TorrentService, jobs: JobRepo) -> list[QueueRow]:
-    """Every task (newest first) and the recent jobs no task points at."""
+    """Every task (newest first) and the running jobs no task points at (started through the JSON job API)."""
     tasks = await torrents.resolve("all")
     by_id = await jobs.get_many([t.job_id for t in tasks if t.job_id])
     claimed = {t.job_id for t in tasks if t.job_id}
@@ -129,8 +129,9 @@ async def queue_rows(torrents: TorrentService, jobs: JobRepo) -> list[QueueRow]:
     recent: Sequence[Job] = await jobs.list_recent(HISTORY_LIMIT)
     task_refs = {(t.ref, t.mode) for t in tasks}
     for job in recent:
-        # A task's older jobs (an earlier try) are history of that task, not rows of their own.
-        if job.id in claimed or (job.ref, job.mode) in task_refs:
+        # A task's older jobs (an earlier try) are history of that task, not rows of their own; a finished job
+        # without a task belonged to a deleted task (or a JSON-API script that has its answer): not shown.
+        if job.id in claimed or (job.ref, job.mode) in task_refs or job.state.is_terminal:
             continue
         rows.append((job.created_at, row_for(None, job)))
     rows.sort(key=lambda pair: pair[0].timestamp() if pair[0] is not None else 0.0, reverse=True)
