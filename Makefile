@@ -7,7 +7,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 # pip prints what it fetches and builds, so the first `make run` shows its progress instead of a silent minute.
 PIP_FLAGS ?= --progress-bar off --disable-pip-version-check
 
-.PHONY: run demo test lint typecheck unit integration e2e browser test-random bench cassettes clean
+.PHONY: run demo test lint typecheck unit integration e2e browser test-random bench cassettes clean image-test
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -72,4 +72,8 @@ browser: $(STAMP_DEV)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		{ echo "installing chromium and chromium-driver"; apt-get install -y chromium chromium-driver; }
 	$(BIN)/python -c 'import selenium' 2>/dev/null || $(BIN)/pip install $(PIP_FLAGS) -e '.[dev,browser]'
-	$(BIN)/pytest tests/browser -p no:randomly
+	$(BIN)/pytest tests/browser
+
+# Builds the container image and runs it end to end with podman (see scripts/image-test.sh); CI calls it.
+image-test:
+	scripts/image-test.sh
