@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+from anibridge.adapters.clock import SystemClock
 from anibridge.adapters.notify import AppriseNotifier
 from anibridge.domain.alerts.collapse import AlertGate
 from anibridge.domain.alerts.dispatch import AlertDispatcher
@@ -32,6 +33,11 @@ def observe_catalogs(catalogs: Mapping[Site, CatalogPort], board: SiteBoard) -> 
 def build_dispatcher(settings: Settings, clock: Clock) -> AlertDispatcher:
     gate = AlertGate(settings.notify_repeat_minutes * 60, clock.monotonic)
     return AlertDispatcher(AppriseNotifier(settings.notify_urls), gate)
+
+
+def standalone_dispatcher(settings: Settings) -> AlertDispatcher:
+    """For `anibridge notify-test`, which sends at once and needs no container."""
+    return build_dispatcher(settings, SystemClock())
 
 
 def watch_policy(settings: Settings) -> WatchPolicy:

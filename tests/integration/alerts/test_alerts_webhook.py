@@ -167,3 +167,18 @@ async def test_a_failing_target_is_logged_not_retried(webhook: Webhook, caplog: 
     assert len(webhook.received) == 1  # one try
     assert dispatcher.failed == 1
     assert "not retried" in caplog.text
+
+
+def test_notify_test_command_sends_one(webhook: Webhook, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from anibridge.delivery.cli.main import main
+
+    monkeypatch.setenv("NOTIFY_URLS", webhook.url)
+    assert main(["notify-test"]) == 0
+    (received,) = webhook.wait_for(1)
+    assert received["title"] == "anibridge: test alert" and received["type"] == "info"
+    assert "sent a test alert to 1 target(s)" in capsys.readouterr().out
+    webhook.status = 500
+    assert main(["notify-test"]) == 1
+    monkeypatch.setenv("NOTIFY_URLS", "")
+    assert main(["notify-test"]) == 2

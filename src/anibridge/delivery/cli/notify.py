@@ -16,11 +16,10 @@ def register(sub: Any, commands: dict[str, Any]) -> None:
 
 
 def _notify_test(args: argparse.Namespace, settings: Settings) -> int:
-    from anibridge.adapters.clock import SystemClock
     from anibridge.domain.alerts.records import Alert, AlertKind
-    from anibridge.wiring.alerts import build_dispatcher
+    from anibridge.wiring.alerts import standalone_dispatcher
 
-    dispatcher = build_dispatcher(settings, SystemClock())
+    dispatcher = standalone_dispatcher(settings)
     if not dispatcher.enabled:
         print("anibridge notify-test: NOTIFY_URLS is empty; set it to one or more Apprise URLs "
               "(e.g. ntfy://my-topic, discord://id/token, json://host:port/path)", file=sys.stderr)
