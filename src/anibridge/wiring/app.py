@@ -23,9 +23,10 @@ def app_parts(container: Container) -> AppParts:
         (database.startup, database.shutdown),
         (scheduler.start, scheduler.stop),
         (_nothing, strm_upstream.aclose),
-        (container.alert_dispatcher().start, container.alert_dispatcher().stop),
-        (container.alert_watch().start, container.alert_watch().stop),
     ]
+    dispatcher = container.alert_dispatcher()
+    if dispatcher.enabled:  # without NOTIFY_URLS nothing polls the queue for alerts
+        services += [(dispatcher.start, dispatcher.stop), (container.alert_watch().start, container.alert_watch().stop)]
     clock = container.clock()
     return AppParts(
         services=services,

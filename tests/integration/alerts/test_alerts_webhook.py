@@ -4,12 +4,7 @@ fault), and a burst of identical failures collapsed into one alert."""
 
 from __future__ import annotations
 
-import json
-import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import httpx
 import pytest
@@ -28,49 +23,15 @@ from anibridge_fakes.http import FakeServer
 from anibridge_fakes.sto import StoApp
 from tests.fakes import FakeClock
 from tests.integration.sites.conftest import fake_embed, site_options
+from tests.webhook import Webhook
 
 pytestmark = pytest.mark.anyio
 
 
-class Webhook:
-    """A loopback HTTP server that keeps every JSON body posted to it."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        self.status = 200
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                length = int(self.headers.get("Content-Length", "0"))
-                hook.received.append(json.loads(self.rfile.read(length) or b"{}"))
-                self.send_response(hook.status)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"json://127.0.0.1:{self.server.server_address[1]}/"
-
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while len(self.received) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return list(self.received)
-
-
 @pytest.fixture
 def webhook() -> Iterator[Webhook]:
-    hook = Webhook()
-    hook.thread.start()
-    yield hook
-    hook.server.shutdown()
-    hook.server.server_close()
+    with Webhook() as hook:
+        yield hook
 
 
 @pytest.fixture(scope="module")
