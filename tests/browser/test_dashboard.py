@@ -185,13 +185,23 @@ def test_every_page_passes_axe(browser: WebDriver, server: ServerHandle, artefac
     }
     source = AXE.read_text()
     problems: dict[str, list[dict[str, Any]]] = {}
-    for name, path in pages.items():
-        browser.get(server.base_url + path)
-        shot(browser, artefacts, f"page-{name}")
-        found = _axe(browser, source)
-        serious = [v for v in found if v["impact"] in ("serious", "critical")]
-        if serious:
-            problems[name] = serious
+    # Light on a desktop, dark (prefers-color-scheme) on a desktop, light on a phone-sized window.
+    variants = [("", "light", (1280, 1000)), ("-dark", "dark", (1280, 1000)), ("-phone", "light", (390, 844))]
+    try:
+        for suffix, scheme, (width, height) in variants:
+            browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+                "features": [{"name": "prefers-color-scheme", "value": scheme}]})
+            browser.set_window_size(width, height)
+            for name, path in pages.items():
+                browser.get(server.base_url + path)
+                shot(browser, artefacts, f"page-{name}{suffix}")
+                found = _axe(browser, source)
+                serious = [v for v in found if v["impact"] in ("serious", "critical")]
+                if serious:
+                    problems[name + suffix] = serious
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+        browser.set_window_size(1280, 1000)
     browser.delete_all_cookies()
     browser.get(server.base_url + "/login")
     shot(browser, artefacts, "page-login")
