@@ -69,8 +69,9 @@ clean:
 # The dashboard in a real headless browser (Debian chromium + chromium-driver, PyPI selenium); screenshots and
 # the axe-core report land in test-artefacts/browser/ (not committed).
 browser: $(STAMP_DEV)
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-		{ echo "installing chromium and chromium-driver"; apt-get install -y chromium chromium-driver; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		echo "installing chromium and chromium-driver"; sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium chromium-driver; }
 	$(BIN)/python -c 'import selenium' 2>/dev/null || $(BIN)/pip install $(PIP_FLAGS) -e '.[dev,browser]'
 	$(BIN)/pytest tests/browser
 
