@@ -200,3 +200,16 @@ def _add(episode: int) -> Any:
     from anibridge.domain.qbittorrent.service import AddRequest
 
     return AddRequest(urls=[magnet(episode)])
+
+
+async def test_behind_a_reverse_proxy(client: httpx.AsyncClient, world: World) -> None:
+    """The proxy rewrote Host: the public name in X-Forwarded-Host passes the Origin check and is what Setup shows."""
+    proxy = {"X-Forwarded-Host": "media.example.org", "X-Forwarded-Proto": "https"}
+    await _login(client)
+    setup = await client.get("/setup", headers=proxy)
+    assert "https://media.example.org/torznab" in setup.text
+    await world.service.add(_add(2))
+    (task,) = await world.service.resolve("all")
+    r = await client.post("/queue/action", headers=proxy | {"Origin": "https://media.example.org"},
+                          data={"csrf": _csrf(setup.text), "key": f"t:{task.hash}", "action": "delete"})
+    assert r.status_code == 303 and not await world.service.resolve("all")

@@ -29,6 +29,7 @@ HERE = Path(__file__).parent
 PAGES = ("/", "/queue", "/search", "/setup", "/settings", "/login", "/logout", "/static")
 NAV = [("/", "Overview"), ("/queue", "Queue"), ("/search", "Search"), ("/setup", "Setup"), ("/settings", "Settings")]
 CHECK_TIMEOUT = 30.0
+AUTH_RECHECK_SECONDS = 30.0
 
 
 def _environment() -> jinja2.Environment:
@@ -175,13 +176,17 @@ class QueueEvents:
         self._p.require_login(req)
         resp.set_header("Cache-Control", "no-cache")
         resp.set_header("X-Accel-Buffering", "no")
-        resp.sse = self._events()
+        resp.sse = self._events(req)
 
-    async def _events(self) -> AsyncIterator[falcon.asgi.SSEvent | None]:
+    async def _events(self, req: falcon.asgi.Request) -> AsyncIterator[falcon.asgi.SSEvent | None]:
         last = ""
         quiet = 0.0
-        started = time.monotonic()
-        while time.monotonic() - started < self._max:  # the browser reconnects; a stale session then ends it
+        started = checked = time.monotonic()
+        while time.monotonic() - started < self._max:  # the browser reconnects and is asked to log in again
+            if time.monotonic() - checked >= AUTH_RECHECK_SECONDS:
+                checked = time.monotonic()
+                if not self._p.parts.authorized(req):  # logged out (or the session expired) meanwhile
+                    return
             try:
                 rows = await queue_rows(self._p.parts.torrents, self._p.parts.jobs)
                 payload = json.dumps({"rows": [r.live() for r in rows]}, separators=(",", ":"))
@@ -243,7 +248,8 @@ class SetupPage:
         self._p = pages
 
     def _base(self, req: falcon.asgi.Request) -> str:
-        return f"{req.scheme}://{req.host}" + (f":{req.port}" if req.port not in (80, 443) else "")
+        """The address the browser used (through a reverse proxy: the one it forwarded), without a trailing /."""
+        return req.forwarded_prefix.rstrip("/")
 
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
         self._p.require_login(req)

@@ -59,9 +59,15 @@ class Csrf:
 
 
 def same_origin(req: falcon.asgi.Request) -> bool:
-    """A browser names the page a form came from in `Origin`; it must be this host (absent on some old browsers)."""
+    """A browser names the page a form came from in `Origin`; it must be this host (absent on some old browsers).
+
+    Behind a reverse proxy that rewrites `Host`, the public name arrives in `X-Forwarded-Host`; either matches.
+    """
     origin = req.get_header("Origin")
     if not origin or origin == "null":
         return origin is None
-    host = req.get_header("Host") or ""
-    return urlsplit(origin).netloc.lower() == host.lower()
+    hosts = {(req.get_header("Host") or "").lower()}
+    forwarded = req.get_header("X-Forwarded-Host")
+    if forwarded:
+        hosts.add(forwarded.split(",")[0].strip().lower())
+    return urlsplit(origin).netloc.lower() in hosts
