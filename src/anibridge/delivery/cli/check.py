@@ -12,10 +12,12 @@ import asyncio
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anibridge.delivery.cli.catalog import Command, run_with_container
-from anibridge.settings import Settings
+
+if TYPE_CHECKING:  # imported by `anibridge --help`, which must not load pydantic
+    from anibridge.settings import Settings
 
 
 def register(sub: Any, commands: dict[str, Command]) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from anibridge.settings import Settings
+if TYPE_CHECKING:  # imported by `anibridge --help`, which must not load pydantic
+    from anibridge.settings import Settings
 
 
 def register(sub: Any, commands: dict[str, Any]) -> None:
