@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
+from anibridge.adapters.media_check import FfprobeMediaVerifier
 from anibridge.domain.jobs.download import EpisodeDownload
 from anibridge.domain.jobs.runner import JobRunner
 from anibridge.domain.jobs.scheduler import JobScheduler
@@ -21,6 +22,8 @@ from anibridge.domain.jobs.strm_files import (
 from anibridge.strm_wiring import proxy_options
 
 if TYPE_CHECKING:
+    import httpx
+
     from anibridge.domain.catalog.identity import EpisodeRef
     from anibridge.domain.jobs.download import StreamSource
     from anibridge.ports.repos import ClientTaskRepo, JobRepo, StrmMappingRepo
@@ -44,6 +47,7 @@ class _Providers(Protocol):
     def instance_id(self) -> str: ...
     def job_runner(self) -> JobRunner: ...
     def stream_finder(self) -> StreamSource: ...
+    def http_client(self) -> httpx.AsyncClient: ...
 
 
 class _LazyFinder:
@@ -75,7 +79,10 @@ def build_job_runner(
     settings = c.settings()
     finder = _LazyFinder(c.stream_finder)
     files = c.file_store()
-    download = EpisodeDownload(finder, c.media_downloader(), files, settings.download_rate_limit_bytes_per_sec)
+    verifier = FfprobeMediaVerifier(c.http_client(), min_seconds=settings.verify_min_duration_seconds,
+                                    playlist_timeout=settings.http_timeout_seconds)
+    download = EpisodeDownload(finder, c.media_downloader(), files, settings.download_rate_limit_bytes_per_sec,
+                               verifier=verifier)
     strm = StrmWriter(finder, files, c.strm_mapping_repo(), c.clock(), strm_proxy_config(settings))
     return JobRunner(c.job_repo(), c.clock(), download, strm, c.client_task_repo(),
                      lease=timedelta(seconds=LEASE_SECONDS), on_sample=on_sample)

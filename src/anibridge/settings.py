@@ -99,6 +99,12 @@ class Settings(BaseModel):
     max_concurrency: int = Field(3, ge=1, le=64, description="Download worker count.")
     download_rate_limit_bytes_per_sec: int = Field(0, ge=0, description="Per-download bandwidth cap; 0 = unlimited.")
     downloads_ttl_hours: float = Field(0.0, ge=0, description="If > 0, finished media older than this is deleted.")
+    verify_min_duration_seconds: float = Field(
+        1.0, ge=0, description="A finished download with less video than this is refused (broken file); ffprobe checks every download."
+    )
+    download_min_free_mb: int = Field(
+        500, ge=0, description="Free space below this in the download directory: /health degraded and downloads wait."
+    )
     delete_files_on_torrent_delete: bool = Field(True, description="Delete files on torrents/delete even when deleteFiles=false.")
 
     qbit_username: str = Field("", description="qBittorrent API user; empty with empty password = no login needed.")

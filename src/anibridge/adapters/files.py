@@ -77,6 +77,18 @@ class LocalFileStore:
             return candidate
         raise OSError(f"no free name for {target_name!r}")
 
+    def rename_over(self, source: Path, target_name: str) -> Path:
+        """Atomic `os.replace` into the root: a file already under that name (an earlier copy of the same release)
+        is replaced in one step, so neither a second copy nor a moment without the file exists."""
+        src = self._inside(source)
+        if "/" in target_name or "\\" in target_name or target_name in ("", ".", ".."):
+            raise ValueError(f"invalid target file name {target_name!r}")
+        target = self._inside(self._root / target_name)
+        if target != src:
+            os.replace(src, target)
+            _fsync_dir(target.parent)
+        return target
+
     def delete(self, path: Path) -> bool:
         target = self._inside(path)
         if target == self._root or not target.is_file():

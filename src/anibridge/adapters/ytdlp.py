@@ -4,6 +4,9 @@ yt-dlp is blocking and untyped, so every call runs in a worker thread and only t
 Cancellation works by raising from the progress hook (yt-dlp lets any exception through unchanged); the
 `.part` file stays so a later attempt with the same stem resumes (`continuedl`). ffmpeg is used only where
 yt-dlp needs it: merging separate audio/video and remuxing HLS MPEG-TS into the MP4 container.
+
+The first bytes that arrive are looked at once: a hoster answering with an HTML "File not found" page (as the
+file itself or as every HLS segment) is refused there, before the rest of the download wastes time.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from typing import Any
 import yt_dlp
 from yt_dlp.utils import DownloadError
 
-from anibridge.ports.errors import DownloadCancelled, DownloadFailed
+from anibridge.domain.streams.sniff import HEAD_BYTES, MIN_DECIDING_BYTES, text_body_reason
+from anibridge.ports.errors import DownloadCancelled, DownloadFailed, MediaRejected
 from anibridge.ports.streams import DirectStream, DownloadProgress
 
 log = logging.getLogger(__name__)
@@ -30,6 +34,29 @@ _HLS_FRAGMENT_CONCURRENCY = 4
 
 class _Cancelled(Exception):
     """Raised inside the progress hook; yt-dlp propagates it unchanged out of download()."""
+
+
+class _TextBody(Exception):
+    """Raised inside the progress hook when the first bytes are a text page; carries the reason."""
+
+
+def _sniff(status: dict[str, Any]) -> bool:
+    """Whether the file the hook reports has enough bytes to judge; raises _TextBody for a text page."""
+    name = status.get("tmpfilename") or status.get("filename")
+    if not isinstance(name, str):
+        return False
+    complete = status.get("status") == "finished"
+    try:
+        with open(name, "rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    except OSError:
+        return False
+    if len(head) < MIN_DECIDING_BYTES and not complete:
+        return False
+    reason = text_body_reason(head, complete=complete)
+    if reason:
+        raise _TextBody(reason)
+    return True
 
 
 class _YdlLogger:
@@ -140,11 +167,14 @@ class YtDlpDownloader:
     def _run(self, stream: DirectStream, dest_dir: Path, stem: str, on_progress: ProgressCallback,
              is_cancelled: Callable[[], bool], rate_limit: int | None) -> Path:
         finished: list[str] = []
+        sniffed: list[bool] = []
 
         def hook(status: dict[str, Any]) -> None:
             if is_cancelled():
                 raise _Cancelled()
             state = status.get("status")
+            if not sniffed and state in ("downloading", "finished") and _sniff(status):
+                sniffed.append(True)
             if state == "finished" and isinstance(status.get("filename"), str):
                 finished.append(status["filename"])
             if state not in ("downloading", "finished"):
@@ -166,6 +196,8 @@ class YtDlpDownloader:
                 info = ydl.extract_info(stream.url, download=True)
         except _Cancelled:
             raise DownloadCancelled("download cancelled") from None
+        except _TextBody as ex:
+            raise MediaRejected(f"{stream.provider}: {ex}") from None
         except DownloadError as ex:
             if is_cancelled():
                 raise DownloadCancelled("download cancelled") from None

@@ -35,5 +35,9 @@ class DownloadFailed(PortError):
         self.expired = expired
 
 
+class MediaRejected(DownloadFailed):
+    """A download finished but its file is not the promised video (a text page, no video/audio, cut short)."""
+
+
 class DownloadCancelled(PortError):
     """The job was cancelled while downloading."""

@@ -71,3 +71,10 @@ class MediaDownloaderPort(Protocol):
         is_cancelled: Callable[[], bool],
         rate_limit: int | None = None,
     ) -> Path: ...
+
+
+class MediaVerifierPort(Protocol):
+    """Checks a finished download before it is named final: real media with video (and audio when
+    `needs_audio`), as long as the source announced. Raises MediaRejected naming the defect."""
+
+    async def verify(self, path: Path, stream: DirectStream, *, needs_audio: bool = True) -> None: ...

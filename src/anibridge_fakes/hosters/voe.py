@@ -38,7 +38,7 @@ def build_apps(media: Callable[[], MediaSet], mirror_base: Callable[[], str]) ->
     """(embed app on the `voe.sx`-like host, mirror app on the rotating domain that serves config + media)."""
     embed = App("voe")
     mirror = App("voe-mirror")
-    cdn = MediaCdn(mirror, media)
+    cdn = MediaCdn(mirror, media, owner=embed)
 
     @code_page(embed, r"/e/(?P<code>\w+)")
     def embed_page(request: Request, code: str) -> Response:

@@ -8,8 +8,13 @@ waited out a few times (SITE_RETRY_DELAYS) before the job fails: a short site ou
 queued grab, which Sonarr would blocklist.
 
 The media is written under a hidden temp stem `.anibridge-<job id>.<provider>` inside the download directory
-(so a restart resumes from the `.part` of the same hoster) and renamed atomically to `<release title>.<ext>`
-at the end: Sonarr never sees a half-written file under the final name.
+(so a restart resumes from the `.part` of the same hoster), checked by the MediaVerifierPort (a hoster's error
+page or a cut-off video is discarded and the next hoster tried) and renamed atomically to `<release title>.<ext>`
+at the end: Sonarr never sees a half-written or broken file under the final name.
+
+Exactly one final file per release name: the rename replaces a file of the same name instead of numbering it,
+and a job whose final file already exists (a crash or a failed database write after the rename, or the same
+episode asked for again) adopts it instead of downloading it once more.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from anibridge.ports.errors import (
     DownloadCancelled,
     DownloadFailed,
     HosterUnavailable,
+    MediaRejected,
     NotFound,
     SiteUnavailable,
 )
@@ -35,7 +41,7 @@ from anibridge.ports.errors import (
 if TYPE_CHECKING:
     from anibridge.domain.catalog.identity import EpisodeRef
     from anibridge.domain.jobs.records import Job
-    from anibridge.ports.streams import DirectStream, DownloadProgress, MediaDownloaderPort
+    from anibridge.ports.streams import DirectStream, DownloadProgress, MediaDownloaderPort, MediaVerifierPort
     from anibridge.ports.system import FileStore
 
 log = logging.getLogger(__name__)
@@ -43,6 +49,8 @@ log = logging.getLogger(__name__)
 TEMP_PREFIX = ".anibridge-"
 SITE_RETRY_DELAYS: tuple[float, ...] = (5.0, 20.0, 60.0)
 """Seconds to wait before asking a site that answered SiteUnavailable again (then the job fails)."""
+VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm", ".m4v", ".mov", ".ts", ".avi", ".flv")
+"""Extensions a finished download can have (what yt-dlp writes or merges into)."""
 
 
 class StreamSource(Protocol):
@@ -73,6 +81,27 @@ def fallback_title(ref: EpisodeRef, provider: str) -> str:
     return f"{ref.slug}-S{ref.season:02d}E{ref.episode:02d}-{ref.language.value}-{provider}"
 
 
+def final_files(files: FileStore, job: Job) -> list[Path]:
+    """Finished files on disk under the names this job's download would get (any video extension).
+
+    Blocking (lists the directory). Used to adopt a file instead of fetching it again, and by deletes of a job
+    whose completion was never recorded.
+    """
+    titles = [job.release_title] if job.release_title else []
+    titles += [fallback_title(job.ref, p) for p in dict.fromkeys((job.provider_used, job.provider)) if p]
+    found: list[Path] = []
+    for title in titles:
+        names = {name for ext in VIDEO_EXTENSIONS if (name := final_file_name(title, ext))}
+        stem = next(iter(names), "").rsplit(".", 1)[0]
+        if not stem:
+            continue
+        try:
+            found += [p for p in files.partials(stem) if p.name in names and p.stat().st_size > 0]
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 class EpisodeDownload:
     """Owns the hoster fallback and temp-file naming so a restart resumes the same partial and Sonarr never
     sees a half-written file; the runner only sees one result or one DownloadFailed naming every cause."""
@@ -84,8 +113,10 @@ class EpisodeDownload:
         files: FileStore,
         rate_limit: int | None = None,
         site_retry_delays: Sequence[float] = SITE_RETRY_DELAYS,
+        verifier: MediaVerifierPort | None = None,
     ) -> None:
         self._finder = finder
+        self._verifier = verifier
         self._site_retry_delays = tuple(site_retry_delays)
         self._downloader = downloader
         self._files = files
@@ -116,6 +147,9 @@ class EpisodeDownload:
     ) -> DownloadResult:
         # File-system work (listing partials, renames, deletes) runs in a worker thread: a slow disk or NFS mount
         # must not stall the event loop that serves the API and the other downloads.
+        adopted = await asyncio.to_thread(self._adopt, job)
+        if adopted is not None:
+            return adopted
         preferred = await asyncio.to_thread(self.partial_provider, job.id) or job.provider
         exclude: set[str] = set()
         causes: list[str] = []
@@ -130,13 +164,16 @@ class EpisodeDownload:
                 path = await self._downloader.download(
                     stream, self._files.root, stem, on_progress, is_cancelled, self._rate_limit
                 )
+                if self._verifier is not None:
+                    await self._verifier.verify(path, stream)
             except DownloadFailed as ex:
                 if ex.expired and stream.provider not in refreshed:
                     log.info("job %s: direct URL of %s expired (%s); resolving it again", job.id, stream.provider, ex)
                     refreshed.add(stream.provider)
                     preferred = stream.provider
                     continue
-                log.warning("job %s: %s failed: %s", job.id, stream.provider, ex)
+                what = "sent a broken file" if isinstance(ex, MediaRejected) else "failed"
+                log.warning("job %s: %s %s: %s", job.id, stream.provider, what, ex)
                 causes.append(_cause(stream.provider, ex))
                 exclude.add(stream.provider)
                 await asyncio.to_thread(self.discard_partials, job.id, stream.provider)
@@ -151,12 +188,23 @@ class EpisodeDownload:
         return await find_stream(self._finder, job, preferred, is_cancelled, self._site_retry_delays,
                                  exclude=exclude, causes=causes)
 
+    def _adopt(self, job: Job) -> DownloadResult | None:
+        """This job's final file when it is already on disk (blocking: called through `asyncio.to_thread`)."""
+        found = final_files(self._files, job)
+        if not found:
+            return None
+        final = found[0]
+        self.discard_partials(job.id)
+        provider = job.provider_used or job.provider or "disk"
+        log.info("job %s: %s is already on disk; adopting it instead of downloading again", job.id, final.name)
+        return DownloadResult(path=final, provider=provider, size=final.stat().st_size)
+
     def _finish(self, job: Job, path: Path, provider: str) -> DownloadResult:
         """Blocking (rename, deletes, stat): called through `asyncio.to_thread`."""
         ext = path.suffix
         name = final_file_name(job.release_title, ext) or final_file_name(fallback_title(job.ref, provider), ext)
         assert name is not None  # the fallback title is never empty
-        final = self._files.rename_unique(path, name)
+        final = self._files.rename_over(path, name)
         self.discard_partials(job.id)  # leftovers such as `.ytdl` state or other hosters' partials
         size = final.stat().st_size
         log.info("job %s: finished %s (%d bytes) via %s", job.id, final.name, size, provider)
