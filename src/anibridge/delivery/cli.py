@@ -18,9 +18,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from anibridge.adapters.sql.migrations import DatabaseProblem
     from anibridge.container import create_container
     from anibridge.delivery.app import create_app
+    from anibridge.startup_checks import directories_problem
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    settings.downloads_path.mkdir(parents=True, exist_ok=True)
+    problem = directories_problem(settings)
+    if problem:  # before anything is started: a download must never be the first to notice
+        print(f"anibridge: {problem}", file=sys.stderr)
+        return 2
     # Migrate before uvicorn starts: an unusable database is then one clear line (exit 1), not a lifespan
     # traceback. The lifespan's own migration step finds nothing left to do.
     try:
@@ -123,6 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    from anibridge.startup_checks import environment_warnings
+
+    for warning in environment_warnings():
+        print(f"anibridge: warning: {warning}", file=sys.stderr)
     try:
         return commands[args.command](args, settings)
     except OSError as ex:  # e.g. DATA_DIR not creatable/writable: say which path, no traceback
