@@ -9,7 +9,6 @@ from anibridge.adapters.files import LocalFileStore, load_instance_id
 from anibridge.adapters.hosters.registry import build_resolvers
 from anibridge.adapters.http_client import build_http_client
 from anibridge.adapters.media_probe import MediaQualityProbe
-from anibridge.adapters.sites import build_catalogs
 from anibridge.adapters.sql.database import Database
 from anibridge.adapters.sql.repos import (
     SqlAvailabilityRepo,
@@ -19,7 +18,12 @@ from anibridge.adapters.sql.repos import (
     SqlStrmMappingRepo,
 )
 from anibridge.adapters.ytdlp import YtDlpDownloader
-from anibridge.catalog_wiring import build_metadata
+from anibridge.catalog_wiring import (
+    build_guarded_catalogs,
+    build_metadata,
+    build_reachability,
+    build_skyhook_reachability,
+)
 from anibridge.domain.catalog.lookup import TitleResolver
 from anibridge.domain.streams.finder import StreamFinder
 from anibridge.download_wiring import build_job_runner, build_scheduler
@@ -45,8 +49,10 @@ class Container(containers.DeclarativeContainer):
 
     # Catalogue side: one shared HTTP client, the enabled sites, SkyHook, title resolution (site-adapter helper).
     http_client = providers.Singleton(build_http_client, settings)
-    catalogs = providers.Singleton(build_catalogs, http_client, settings)
-    metadata = providers.Singleton(build_metadata, http_client, settings)
+    site_reachability = providers.Singleton(build_reachability, settings)
+    catalogs = providers.Singleton(build_guarded_catalogs, http_client, settings, site_reachability)
+    skyhook_reachability = providers.Singleton(build_skyhook_reachability)
+    metadata = providers.Singleton(build_metadata, http_client, settings, skyhook_reachability)
     title_resolver = providers.Singleton(TitleResolver, catalogs)
 
     # Hoster side: one resolver per video hoster and the use case that tries them in order (hoster helper).
@@ -84,7 +90,8 @@ class Container(containers.DeclarativeContainer):
         build_availability, availability_repo, stream_finder, quality_probe, clock, settings
     )
     torznab_search = providers.Singleton(
-        build_torznab_search, catalogs, title_resolver, metadata, availability, clock, settings, regrab_repo
+        build_torznab_search, catalogs, title_resolver, metadata, availability, clock, settings, regrab_repo,
+        site_reachability,
     )
 
 

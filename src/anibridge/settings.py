@@ -58,6 +58,9 @@ class Settings(BaseModel):
     skyhook_base_url: str = Field("https://skyhook.sonarr.tv", description="SkyHook (Sonarr metadata) base URL.")
     index_refresh_hours: float = Field(24.0, ge=0, description="Catalogue title index TTL; stale indexes are served while one refresh runs.")
     http_timeout_seconds: float = Field(15.0, gt=0, description="Timeout for every outbound request to sites, hosters and SkyHook.")
+    site_retry_seconds: float = Field(
+        10.0, ge=0, description="A site that failed is not asked again for this long (doubling up to 5 min while it keeps failing); 0 = ask on every request."
+    )
 
     source_tag: str = Field("WEB", description="Source token in release names.")
     release_group: str = Field("aniworld", description="Generic release group.")

@@ -12,7 +12,7 @@ import falcon.asgi
 from anibridge.container import Container
 from anibridge.delivery import legacy_jobs
 from anibridge.delivery.disconnect import ASGIApp, DisconnectGuard
-from anibridge.delivery.health import HealthResource
+from anibridge.delivery.health import DiskCheck, HealthResource
 from anibridge.delivery.qbittorrent import register as register_qbittorrent
 from anibridge.delivery.strm import add_strm_routes
 from anibridge.delivery.torznab.routes import add_torznab_routes
@@ -72,7 +72,11 @@ def create_falcon_app(container: Container) -> App:
     services.append((_nothing, strm_upstream.aclose))
     app.add_middleware(Lifespan(services))
 
-    app.add_route("/health", HealthResource(database.ping, scheduler_problem=scheduler.problem))
+    settings = container.settings()
+    disk = DiskCheck(settings.downloads_path, settings.download_min_free_mb * 2**20)
+    app.add_route("/health", HealthResource(database.ping, scheduler_problem=scheduler.problem, disk=disk,
+                                            sites=container.site_reachability(),
+                                            skyhook=container.skyhook_reachability()))
     legacy_jobs.register(app, container.job_repo(), scheduler)
     clock = container.clock()
     add_strm_routes(app, container.strm_proxy(), lambda: clock.now().timestamp())

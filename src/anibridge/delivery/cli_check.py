@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from anibridge.delivery.cli_catalog import Command, run_with_container
+from anibridge.domain.catalog.reachability import is_dns_failure
 from anibridge.settings import Settings
 
 Check = tuple[str, Callable[[], Awaitable[str]]]
@@ -54,7 +55,11 @@ async def _timed(run: Callable[[], Awaitable[str]], timeout: float) -> tuple[boo
     except TimeoutError:
         return False, f"no answer within {timeout:.0f} s"
     except Exception as ex:  # noqa: BLE001 - every failure is a line of the report, never a traceback
-        return False, f"{type(ex).__name__}: {ex}"
+        detail = f"{type(ex).__name__}: {ex}"
+        if is_dns_failure(detail):
+            detail += (" — hint: the name does not resolve. Some ISPs block these sites by DNS; use another DNS "
+                       "server (e.g. 1.1.1.1 or 9.9.9.9 for the container) or set the site's *_BASE_URL to a mirror")
+        return False, detail
     return True, f"{detail} ({time.monotonic() - started:.1f} s)"
 
 
@@ -76,6 +81,8 @@ async def _database(container: Any) -> str:
     database = container.database()
     await database.ping()
     version = await asyncio.to_thread(current_version, database.engine)
+    if version == 0:  # a fresh install: nothing is wrong, `serve` creates the schema at startup
+        return f"{database.dialect}, reachable and empty (`serve` or `migrate` creates schema {LATEST_VERSION})"
     if version < LATEST_VERSION:
         raise RuntimeError(f"{database.dialect}: schema {version} of {LATEST_VERSION}; `anibridge migrate` (or "
                            "`serve`, which migrates at startup) brings it up to date")

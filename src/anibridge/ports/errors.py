@@ -15,6 +15,11 @@ class SiteUnavailable(PortError):
     """A catalogue site could not be reached or answered with an error/unknown layout."""
 
 
+class SiteUnreachable(SiteUnavailable):
+    """A catalogue site is known to be down (it failed and its retry time has not come): not asked again yet.
+    Sits beside other SiteUnavailable kinds (gates, 5xx) so callers can tell "nothing was searched"."""
+
+
 class ChallengeRequired(PortError):
     """A captcha/Turnstile/cookie challenge blocks the request; retrying later may help."""
 

@@ -17,7 +17,7 @@ from anibridge.delivery.torznab.caps import caps_xml
 from anibridge.delivery.torznab.params import TorznabError, function_of, lower_params, parse_search
 from anibridge.delivery.torznab.rss_xml import error_xml, rss_xml
 from anibridge.domain.torznab.config import SearchConfig
-from anibridge.domain.torznab.service import TorznabSearch
+from anibridge.domain.torznab.service import SitesUnreachable, TorznabSearch
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,12 @@ class TorznabResource:
             return
         try:
             releases = await self._search.search(request)
+        except SitesUnreachable as ex:
+            # Sonarr and Prowlarr mark the indexer failing on an <error>: what the user needs to see.
+            log.warning("torznab %s: no site could be asked: %s", _redacted(req), ex)
+            resp.content_type = XML_TYPE
+            resp.data = error_xml(900, f"No site could be searched: {ex}")
+            return
         except Exception:  # noqa: BLE001 - the feed stays valid; the log says why it is empty
             log.exception("torznab search crashed for %s", _redacted(req))
             releases = []
