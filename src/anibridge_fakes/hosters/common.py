@@ -148,7 +148,7 @@ class MediaCdn:
 
 NOT_FOUND_PAGE = (b"<!DOCTYPE html><html><head><title>File not found</title></head>"
                   b"<body><h1>File not found</h1><p>The file you were looking for could not be found.</p></body></html>")
-BROKEN_MEDIA = ("html-segments", "html-as-video", "truncated")
+BROKEN_MEDIA = ("html-segments", "html-as-video", "html-all", "truncated")
 
 
 def broken_media(mode: str | None, path: Path) -> Response | None:
@@ -156,16 +156,17 @@ def broken_media(mode: str | None, path: Path) -> Response | None:
 
     All of them answer 200, which is why a downloader cannot tell from the status: "html-segments" replaces HLS
     segments by an HTML page, "html-as-video" serves that page as `video/mp4`, "truncated" sends the first half
-    of an MP4 without Content-Length and then closes the connection.
+    of an MP4 without Content-Length and then closes the connection; "html-all" does both HTML modes (whatever
+    kind of media the hoster serves, it is broken).
     """
     if mode is None:
         return None
     if mode not in BROKEN_MEDIA:
         raise ValueError(f"unknown broken_media mode {mode!r}; allowed: {', '.join(BROKEN_MEDIA)}")
     segment = path.suffix in (".ts", ".m4s")
-    if mode == "html-segments" and segment:
+    if mode in ("html-segments", "html-all") and segment:
         return Response(200, NOT_FOUND_PAGE, content_type="text/html; charset=utf-8")
-    if mode == "html-as-video" and path.suffix == ".mp4":
+    if mode in ("html-as-video", "html-all") and path.suffix == ".mp4":
         return Response(200, NOT_FOUND_PAGE, content_type="video/mp4")
     if mode == "truncated" and path.suffix == ".mp4":
         data = path.read_bytes()
