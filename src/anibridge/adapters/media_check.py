@@ -5,8 +5,9 @@ not found" page yields a few hundred bytes; a page served as `video/mp4` is save
 response without Content-Length still carries the full duration in its header. So the check reads the file
 itself: the first bytes must not be text, ffprobe must find a video stream (and audio for episodes), and the
 video packets actually present must cover the duration the container declares and the source announced (the
-HLS playlist's EXTINF total), with at least `min_seconds`. Reading the packets is a demux without decoding:
-I/O bound, about a second for a typical episode on a local disk.
+HLS playlist's EXTINF total), with at least `min_seconds`. Only the last TAIL_SECONDS of packets are read
+when they reach the end (the usual case); the whole file is demuxed (no decoding) only to measure a file that
+falls short, or one whose container declares no duration.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from anibridge.ports.streams import DirectStream
 log = logging.getLogger(__name__)
 
 _MAX_PLAYLIST_BYTES = 2 * 1024 * 1024
+TAIL_SECONDS = 30.0
 
 
 def duration_tolerance(announced: float) -> float:
@@ -59,7 +61,7 @@ class FfprobeMediaVerifier:
                 log.warning("ffprobe not found: downloads are checked only for text pages, not for whole video")
                 self._warned = True
             return
-        header = await self._run("-show_entries", "format=duration,format_name:stream=codec_type", "-of", "json",
+        header = await self._run("-show_entries", "format=duration,start_time:stream=codec_type", "-of", "json",
                                  str(path))
         try:
             info = json.loads(header or b"{}")
@@ -70,19 +72,30 @@ class FfprobeMediaVerifier:
             raise MediaRejected(f"{stream.provider}: not a video file ({size} bytes, no video stream)")
         if needs_audio and "audio" not in kinds:
             raise MediaRejected(f"{stream.provider}: the video has no audio stream")
-        covered = await self._covered_seconds(path)
-        declared = _float((info.get("format") or {}).get("duration"))
+        fmt = info.get("format") or {}
+        declared = _float(fmt.get("duration"))
         announced = await self._announced_seconds(stream)
-        for what, expected in (("announced by the source", announced), ("declared by the file", declared)):
+        expectations = (("announced by the source", announced), ("declared by the file", declared))
+        needed = max([self._min_seconds] + [e - duration_tolerance(e) for _, e in expectations if e is not None])
+        covered = 0.0
+        start = _float(fmt.get("start_time")) or 0.0
+        if declared is not None and declared > TAIL_SECONDS:
+            _first, end = await self._packet_span(path, from_seconds=start + declared - TAIL_SECONDS)
+            covered = end - start
+        if covered < needed:  # no tail, or it falls short: measure what really is in the file
+            first, end = await self._packet_span(path)
+            covered = max(0.0, end - first) if first is not None else 0.0
+        for what, expected in expectations:
             if expected is not None and covered < expected - duration_tolerance(expected):
                 raise MediaRejected(f"{stream.provider}: the video is cut short: {covered:.1f} s of the "
                                     f"{expected:.1f} s {what}")
         if covered < self._min_seconds:
             raise MediaRejected(f"{stream.provider}: the video is only {covered:.1f} s long")
 
-    async def _covered_seconds(self, path: Path) -> float:
-        """Seconds from the first to the end of the last video packet that is really in the file."""
-        out = await self._run("-select_streams", "v:0", "-show_entries", "packet=pts_time,duration_time",
+    async def _packet_span(self, path: Path, from_seconds: float | None = None) -> tuple[float | None, float]:
+        """(first packet time, end of the last video packet) that is really in the file, from `from_seconds` on."""
+        interval = ["-read_intervals", f"{from_seconds:.3f}%"] if from_seconds is not None else []
+        out = await self._run("-select_streams", "v:0", *interval, "-show_entries", "packet=pts_time,duration_time",
                               "-of", "csv=p=0", str(path))
         first: float | None = None
         end = 0.0
@@ -93,7 +106,7 @@ class FfprobeMediaVerifier:
                 continue
             first = pts if first is None else min(first, pts)
             end = max(end, pts + (_float(dur_text.split(",", 1)[0]) or 0.0))
-        return max(0.0, end - first) if first is not None else 0.0
+        return first, end
 
     async def _run(self, *args: str) -> bytes | None:
         assert self._ffprobe is not None
@@ -105,7 +118,11 @@ class FfprobeMediaVerifier:
             return None
         try:
             out, _ = await asyncio.wait_for(proc.communicate(), timeout=self._timeout)
-        except (TimeoutError, asyncio.CancelledError):
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+            raise MediaRejected(f"ffprobe could not read the file within {self._timeout:g} s") from None
+        except asyncio.CancelledError:
             proc.kill()
             await proc.wait()
             raise
