@@ -26,7 +26,7 @@ from anibridge.catalog_wiring import (
 )
 from anibridge.domain.catalog.lookup import TitleResolver
 from anibridge.domain.streams.finder import StreamFinder
-from anibridge.download_wiring import build_job_runner, build_scheduler
+from anibridge.download_wiring import build_job_runner, build_media_sweeper, build_scheduler
 from anibridge.qbittorrent_wiring import build_qbit_context
 from anibridge.settings import Settings
 from anibridge.strm_wiring import build_strm_proxy, build_strm_upstream
@@ -75,6 +75,7 @@ class Container(containers.DeclarativeContainer):
     instance_id = providers.Singleton(load_instance_id, providers.Callable(lambda s: s.data_dir, settings))
     job_runner = providers.Singleton(build_job_runner, __self__)
     scheduler = providers.Singleton(build_scheduler, __self__)
+    media_sweeper = providers.Singleton(build_media_sweeper, __self__)
 
     # qBittorrent API: client-task use cases, cached torrent listing, login sessions (qBittorrent-API helper).
     qbit_context = providers.Singleton(build_qbit_context, __self__)

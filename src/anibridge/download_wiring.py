@@ -19,6 +19,7 @@ from anibridge.domain.jobs.strm_files import (
     StrmProxyConfig,
     StrmWriter,
 )
+from anibridge.domain.qbittorrent.retention import ExpiredMediaSweeper
 from anibridge.strm_wiring import proxy_options
 
 if TYPE_CHECKING:
@@ -98,3 +99,12 @@ def build_scheduler(c: _Providers) -> JobScheduler:
         instance_id=c.instance_id(),
         lease_seconds=LEASE_SECONDS,
     )
+
+
+def build_media_sweeper(c: _Providers) -> ExpiredMediaSweeper | None:
+    """DOWNLOADS_TTL_HOURS > 0: finished media (and its task) older than that is removed periodically."""
+    hours = c.settings().downloads_ttl_hours
+    if hours <= 0:
+        return None
+    return ExpiredMediaSweeper(c.job_repo(), c.client_task_repo(), c.file_store(), c.clock(),
+                               timedelta(hours=hours))

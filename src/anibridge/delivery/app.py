@@ -68,6 +68,9 @@ def create_falcon_app(container: Container) -> App:
     services: list[StartStop] = [(_nothing, http_client.aclose), (database.startup, database.shutdown)]
     scheduler = container.scheduler()
     services.append((scheduler.start, scheduler.stop))
+    sweeper = container.media_sweeper()
+    if sweeper is not None:  # DOWNLOADS_TTL_HOURS > 0
+        services.append((sweeper.start, sweeper.stop))
     strm_upstream = container.strm_upstream()  # the proxy's own pooled media client
     services.append((_nothing, strm_upstream.aclose))
     app.add_middleware(Lifespan(services))
