@@ -7,8 +7,11 @@ the app is created.
 
 from __future__ import annotations
 
+import functools
+import shutil
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from anibridge.adapters.media_check import FfprobeMediaVerifier
@@ -33,6 +36,13 @@ if TYPE_CHECKING:
     from anibridge.settings import Settings
 
 LEASE_SECONDS = 30.0
+
+
+def _free_bytes(root: Path) -> int | None:
+    try:
+        return shutil.disk_usage(root).free
+    except OSError:
+        return None
 
 
 class _Providers(Protocol):
@@ -83,7 +93,8 @@ def build_job_runner(
     verifier = FfprobeMediaVerifier(c.http_client(), min_seconds=settings.verify_min_duration_seconds,
                                     playlist_timeout=settings.http_timeout_seconds)
     download = EpisodeDownload(finder, c.media_downloader(), files, settings.download_rate_limit_bytes_per_sec,
-                               verifier=verifier)
+                               verifier=verifier, free_bytes=functools.partial(_free_bytes, files.root),
+                               min_free_bytes=settings.download_min_free_mb * 2**20)
     strm = StrmWriter(finder, files, c.strm_mapping_repo(), c.clock(), strm_proxy_config(settings))
     return JobRunner(c.job_repo(), c.clock(), download, strm, c.client_task_repo(),
                      lease=timedelta(seconds=LEASE_SECONDS), on_sample=on_sample)

@@ -12,6 +12,7 @@ file itself or as every HLS segment) is refused there, before the rest of the do
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -22,7 +23,7 @@ import yt_dlp
 from yt_dlp.utils import DownloadError
 
 from anibridge.domain.streams.sniff import HEAD_BYTES, MIN_DECIDING_BYTES, text_body_reason
-from anibridge.ports.errors import DownloadCancelled, DownloadFailed, MediaRejected
+from anibridge.ports.errors import DiskFull, DownloadCancelled, DownloadFailed, DownloadThrottled, MediaRejected
 from anibridge.ports.streams import DirectStream, DownloadProgress
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,20 @@ def _http_status(error: BaseException) -> int | None:
         current = nxt if isinstance(nxt, BaseException) else (current.__cause__ or current.__context__)
     match = _HTTP_STATUS.search(str(error))
     return int(match.group(1)) if match else None
+
+
+def _disk_full(error: BaseException) -> bool:
+    """ENOSPC/EDQUOT anywhere in the cause chain (yt-dlp wraps the OSError of a failed write)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        exc_info = getattr(current, "exc_info", None)
+        nxt = exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) > 1 else None
+        current = nxt if isinstance(nxt, BaseException) else (current.__cause__ or current.__context__)
+    return "No space left on device" in str(error) or "Disk quota exceeded" in str(error)
 
 
 def _clean_message(error: BaseException) -> str:
@@ -203,8 +218,14 @@ class YtDlpDownloader:
                 raise DownloadCancelled("download cancelled") from None
             status = _http_status(ex)
             message = f"{stream.provider}: {_clean_message(ex)}"
+            if _disk_full(ex):
+                raise DiskFull(message) from ex
+            if status == 429:
+                raise DownloadThrottled(message) from ex
             raise DownloadFailed(message, expired=status in _EXPIRED_STATUSES) from ex
         except OSError as ex:
+            if _disk_full(ex):
+                raise DiskFull(f"{stream.provider}: {type(ex).__name__}: {ex}") from ex
             raise DownloadFailed(f"{stream.provider}: {type(ex).__name__}: {ex}") from ex
         except Exception as ex:  # noqa: BLE001 - yt-dlp raises all kinds of things; keep the cause text
             if is_cancelled():

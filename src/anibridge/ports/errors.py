@@ -40,6 +40,14 @@ class DownloadFailed(PortError):
         self.expired = expired
 
 
+class DiskFull(DownloadFailed):
+    """The download directory ran out of space: the download waits for space instead of failing the release."""
+
+
+class DownloadThrottled(DownloadFailed):
+    """The hoster answered 429 (rate limit): worth waiting a little before trying it again."""
+
+
 class MediaRejected(DownloadFailed):
     """A download finished but its file is not the promised video (a text page, no video/audio, cut short)."""
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -30,8 +30,10 @@ from typing import TYPE_CHECKING, Protocol
 from anibridge.domain.releases.names import final_file_name
 from anibridge.ports.errors import (
     ChallengeRequired,
+    DiskFull,
     DownloadCancelled,
     DownloadFailed,
+    DownloadThrottled,
     HosterUnavailable,
     MediaRejected,
     NotFound,
@@ -49,6 +51,12 @@ log = logging.getLogger(__name__)
 TEMP_PREFIX = ".anibridge-"
 SITE_RETRY_DELAYS: tuple[float, ...] = (5.0, 20.0, 60.0)
 """Seconds to wait before asking a site that answered SiteUnavailable again (then the job fails)."""
+TRANSIENT_DELAYS: tuple[float, ...] = (30.0, 60.0, 120.0, 300.0, 600.0)
+"""Back-off while the download directory is full (about 18 minutes in all, then the job fails)."""
+THROTTLE_DELAYS: tuple[float, ...] = (15.0, 45.0)
+"""Back-off before asking a hoster that answered 429 again (then the next hoster)."""
+Notify = Callable[[str], Awaitable[None]]
+"""Shows why a download waits (the task's state message), or clears it with ""."""
 VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm", ".m4v", ".mov", ".ts", ".avi", ".flv")
 """Extensions a finished download can have (what yt-dlp writes or merges into)."""
 
@@ -114,9 +122,18 @@ class EpisodeDownload:
         rate_limit: int | None = None,
         site_retry_delays: Sequence[float] = SITE_RETRY_DELAYS,
         verifier: MediaVerifierPort | None = None,
+        *,
+        free_bytes: Callable[[], int | None] | None = None,
+        min_free_bytes: int = 0,
+        transient_delays: Sequence[float] = TRANSIENT_DELAYS,
+        throttle_delays: Sequence[float] = THROTTLE_DELAYS,
     ) -> None:
         self._finder = finder
         self._verifier = verifier
+        self._free_bytes = free_bytes
+        self._min_free = min_free_bytes
+        self._transient_delays = tuple(transient_delays)
+        self._throttle_delays = tuple(throttle_delays)
         self._site_retry_delays = tuple(site_retry_delays)
         self._downloader = downloader
         self._files = files
@@ -144,7 +161,13 @@ class EpisodeDownload:
         job: Job,
         on_progress: Callable[[DownloadProgress], None],
         is_cancelled: Callable[[], bool],
+        on_wait: Notify | None = None,
     ) -> DownloadResult:
+        """Passing faults (a full disk, a site or a hoster's rate limit) are waited out with bounded back-off,
+        shown through `on_wait`; only then, or on a real failure of every hoster, DownloadFailed."""
+        notify = on_wait or _silent
+        disk_delays = list(self._transient_delays)
+        throttles: dict[str, list[float]] = {}
         # File-system work (listing partials, renames, deletes) runs in a worker thread: a slow disk or NFS mount
         # must not stall the event loop that serves the API and the other downloads.
         adopted = await asyncio.to_thread(self._adopt, job)
@@ -157,7 +180,8 @@ class EpisodeDownload:
         while True:
             if is_cancelled():
                 raise DownloadCancelled("cancelled")
-            stream = await self._find(job, preferred, frozenset(exclude), causes, is_cancelled)
+            await self._wait_for_space(job, disk_delays, notify, is_cancelled)
+            stream = await self._find(job, preferred, frozenset(exclude), causes, is_cancelled, notify)
             stem = temp_stem(job.id, stream.provider)
             log.info("job %s: downloading %s from %s", job.id, job.ref.label, stream.provider)
             try:
@@ -166,6 +190,30 @@ class EpisodeDownload:
                 )
                 if self._verifier is not None:
                     await self._verifier.verify(path, stream)
+            except DiskFull as ex:
+                # Not the hoster's fault: keep its partial (the next attempt resumes it) and wait for space.
+                if not disk_delays:
+                    raise DownloadFailed(f"download directory full: {ex}") from ex
+                delay = disk_delays.pop(0)
+                await notify(f"waiting for free space in the download directory ({ex}); trying again in {delay:g} s")
+                log.warning("job %s: disk full (%s); waiting %gs", job.id, ex, delay)
+                await _sleep_unless_cancelled(delay, is_cancelled)
+                preferred = stream.provider
+                continue
+            except DownloadThrottled as ex:
+                waits = throttles.setdefault(stream.provider, list(self._throttle_delays))
+                if waits:
+                    delay = waits.pop(0)
+                    await notify(f"{stream.provider} limits requests (HTTP 429); trying it again in {delay:g} s")
+                    log.info("job %s: %s rate-limited; waiting %gs", job.id, stream.provider, delay)
+                    await _sleep_unless_cancelled(delay, is_cancelled)
+                    preferred = stream.provider
+                    continue
+                log.warning("job %s: %s still rate-limited: %s", job.id, stream.provider, ex)
+                causes.append(_cause(stream.provider, ex))
+                exclude.add(stream.provider)
+                preferred = None
+                continue
             except DownloadFailed as ex:
                 if ex.expired and stream.provider not in refreshed:
                     log.info("job %s: direct URL of %s expired (%s); resolving it again", job.id, stream.provider, ex)
@@ -183,10 +231,31 @@ class EpisodeDownload:
 
     async def _find(
         self, job: Job, preferred: str | None, exclude: frozenset[str], causes: list[str],
-        is_cancelled: Callable[[], bool],
+        is_cancelled: Callable[[], bool], notify: Notify,
     ) -> DirectStream:
-        return await find_stream(self._finder, job, preferred, is_cancelled, self._site_retry_delays,
-                                 exclude=exclude, causes=causes)
+        stream = await find_stream(self._finder, job, preferred, is_cancelled, self._site_retry_delays,
+                                   exclude=exclude, causes=causes, on_wait=notify)
+        return stream
+
+    async def _wait_for_space(self, job: Job, delays: list[float], notify: Notify,
+                              is_cancelled: Callable[[], bool]) -> None:
+        """Before a download starts: below the configured minimum of free space, wait (bounded) instead of
+        filling the disk to the last byte and failing a release that is fine."""
+        if self._free_bytes is None or self._min_free <= 0:
+            return
+        waited = False
+        while (free := await asyncio.to_thread(self._free_bytes)) is not None and free < self._min_free:
+            if not delays:
+                raise DownloadFailed(f"download directory full: {free // 2**20} MiB free, "
+                                     f"{self._min_free // 2**20} MiB needed")
+            delay = delays.pop(0)
+            await notify(f"waiting for free space in the download directory ({free // 2**20} MiB free, "
+                         f"{self._min_free // 2**20} MiB needed); checking again in {delay:g} s")
+            log.warning("job %s: only %d MiB free; waiting %gs", job.id, free // 2**20, delay)
+            await _sleep_unless_cancelled(delay, is_cancelled)
+            waited = True
+        if waited:
+            await notify("")
 
     def _adopt(self, job: Job) -> DownloadResult | None:
         """This job's final file when it is already on disk (blocking: called through `asyncio.to_thread`)."""
@@ -220,6 +289,7 @@ async def find_stream(
     *,
     exclude: frozenset[str] = frozenset(),
     causes: Sequence[str] = (),
+    on_wait: Notify | None = None,
 ) -> DirectStream:
     """A direct stream for the job, or DownloadFailed naming every cause (`causes`: earlier hosters' failures).
 
@@ -227,21 +297,34 @@ async def find_stream(
     job at once would put it into `error`, and Sonarr would blocklist a release that works a minute later.
     """
     delays = list(site_retry_delays)
+    total = len(delays)
+    waited = False
     while True:
         try:
-            return await finder.find(job.ref, preferred=preferred, exclude=exclude)
+            stream = await finder.find(job.ref, preferred=preferred, exclude=exclude)
+            if waited and on_wait is not None:
+                await on_wait("")
+            return stream
         except NotFound as ex:
             if not causes:
                 raise DownloadFailed(f"{job.ref.label} is not offered: {ex}") from ex
             raise DownloadFailed(_all_failed(causes, None)) from ex
         except SiteUnavailable as ex:
             if not delays:
-                raise DownloadFailed(_all_failed(causes, str(ex))) from ex
+                # The site, not the hosters, failed: say so (the hosters were never asked).
+                raise DownloadFailed(_all_failed(causes, str(ex)) if causes else str(ex)) from ex
             delay = delays.pop(0)
+            if on_wait is not None:
+                await on_wait(f"{ex}; asking again in {delay:g} s (attempt {total - len(delays)} of {total})")
             log.warning("job %s: %s; asking again in %gs", job.id, ex, delay)
+            waited = True
             await _sleep_unless_cancelled(delay, is_cancelled)
         except (HosterUnavailable, ChallengeRequired) as ex:
             raise DownloadFailed(_all_failed(causes, str(ex))) from ex
+
+
+async def _silent(text: str) -> None:
+    return None
 
 
 async def _sleep_unless_cancelled(seconds: float, is_cancelled: Callable[[], bool]) -> None:

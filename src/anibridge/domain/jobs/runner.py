@@ -144,7 +144,8 @@ class JobRunner:
                 strm = await self._strm.run(job, control.is_cancelled)
                 path, provider, size, message = strm.path, strm.provider, strm.size, strm.message
             else:
-                result = await self._download.run(job, control.on_progress, control.is_cancelled)
+                result = await self._download.run(job, control.on_progress, control.is_cancelled,
+                                                  on_wait=lambda text: self._note(job.id, text))
                 path, provider, size, message = result.path, result.provider, result.size, None
         except DownloadCancelled:
             await self._stopped(job, control)
@@ -205,6 +206,13 @@ class JobRunner:
             if failures:
                 log.info("job %s: could %s after %d failed attempts", job_id, what, failures)
             return result
+
+    async def _note(self, job_id: str, text: str) -> None:
+        """Why a running download waits (shown as the torrent's message); "" clears it. Best effort."""
+        try:
+            await self._repo.transition(job_id, _RUNNING, JobState.DOWNLOADING, message=text)
+        except Exception as ex:  # noqa: BLE001 - the database may be the very thing that is away
+            log.debug("job %s: cannot record the wait message: %s", job_id, ex)
 
     async def _stopped(self, job: Job, control: _Control) -> None:
         """Cancel → `cancelled` + partials removed; shutdown → back to the queue (resume); lost → nothing."""
