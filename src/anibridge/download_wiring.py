@@ -94,7 +94,8 @@ def build_job_runner(
                                     playlist_timeout=settings.http_timeout_seconds)
     download = EpisodeDownload(finder, c.media_downloader(), files, settings.download_rate_limit_bytes_per_sec,
                                verifier=verifier, free_bytes=functools.partial(_free_bytes, files.root),
-                               min_free_bytes=settings.download_min_free_mb * 2**20)
+                               min_free_bytes=settings.download_min_free_mb * 2**20,
+                               providers=list(settings.provider_order))
     strm = StrmWriter(finder, files, c.strm_mapping_repo(), c.clock(), strm_proxy_config(settings))
     return JobRunner(c.job_repo(), c.clock(), download, strm, c.client_task_repo(),
                      lease=timedelta(seconds=LEASE_SECONDS), on_sample=on_sample)

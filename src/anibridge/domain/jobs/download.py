@@ -89,14 +89,17 @@ def fallback_title(ref: EpisodeRef, provider: str) -> str:
     return f"{ref.slug}-S{ref.season:02d}E{ref.episode:02d}-{ref.language.value}-{provider}"
 
 
-def final_files(files: FileStore, job: Job) -> list[Path]:
+def final_files(files: FileStore, job: Job, providers: Sequence[str] = ()) -> list[Path]:
     """Finished files on disk under the names this job's download would get (any video extension).
 
     Blocking (lists the directory). Used to adopt a file instead of fetching it again, and by deletes of a job
-    whose completion was never recorded.
+    whose completion was never recorded. A job without a release title (JSON job API without `title_hint`) is
+    named after the hoster that delivered it, so every hoster in `providers` is a candidate.
     """
     titles = [job.release_title] if job.release_title else []
-    titles += [fallback_title(job.ref, p) for p in dict.fromkeys((job.provider_used, job.provider)) if p]
+    if not job.release_title:
+        candidates = dict.fromkeys((job.provider_used, job.provider, *providers))
+        titles += [fallback_title(job.ref, p) for p in candidates if p]
     found: list[Path] = []
     for title in titles:
         names = {name for ext in VIDEO_EXTENSIONS if (name := final_file_name(title, ext))}
@@ -127,7 +130,9 @@ class EpisodeDownload:
         min_free_bytes: int = 0,
         transient_delays: Sequence[float] = TRANSIENT_DELAYS,
         throttle_delays: Sequence[float] = THROTTLE_DELAYS,
+        providers: Sequence[str] = (),
     ) -> None:
+        self._providers = tuple(providers)
         self._finder = finder
         self._verifier = verifier
         self._free_bytes = free_bytes
@@ -259,7 +264,7 @@ class EpisodeDownload:
 
     def _adopt(self, job: Job) -> DownloadResult | None:
         """This job's final file when it is already on disk (blocking: called through `asyncio.to_thread`)."""
-        found = final_files(self._files, job)
+        found = final_files(self._files, job, self._providers)
         if not found:
             return None
         final = found[0]
