@@ -1,4 +1,4 @@
-"""Fake AniWorld (aniworld.to, classic layout) serving the shared catalogue, per sites.md §1.
+"""Fake AniWorld (aniworld.to, classic layout) serving the shared catalogue.
 
 Routes: `/animes-alphabet`, `/animes`, `GET|POST /ajax/seriesSearch`, `POST /ajax/search`,
 `/anime/stream/<slug>[/staffel-N[/episode-M]|/filme[/film-K]]`, `/redirect/<id>` (302 to the hoster embed),

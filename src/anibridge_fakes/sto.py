@@ -1,4 +1,4 @@
-"""Fake SerienStream (s.to), v2 layout per sites.md §2.3, plus classic-layout pages (§2.2) for shows marked so.
+"""Fake SerienStream (s.to), v2 layout, plus classic-layout (pre-2026) pages for shows marked so.
 
 v2 routes: `/serien[?by=alpha|genre]`, `/api/search/suggest?term=`, `/serie/<slug>[/staffel-N[/episode-M]]`
 (`staffel-0` = films), `/r?t=<token>` → 302 to the hoster embed, or the Turnstile page for protected offers,

@@ -1,5 +1,5 @@
 """Acceptance: the PyPI `qbittorrent-api` client drives `anibridge serve` in Sonarr's exact call order
-(arr-contracts §1.3) against the fake world: Test, grab a magnet taken from a Torznab result, poll until
+against the fake world: Test, grab a magnet taken from a Torznab result, poll until
 `stoppedUP`, import from `content_path` (ffprobe reads it), re-categorise, delete with files. Also: a
 Sonarr-style >1024-byte multipart add whose preferred hoster fails (→ next hoster), deleting while downloading
 (→ job cancelled, partial removed), all hosters failing (→ `error` with the reason), wrong password and an

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from anibridge.domain.catalog.identity import EpisodeRef
+
 
 @dataclass(frozen=True, slots=True)
 class DirectStream:
@@ -78,3 +80,14 @@ class MediaVerifierPort(Protocol):
     `needs_audio`), as long as the source announced. Raises MediaRejected naming the defect."""
 
     async def verify(self, path: Path, stream: DirectStream, *, needs_audio: bool = True) -> None: ...
+
+
+class StreamSource(Protocol):
+    """An episode → one playable direct stream (`anibridge.domain.streams.finder.StreamFinder` implements it).
+
+    `preferred` is tried first; hosters in `exclude` are skipped (a retry after one served a broken file).
+    """
+
+    async def find(
+        self, ref: EpisodeRef, preferred: str | None = None, exclude: frozenset[str] = frozenset()
+    ) -> DirectStream: ...

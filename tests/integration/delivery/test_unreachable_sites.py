@@ -11,9 +11,9 @@ import falcon.testing
 import pytest
 from lxml import etree
 
-from anibridge.container import Container, create_container
-from anibridge.delivery.app import create_falcon_app
 from anibridge.settings import load_settings
+from anibridge.wiring.app import build_falcon_app
+from anibridge.wiring.container import Container, create_container
 from anibridge_fakes.world import FakeWorld
 
 pytestmark = pytest.mark.anyio
@@ -29,7 +29,7 @@ def _container(fake_world: FakeWorld, tmp_path: Path, **env: str) -> Container:
 async def all_dead(fake_world: FakeWorld, tmp_path: Path) -> AsyncIterator[tuple[falcon.testing.ASGIConductor, Container]]:
     container = _container(fake_world, tmp_path, ANIWORLD_BASE_URL=DEAD, STO_BASE_URL=DEAD, MEGAKINO_BASE_URL=DEAD,
                            MEGAKINO_MIRRORS_URL=f"{DEAD}/mirrors.txt")
-    async with falcon.testing.ASGIConductor(create_falcon_app(container)) as client:
+    async with falcon.testing.ASGIConductor(build_falcon_app(container)) as client:
         yield client, container
 
 
@@ -71,7 +71,7 @@ async def test_a_partial_outage_still_returns_what_the_reachable_sites_have(
     fake_world: FakeWorld, tmp_path: Path
 ) -> None:
     container = _container(fake_world, tmp_path, ANIWORLD_BASE_URL=DEAD)
-    async with falcon.testing.ASGIConductor(create_falcon_app(container)) as client:
+    async with falcon.testing.ASGIConductor(build_falcon_app(container)) as client:
         r = await client.simulate_get("/torznab/api", params={"t": "search"})
         assert _error(r.content) is None, r.text
         assert etree.fromstring(r.content).findall(".//item"), r.text

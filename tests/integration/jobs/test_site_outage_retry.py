@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from anibridge.container import Container, create_container
 from anibridge.domain.catalog.identity import (
     EpisodeRef,
     Language,
@@ -31,6 +30,7 @@ from anibridge.domain.jobs.strm_files import StrmWriter
 from anibridge.ports.errors import DownloadCancelled, DownloadFailed
 from anibridge.ports.streams import DownloadProgress
 from anibridge.settings import load_settings
+from anibridge.wiring.container import Container, create_container
 from anibridge_fakes.world import FakeWorld
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]

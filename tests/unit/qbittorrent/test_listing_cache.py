@@ -79,6 +79,7 @@ async def _op(world: World, rng: random.Random, step: int) -> None:
     world.clock.advance(rng.choice([0, 1, 5]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 async def test_cached_listing_and_diffs_match_a_cold_rebuild(tmp_path: Path, seed: int) -> None:
     await random_ops_match_a_cold_rebuild(build_world(tmp_path), random.Random(seed), 120)

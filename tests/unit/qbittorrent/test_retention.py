@@ -13,7 +13,7 @@ from anibridge.domain.catalog.identity import EpisodeRef, Language, Site
 from anibridge.domain.jobs.records import Job, JobMode, JobState
 from anibridge.domain.qbittorrent.records import ClientTask
 from anibridge.domain.qbittorrent.retention import ExpiredMediaSweeper
-from tests.unit.jobs.fakes import FakeClock
+from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.anyio
 

@@ -57,7 +57,7 @@ async def test_readd_after_failure_retries(world: World) -> None:
 
 
 async def test_add_strm_and_bad_urls(world: World) -> None:
-    result = await world.service.add(AddRequest([magnet(2, mode="strm"), "http://x/y.torrent", "magnet:?xt=bad"]))
+    result = await world.service.add(AddRequest([magnet(2, mode=JobMode.STRM), "http://x/y.torrent", "magnet:?xt=bad"]))
     assert len(result.added) == 1 and len(result.rejected) == 2
     task = (await world.tasks.list())[0]
     assert task.mode is JobMode.STRM

@@ -19,6 +19,7 @@ from anibridge.domain.catalog.identity import (
     Site,
 )
 from anibridge.domain.jobs.records import (
+    JobMode,
     JobState,
     ProgressUpdate,
 )
@@ -38,7 +39,7 @@ def ref(episode: int = 1, lang: Language = Language.GERMAN_DUB, slug: str = "kag
     return EpisodeRef(Site.ANIWORLD, slug, 1, episode, lang)
 
 
-def magnet(episode: int = 1, mode: str | None = None, slug: str = "kaguya-sama") -> str:
+def magnet(episode: int = 1, mode: JobMode | None = None, slug: str = "kaguya-sama") -> str:
     title = f"Kaguya-sama.S01E{episode:02d}.1080p.WEB.H264.GER-ANIWORLD"
     return build_magnet(ref(episode, slug=slug), title, provider="VOE", mode=mode)
 

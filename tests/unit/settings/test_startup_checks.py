@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from anibridge.settings import load_settings
-from anibridge.startup_checks import directories_problem, unknown_variables
+from anibridge.wiring.startup_checks import directories_problem, unknown_variables
 
 
 def test_a_read_only_download_dir_is_named(tmp_path: Path) -> None:

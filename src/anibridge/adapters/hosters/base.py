@@ -128,7 +128,7 @@ _SKIP_EXT = (".css", ".gif", ".ico", ".jpeg", ".jpg", ".js", ".json", ".png", ".
 
 
 def redirect_candidate(html: str, current: str) -> str | None:
-    """The most likely next page in a JS-redirect stub (reference §10.4.1 ranking, minus DNS lookups)."""
+    """The most likely next page in a JS-redirect stub (ranked by `/e/` path, other host, `permanenttoken=`; no DNS)."""
     seen: list[str] = []
     for raw in _URL_IN_HTML.findall(html):
         url = raw.rstrip(");,")

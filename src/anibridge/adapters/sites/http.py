@@ -28,7 +28,7 @@ BROWSER_HEADERS: dict[str, str] = {
     "Accept-Language": "de-DE,de;q=0.9,en-US;q=0.8,en;q=0.7",
 }
 
-# Markers of Cloudflare / DDoS-Guard / Turnstile interstitials (sites.md §2.3, §6.3).
+# Markers of Cloudflare / DDoS-Guard / Turnstile interstitials (a challenge page instead of content).
 _CHALLENGE_MARKERS = (
     re.compile(r"<title>\s*just a moment", re.I),
     re.compile(r"<title>\s*attention required", re.I),

@@ -13,7 +13,6 @@ import re
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 from lxml.html import HtmlElement
@@ -21,11 +20,11 @@ from lxml.html import HtmlElement
 from anibridge.adapters.sites import classic, newest, v2
 from anibridge.adapters.sites.html import parse
 from anibridge.adapters.sites.index_cache import IndexSnapshot
+from anibridge.adapters.sites.options import SiteOptions
 from anibridge.adapters.sites.token_site import TokenSite
 from anibridge.domain.catalog.identity import Site
 from anibridge.ports.catalog import EpisodeDetail, EpisodeListing, NewEpisode, SeriesDetail, SeriesEntry
 from anibridge.ports.errors import NotFound, SiteUnavailable
-from anibridge.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +38,8 @@ class StoCatalog(TokenSite):
 
     site = Site.STO
 
-    def __init__(self, client: httpx.AsyncClient, settings: Settings, data_dir: Path | None) -> None:
-        super().__init__(client, settings, data_dir, settings.sto_base_url)
+    def __init__(self, client: httpx.AsyncClient, options: SiteOptions) -> None:
+        super().__init__(client, options)
         self._classic_slugs: set[str] = set()
 
     async def _load_index(self) -> IndexSnapshot:
@@ -143,7 +142,7 @@ class StoCatalog(TokenSite):
         return EpisodeDetail(self.site, slug, season, episode, page.title_de, page.title_en, page.languages, page.hosters)
 
     async def new_episodes(self) -> Sequence[NewEpisode]:
-        """Episodes that aired lately: the v2 `/serienkalender` (sites.md §2.3), else the classic `/neue-episoden`.
+        """Episodes that aired lately: the v2 `/serienkalender`, else the classic `/neue-episoden`.
 
         s.to v2 has no "new episodes" page; its series calendar is the listing of what aired when. A calendar
         also lists upcoming episodes, which are not on the site yet: entries dated in the future are dropped

@@ -12,7 +12,7 @@ BUILD_INFO = {"bitness": 64, "boost": "1.86.0", "libtorrent": "2.0.11.0", "opens
 
 
 def preferences(save_path: str, username: str = "admin") -> dict[str, Any]:
-    """The values Sonarr/Radarr read (arr-contracts §1.4, §7): no removal at share limits, DHT on, queueing on."""
+    """The values Sonarr/Radarr read: no removal at share limits (else their Test fails), DHT on, queueing on."""
     return {
         "add_stopped_enabled": False,
         "add_to_top_of_queue": False,

@@ -25,7 +25,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from anibridge.domain.releases.names import final_file_name
 from anibridge.ports.errors import (
@@ -43,7 +43,13 @@ from anibridge.ports.errors import (
 if TYPE_CHECKING:
     from anibridge.domain.catalog.identity import EpisodeRef
     from anibridge.domain.jobs.records import Job
-    from anibridge.ports.streams import DirectStream, DownloadProgress, MediaDownloaderPort, MediaVerifierPort
+    from anibridge.ports.streams import (
+        DirectStream,
+        DownloadProgress,
+        MediaDownloaderPort,
+        MediaVerifierPort,
+        StreamSource,
+    )
     from anibridge.ports.system import FileStore
 
 log = logging.getLogger(__name__)
@@ -59,14 +65,6 @@ Notify = Callable[[str], Awaitable[None]]
 """Shows why a download waits (the task's state message), or clears it with ""."""
 VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm", ".m4v", ".mov", ".ts", ".avi", ".flv")
 """Extensions a finished download can have (what yt-dlp writes or merges into)."""
-
-
-class StreamSource(Protocol):
-    """What the download needs from `anibridge.domain.streams.finder.StreamFinder`."""
-
-    async def find(
-        self, ref: EpisodeRef, preferred: str | None = None, exclude: frozenset[str] = frozenset()
-    ) -> DirectStream: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from anibridge.domain.catalog.identity import EpisodeRef
+from anibridge.domain.catalog.identity import EpisodeRef, require
 from anibridge.domain.jobs.records import JobMode
 
 
@@ -32,6 +32,14 @@ class ClientTask:
     force_start: bool = False
     updated_seq: int = 0
 
+    def __post_init__(self) -> None:
+        require(self.hash, str, "hash")
+        require(self.name, str, "name")
+        require(self.ref, EpisodeRef, "ref")
+        require(self.added_on, datetime, "added_on")
+        require(self.mode, JobMode, "mode", " (use JobMode(value))")
+        require(self.tags, tuple, "tags")
+
 
 @dataclass(frozen=True, slots=True)
 class Category:
@@ -39,3 +47,7 @@ class Category:
 
     name: str
     save_path: str = ""
+
+    def __post_init__(self) -> None:
+        require(self.name, str, "name")
+        require(self.save_path, str, "save_path")

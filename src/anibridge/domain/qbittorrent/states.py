@@ -7,6 +7,7 @@ because Sonarr shows it as a warning although nothing is wrong.
 
 from __future__ import annotations
 
+from anibridge.domain.catalog.identity import require
 from anibridge.domain.jobs.records import Job, JobState
 from anibridge.domain.qbittorrent.records import ClientTask
 
@@ -21,6 +22,8 @@ UNFINISHED_MAX_FRACTION = 0.999
 
 def qbit_state(job: Job | None, task: ClientTask | None = None) -> str:
     """qBittorrent `state` for a job, refined by its task's stop and force-start flags when a task is given."""
+    require(job, (Job, type(None)), "job")
+    require(task, (ClientTask, type(None)), "task")
     if job is None or job.state is JobState.QUEUED:
         return STOPPED_DL if task is not None and task.stopped else QUEUED_DL
     state = {
@@ -44,6 +47,7 @@ def qbit_progress(job: Job | None) -> float:
     nothing else ever is: clients such as @ctrl/qbittorrent treat progress 1.0 as finished, but until the job is
     `completed` the file is not verified and has no final name.
     """
+    require(job, (Job, type(None)), "job")
     if job is None:
         return 0.0
     if job.state is JobState.COMPLETED:
