@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from anibridge.domain.jobs.strm_files import StrmWriter
 from anibridge.domain.qbittorrent.files import remove_files
 from anibridge.domain.qbittorrent.records import ClientTask
 from anibridge.ports.errors import DownloadFailed, MediaRejected
-from anibridge.ports.streams import DirectStream
+from anibridge.ports.streams import DirectStream, DownloadProgress
 from tests.fakes import RunningClock as FakeClock
 from tests.unit.jobs.fakes import FakeDownloader, FakeFinder
 
@@ -127,3 +128,21 @@ def test_deleting_a_job_whose_completion_was_never_recorded_removes_its_final_fi
     task = ClientTask(hash="h1", name=TITLE, ref=REF, added_on=FakeClock().now(), job_id="j1")
     remove_files(LocalFileStore(tmp_path), [(task, job)])
     assert _names(tmp_path) == ["Other.Show.S01E01.mp4"]
+
+
+class ShortDownloader(FakeDownloader):
+    """Announces `size` bytes (the Content-Length) but writes only half, then reports success."""
+
+    def _write(self, dest_dir: Path, stem: str, on_progress: Callable[[DownloadProgress], None],
+               is_cancelled: Callable[[], bool]) -> Path:
+        path = dest_dir / f"{stem}.mp4"
+        path.write_bytes(b"v" * (self.size // 2))
+        on_progress(DownloadProgress(self.size // 2, self.size, None, None))
+        return path
+
+
+async def test_a_direct_file_shorter_than_its_content_length_is_refused(tmp_path: Path) -> None:
+    download = EpisodeDownload(FakeFinder(order=["VOE"]), ShortDownloader(), LocalFileStore(tmp_path))
+    with pytest.raises(DownloadFailed, match="VOE: the video is cut short: 500 of the 1000 bytes announced"):
+        await download.run(Job("j1", REF, JobMode.DOWNLOAD, TITLE), lambda p: None, lambda: False)
+    assert _names(tmp_path) == []

@@ -188,9 +188,11 @@ class EpisodeDownload:
             stem = temp_stem(job.id, stream.provider)
             log.info("job %s: downloading %s from %s", job.id, job.ref.label, stream.provider)
             try:
+                announced = _LastTotal(on_progress)
                 path = await self._downloader.download(
-                    stream, self._files.root, stem, on_progress, is_cancelled, self._rate_limit
+                    stream, self._files.root, stem, announced, is_cancelled, self._rate_limit
                 )
+                await asyncio.to_thread(_check_announced_size, path, stream, announced.total)
                 if self._verifier is not None:
                     await self._verifier.verify(path, stream)
             except DiskFull as ex:
@@ -324,6 +326,29 @@ async def find_stream(
             await _sleep_unless_cancelled(delay, is_cancelled)
         except (HosterUnavailable, ChallengeRequired) as ex:
             raise DownloadFailed(_all_failed(causes, str(ex))) from ex
+
+
+class _LastTotal:
+    """Passes progress samples on and remembers the last total the source announced (its Content-Length)."""
+
+    def __init__(self, forward: Callable[[DownloadProgress], None]) -> None:
+        self._forward = forward
+        self.total: int | None = None
+
+    def __call__(self, progress: DownloadProgress) -> None:
+        if progress.total_bytes:
+            self.total = progress.total_bytes
+        self._forward(progress)
+
+
+def _check_announced_size(path: Path, stream: DirectStream, announced: int | None) -> None:
+    """A direct file smaller than its Content-Length was cut off, whatever the downloader said. HLS totals are
+    estimates (segment sizes are not announced), so only direct files are checked. Blocking (stat)."""
+    if announced is None or stream.is_hls or ".m3u8" in stream.url.split("?", 1)[0]:
+        return
+    size = path.stat().st_size
+    if size < announced:
+        raise MediaRejected(f"{stream.provider}: the video is cut short: {size} of the {announced} bytes announced")
 
 
 async def _silent(text: str) -> None:
