@@ -44,13 +44,13 @@ class ThreadRecordingFileStore(LocalFileStore):
         self.calls.append(("write", threading.get_ident()))
         return super().write_text_atomic(relative, content)
 
-    def rename_unique(self, source: Path, target_name: str) -> Path:
+    def rename_unique(self, source: Path, target_name: str, directory: str = "") -> Path:
         self.calls.append(("rename", threading.get_ident()))
-        return super().rename_unique(source, target_name)
+        return super().rename_unique(source, target_name, directory)
 
-    def rename_over(self, source: Path, target_name: str) -> Path:
+    def rename_over(self, source: Path, target_name: str, directory: str = "") -> Path:
         self.calls.append(("rename", threading.get_ident()))
-        return super().rename_over(source, target_name)
+        return super().rename_over(source, target_name, directory)
 
     def delete(self, path: Path) -> bool:
         self.calls.append(("delete", threading.get_ident()))

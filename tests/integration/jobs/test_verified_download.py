@@ -146,3 +146,14 @@ async def test_a_direct_file_shorter_than_its_content_length_is_refused(tmp_path
     with pytest.raises(DownloadFailed, match="VOE: the video is cut short: 500 of the 1000 bytes announced"):
         await download.run(Job("j1", REF, JobMode.DOWNLOAD, TITLE), lambda p: None, lambda: False)
     assert _names(tmp_path) == []
+
+
+async def test_adoption_looks_in_the_jobs_target_directory(tmp_path: Path) -> None:
+    downloader = FakeDownloader()
+    download = EpisodeDownload(FakeFinder(), downloader, LocalFileStore(tmp_path))
+    job = Job("j1", REF, JobMode.DOWNLOAD, TITLE, target_dir="tv-sonarr")
+    first = await download.run(job, lambda p: None, lambda: False)
+    again = await download.run(Job("j2", REF, JobMode.DOWNLOAD, TITLE, target_dir="tv-sonarr"), lambda p: None,
+                               lambda: False)
+    assert first.path == again.path == tmp_path / "tv-sonarr" / f"{TITLE}.mp4"
+    assert len(downloader.calls) == 1

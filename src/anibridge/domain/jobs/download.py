@@ -88,26 +88,30 @@ def fallback_title(ref: EpisodeRef, provider: str) -> str:
 
 
 def final_files(files: FileStore, job: Job, providers: Sequence[str] = ()) -> list[Path]:
-    """Finished files on disk under the names this job's download would get (any video extension).
+    """Finished files on disk under the names this job's download would get (any video extension), in the job's
+    target directory.
 
-    Blocking (lists the directory). Used to adopt a file instead of fetching it again, and by deletes of a job
-    whose completion was never recorded. A job without a release title (JSON job API without `title_hint`) is
-    named after the hoster that delivered it, so every hoster in `providers` is a candidate.
+    Blocking (stat calls). Used to adopt a file instead of fetching it again, and by deletes of a job whose
+    completion was never recorded. A job without a release title (JSON job API without `title_hint`) is named
+    after the hoster that delivered it, so every hoster in `providers` is a candidate.
     """
     titles = [job.release_title] if job.release_title else []
     if not job.release_title:
         candidates = dict.fromkeys((job.provider_used, job.provider, *providers))
         titles += [fallback_title(job.ref, p) for p in candidates if p]
+    folder = files.root / job.target_dir if job.target_dir else files.root
     found: list[Path] = []
     for title in titles:
-        names = {name for ext in VIDEO_EXTENSIONS if (name := final_file_name(title, ext))}
-        stem = next(iter(names), "").rsplit(".", 1)[0]
-        if not stem:
-            continue
-        try:
-            found += [p for p in files.partials(stem) if p.name in names and p.stat().st_size > 0]
-        except (OSError, ValueError):
-            continue
+        for ext in VIDEO_EXTENSIONS:
+            name = final_file_name(title, ext)
+            if not name:
+                continue
+            try:
+                size = files.size(folder / name)
+            except (OSError, ValueError):
+                continue
+            if size:
+                found.append(folder / name)
     return found
 
 
@@ -278,7 +282,7 @@ class EpisodeDownload:
         ext = path.suffix
         name = final_file_name(job.release_title, ext) or final_file_name(fallback_title(job.ref, provider), ext)
         assert name is not None  # the fallback title is never empty
-        final = self._files.rename_over(path, name)
+        final = self._files.rename_over(path, name, job.target_dir)
         self.discard_partials(job.id)  # leftovers such as `.ytdl` state or other hosters' partials
         size = final.stat().st_size
         log.info("job %s: finished %s (%d bytes) via %s", job.id, final.name, size, provider)
