@@ -6,8 +6,11 @@ failed is not asked again until its retry time (doubling from `base_retry` up to
 failing), its requests fail at once with the remembered cause, and `/health`, Torznab and the CLI can say which
 site is unreachable and why instead of "no match".
 
-Only SiteUnavailable counts as a failure (the site did not answer usefully: DNS, connect, timeout, 5xx). A 404
-(NotFound) or a bot challenge is an answer: the site is there.
+SiteUnavailable counts as a failure (the site did not answer usefully: DNS, connect, timeout, 5xx), and so does
+a gate that stands in front of the whole site (a CUII DNS block, DDoS-Guard, Cloudflare, a rate limit): nothing
+can be searched there either. A 404 (NotFound) is an answer, and SerienStream's verification gate guards only
+its hoster redirects (searches still work), so neither marks a site down; neither does a gate met while
+following a hoster link (`embed_url`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from anibridge.ports.errors import MetadataUnavailable, SiteUnavailable, SiteUnreachable
+from anibridge.ports.errors import GateKind, MetadataUnavailable, SiteGated, SiteUnavailable, SiteUnreachable
 
 if TYPE_CHECKING:
     from anibridge.domain.catalog.identity import Site
@@ -163,7 +166,8 @@ class GuardedCatalog:
     def site(self) -> Site:
         return self._inner.site
 
-    async def _call(self, call: Callable[[], Awaitable[_T]], *, records_ok: bool = True) -> _T:
+    async def _call(self, call: Callable[[], Awaitable[_T]], *, records_ok: bool = True,
+                    records_gates: bool = True) -> _T:
         site = self._inner.site
         refused = self._reach.blocked(site)
         if refused is not None:
@@ -172,6 +176,10 @@ class GuardedCatalog:
             result = await call()
         except SiteUnavailable as ex:
             self._reach.record_failure(site, str(ex))
+            raise
+        except SiteGated as ex:
+            if records_gates and ex.kind is not GateKind.VERIFICATION:
+                self._reach.record_failure(site, str(ex))
             raise
         if records_ok:
             self._reach.record_ok(site)
@@ -193,7 +201,7 @@ class GuardedCatalog:
         return await self._call(lambda: self._inner.episode(slug, season, episode))
 
     async def embed_url(self, link: HosterLink) -> str:
-        return await self._call(lambda: self._inner.embed_url(link))
+        return await self._call(lambda: self._inner.embed_url(link), records_gates=False)
 
     async def new_episodes(self) -> Sequence[NewEpisode]:
         return await self._call(self._inner.new_episodes)
