@@ -59,6 +59,9 @@ class Settings(BaseModel):
     skyhook_base_url: str = Field("https://skyhook.sonarr.tv", description="SkyHook (Sonarr metadata) base URL.")
     index_refresh_hours: float = Field(24.0, ge=0, description="Catalogue title index TTL; stale indexes are served while one refresh runs.")
     http_timeout_seconds: float = Field(15.0, gt=0, description="Timeout for every outbound request to sites, hosters and SkyHook.")
+    site_retry_seconds: float = Field(
+        10.0, ge=0, description="A site that failed is not asked again for this long (doubling up to 5 min while it keeps failing); 0 = ask on every request."
+    )
 
     source_tag: str = Field(
         "WEB-DL",
@@ -105,6 +108,12 @@ class Settings(BaseModel):
     download_connections: int = Field(8, ge=1, le=32, description="Connections one download opens at once (Range parts of a file, HLS fragments in flight); hosters throttle each connection.")
     download_connections_total: int = Field(24, ge=1, le=256, description="Hoster connections all downloads together may hold; each download always gets one.")
     downloads_ttl_hours: float = Field(0.0, ge=0, description="If > 0, finished media older than this is deleted.")
+    verify_min_duration_seconds: float = Field(
+        1.0, ge=0, description="A finished download with less video than this is refused (broken file); ffprobe checks every download."
+    )
+    download_min_free_mb: int = Field(
+        500, ge=0, description="Free space below this in the download directory: /health degraded and downloads wait."
+    )
     delete_files_on_torrent_delete: bool = Field(True, description="Delete files on torrents/delete even when deleteFiles=false.")
 
     qbit_username: str = Field("", description="qBittorrent API user; empty with empty password = no login needed.")

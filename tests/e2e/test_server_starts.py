@@ -26,7 +26,10 @@ def test_no_environment_health_within_15s_and_sqlite_under_dot_data(
     assert time.monotonic() - started < 15.0
     response = httpx.get(f"{server.base_url}/health", timeout=5)
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "version": __version__, "database": "ok"}
+    body = response.json()
+    assert body["status"] == "ok" and body["version"] == __version__ and body["database"] == "ok", body
+    assert body["components"]["download_dir"]["path"] == "data/downloads"  # nothing asked yet: sites "unknown"
+    assert {s["status"] for s in body["components"]["sites"].values()} == {"unknown"}
     assert (tmp_path / "data" / "anibridge.db").is_file()
     assert (tmp_path / "data" / "downloads").is_dir()
 

@@ -16,12 +16,13 @@ import falcon.asgi
 from anibridge.delivery.dashboard import DashboardParts
 from anibridge.delivery.dashboard import register as register_dashboard
 from anibridge.delivery.disconnect import ASGIApp, DisconnectGuard
-from anibridge.delivery.health import HealthResource
+from anibridge.delivery.health import DiskCheck, HealthResource
 from anibridge.delivery.jobs import resource as job_api
 from anibridge.delivery.qbittorrent import register as register_qbittorrent
 from anibridge.delivery.qbittorrent.context import QbitContext
 from anibridge.delivery.strm import add_strm_routes
 from anibridge.delivery.torznab.routes import TorznabOptions, add_torznab_routes
+from anibridge.domain.catalog.reachability import SiteReachability
 from anibridge.domain.jobs.scheduler import JobScheduler
 from anibridge.domain.strm.proxy import StrmProxy
 from anibridge.domain.torznab.service import TorznabSearch
@@ -82,6 +83,9 @@ class AppParts:
     qbit: QbitContext
     dashboard: DashboardParts | None = None
     """The web dashboard at `/`; None serves no dashboard (tests of the APIs alone)."""
+    disk: DiskCheck | None = None  # /health: the download directory and its free-space minimum
+    sites: SiteReachability | None = None  # /health: each site's last contact and result
+    skyhook: SiteReachability | None = None
 
 
 def create_falcon_app(parts: AppParts) -> App:
@@ -91,7 +95,8 @@ def create_falcon_app(parts: AppParts) -> App:
     app.add_error_handler(Exception, _unexpected_error)
     app.add_middleware(Lifespan(list(parts.services)))
 
-    app.add_route("/health", HealthResource(parts.database_ping, scheduler_problem=parts.scheduler.problem))
+    app.add_route("/health", HealthResource(parts.database_ping, scheduler_problem=parts.scheduler.problem,
+                                            disk=parts.disk, sites=parts.sites, skyhook=parts.skyhook))
     job_api.register(app, parts.job_repo, parts.scheduler)
     add_strm_routes(app, parts.strm_proxy, parts.now)
     add_torznab_routes(app, parts.torznab_search, parts.torznab_options)

@@ -68,6 +68,15 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(container: Any) -> int:
         matches = await container.title_lookup().search(args.query, site=site, limit=max(1, args.limit))
+        reach = container.site_reachability()
+        asked = [site] if site is not None else list(container.catalogs())
+        down = [s for s in asked if reach.down(s)]
+        for s in down:  # "no match" would be a lie when a site was not searched
+            print(f"{s.value} unreachable: {reach.cause(s)}", file=sys.stderr)
+        if not matches and down and len(down) == len(asked):
+            if args.json:
+                print("[]")
+            return 1
         if args.json:
             print(json.dumps([{"site": m.site.value, "slug": m.slug, "title": m.title, "score": round(m.score, 3),
                                "source": m.source} for m in matches], ensure_ascii=False, indent=2))

@@ -98,6 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    from anibridge.wiring.startup_checks import environment_warnings
+
+    for warning in environment_warnings():
+        print(f"anibridge: warning: {warning}", file=sys.stderr)
     try:
         return commands[args.command](args, settings)
     except OSError as ex:  # e.g. DATA_DIR not creatable/writable: say which path, no traceback

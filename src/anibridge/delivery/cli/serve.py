@@ -16,9 +16,12 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     from anibridge.wiring.app import build_app
     from anibridge.wiring.container import create_container
     from anibridge.wiring.database import DatabaseProblem
+    from anibridge.wiring.startup_checks import directories_problem
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    settings.downloads_path.mkdir(parents=True, exist_ok=True)
+    problem = directories_problem(settings)
+    if problem:  # before anything is started: a download must never be the first to notice
+        print(f"anibridge: {problem}", file=sys.stderr)
+        return 2
     # Migrate before uvicorn starts: an unusable database is then one clear line (exit 1), not a lifespan
     # traceback. The lifespan's own migration step finds nothing left to do.
     try:
