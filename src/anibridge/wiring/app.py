@@ -24,6 +24,7 @@ def app_parts(container: Container) -> AppParts:
         (_nothing, strm_upstream.aclose),
     ]
     clock = container.clock()
+    lookup = container.title_lookup()
     return AppParts(
         services=services,
         database_ping=database.ping,
@@ -34,6 +35,7 @@ def app_parts(container: Container) -> AppParts:
         torznab_search=container.torznab_search(),
         torznab_options=torznab_options(container.settings()),
         qbit=container.qbit_context(),
+        title_search=lambda query, site, limit: lookup.search(query, site=site, limit=limit),
     )
 
 

@@ -8,9 +8,12 @@ import sys
 from anibridge.settings import Settings
 
 
-def serve(args: argparse.Namespace, settings: Settings) -> int:
+def serve(args: argparse.Namespace, settings: Settings, title: str = "anibridge", extra: str = "") -> int:
+    """Migrate, print the banner (`title` and the `extra` lines are the demo's), run uvicorn until stopped."""
     import uvicorn
 
+    from anibridge.delivery.cli.banner import Address, server_banner
+    from anibridge.delivery.logs import log_config
     from anibridge.wiring.app import build_app
     from anibridge.wiring.container import create_container
     from anibridge.wiring.database import DatabaseProblem
@@ -25,11 +28,14 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         print(f"anibridge: cannot use the database: {ex}", file=sys.stderr)
         return 1
     container = create_container(settings)
+    address = Address(args.host or settings.anibridge_host, args.port or settings.anibridge_port)
+    print(server_banner(settings, address, title) + extra, flush=True)
     config = uvicorn.Config(
         build_app(container),
-        host=args.host or settings.anibridge_host,
-        port=args.port or settings.anibridge_port,
+        host=address.host,
+        port=address.port,
         lifespan="on",
+        log_config=log_config(settings.log_level, settings.log_format),  # uvicorn's lines in anibridge's format
         log_level=settings.log_level,
         timeout_graceful_shutdown=5,
         proxy_headers=True,
