@@ -52,7 +52,7 @@ class Settings(BaseModel):
     )
     anibridge_server: str = Field(
         "", description="For the CLI (jobs, download, search): URL of a running anibridge to talk to; empty = "
-        "use http://127.0.0.1:ANIBRIDGE_PORT when it answers, else work on DATA_DIR directly."
+        "use http://127.0.0.1:ANIBRIDGE_PORT when it answers, else work on DATA_DIR directly; local = always DATA_DIR."
     )
     data_dir: Path = Field(Path("./data"), description="App data: SQLite database, index caches, generated media.")
     download_dir: Path | None = Field(None, description="Where media and .strm files are written (default DATA_DIR/downloads).")
