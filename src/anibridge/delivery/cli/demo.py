@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,10 @@ def register(sub: Any, commands: dict[str, Any]) -> None:
     demo.add_argument("--big-index", action="store_true", help="fake AniWorld lists 20,000 extra titles")
 
 
-def instructions(base: str, world_rows: list[tuple[str, str]]) -> str:
+def instructions(base: str, world_rows: list[tuple[str, str]], command: str = "anibridge") -> str:
     """The demo's lines after the shared server banner: what to try, where the fakes are, the second terminal."""
     lines = [
+        "",
         "Try it:",
         f"  curl '{base}/torznab/api?t=caps'",
         f"  curl '{base}/torznab/api?t=search&q=Kaguya-sama'",
@@ -38,7 +40,7 @@ def instructions(base: str, world_rows: list[tuple[str, str]]) -> str:
         "  Frieren, Spy x Family, Breaking Bad, 9-1-1, Dark, Silo, Reacher, Avengers: Endgame, Dune: Part Two.",
         "",
         "A second terminal talks to this demo (its DATA_DIR is not the one `anibridge` uses by default):",
-        f"  anibridge --server {base} jobs      (also: download, search; see `anibridge --help`)",
+        f"  {command} --server {base} jobs      (also: download, search; see `{command} --help`)",
         "",
         "Fake sites and hosters:",
         *(f"  {name:22} {url}" for name, url in world_rows),
@@ -76,7 +78,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         base = f"http://{demo_settings.anibridge_host}:{demo_settings.anibridge_port}"
         title = "anibridge demo (everything runs on this machine; no internet needed)"
-        return serve(args, demo_settings, title=title, extra=instructions(base, world.describe()))
+        # The command as it was typed (`.venv/bin/anibridge` from `make demo`), so the line runs as printed.
+        command = sys.argv[0] if Path(sys.argv[0]).name == "anibridge" else "anibridge"
+        return serve(args, demo_settings, title=title, extra=instructions(base, world.describe(), command))
     except KeyboardInterrupt:
         return 0
     finally:

@@ -40,7 +40,10 @@ def serve(args: argparse.Namespace, settings: Settings, title: str = "anibridge"
         timeout_graceful_shutdown=5,
         proxy_headers=True,
     )
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run()
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown: a normal end, no traceback
+        pass
     return 0
 
 
