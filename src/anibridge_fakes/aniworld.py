@@ -52,6 +52,7 @@ class AniWorldApp(SiteApp):
 
     def __init__(self, catalogue: Catalogue, embed_url: EmbedUrl, big_index: bool = False) -> None:
         super().__init__("aniworld")
+        self.protection.site_host = "aniworld.to"
         self.catalogue = catalogue
         self.embed_url = embed_url
         self.big_index = big_index

@@ -38,6 +38,7 @@ class MegakinoApp(SiteApp):
 
     def __init__(self, catalogue: Catalogue, embed_url: EmbedUrl, name: str = "megakino") -> None:
         super().__init__(name)
+        self.protection.site_host = "megakino.to"
         self.catalogue = catalogue
         self.embed_url = embed_url
         self.sitemap_index = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from anibridge.adapters.log_ring import install_log_ring
 from anibridge.delivery.qbittorrent.auth import Sessions
 from anibridge.delivery.qbittorrent.context import QbitContext
 from anibridge.domain.qbittorrent.listing import TorrentListing
@@ -48,4 +49,4 @@ def build_qbit_context(
         clock=clock.monotonic,
         api_key=settings.qbit_api_key.get_secret_value(),
     )
-    return QbitContext(service, listing, MainDataSync(), sessions, settings.downloads_path)
+    return QbitContext(service, listing, MainDataSync(), sessions, settings.downloads_path, logs=install_log_ring())

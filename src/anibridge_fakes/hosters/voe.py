@@ -38,6 +38,7 @@ def build_apps(media: Callable[[], MediaSet], mirror_base: Callable[[], str]) ->
     """(embed app on the `voe.sx`-like host, mirror app on the rotating domain that serves config + media)."""
     embed = App("voe")
     mirror = App("voe-mirror")
+    embed.protection.site_host = "voe.sx"  # Cloudflare-fronted: switch with `embed.protection.front = "cloudflare"`
     cdn = MediaCdn(mirror, media)
 
     @code_page(embed, r"/e/(?P<code>\w+)")

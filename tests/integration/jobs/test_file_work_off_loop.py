@@ -44,9 +44,9 @@ class ThreadRecordingFileStore(LocalFileStore):
         self.calls.append(("write", threading.get_ident()))
         return super().write_text_atomic(relative, content)
 
-    def rename_unique(self, source: Path, target_name: str) -> Path:
+    def rename_unique(self, source: Path, target_name: str, directory: str = "") -> Path:
         self.calls.append(("rename", threading.get_ident()))
-        return super().rename_unique(source, target_name)
+        return super().rename_unique(source, target_name, directory)
 
     def delete(self, path: Path) -> bool:
         self.calls.append(("delete", threading.get_ident()))

@@ -64,10 +64,12 @@ class World:
         job = await self.jobs.transition(task.job_id, frozenset({JobState.QUEUED}), JobState.DOWNLOADING)
         assert job is not None
         await self.jobs.record_progress(job.id, ProgressUpdate(500, 1000, 250.0, 2, 50.0), self.clock.now())
-        path = self.root / f"{task.name}.mp4"
+        folder = self.root / job.target_dir if job.target_dir else self.root
+        path = folder / f"{task.name}.mp4"
         if fail:
             await self.jobs.transition(job.id, frozenset({JobState.DOWNLOADING}), JobState.FAILED, message=fail)
             return path
+        folder.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"x" * 1000)
         await self.jobs.transition(
             job.id, frozenset({JobState.DOWNLOADING}), JobState.COMPLETED, result_path=str(path), provider_used="VOE"

@@ -17,10 +17,12 @@ from datetime import UTC, datetime
 import httpx
 from lxml.html import HtmlElement
 
-from anibridge.adapters.sites import classic, newest, v2
+from anibridge.adapters.sites import classic, newest, sto_gate, v2
 from anibridge.adapters.sites.html import parse
 from anibridge.adapters.sites.index_cache import IndexSnapshot
 from anibridge.adapters.sites.options import SiteOptions
+from anibridge.adapters.sites.redirects import GatePass
+from anibridge.adapters.sites.sto_gate import StoGatePass
 from anibridge.adapters.sites.token_site import TokenSite
 from anibridge.domain.catalog.identity import Site
 from anibridge.ports.catalog import EpisodeDetail, EpisodeListing, NewEpisode, SeriesDetail, SeriesEntry
@@ -41,6 +43,10 @@ class StoCatalog(TokenSite):
     def __init__(self, client: httpx.AsyncClient, options: SiteOptions) -> None:
         super().__init__(client, options)
         self._classic_slugs: set[str] = set()
+        self._gate = StoGatePass(self._http)
+
+    def _gate_pass(self) -> GatePass | None:
+        return self._gate
 
     async def _load_index(self) -> IndexSnapshot:
         doc = parse(await self._http.text(f"{self._base}/serien", params={"by": "alpha"}))
@@ -135,6 +141,7 @@ class StoCatalog(TokenSite):
             languages = v2.button_languages(doc, self.site)
             if not languages:
                 raise SiteUnavailable(f"{self.site.value}: episode page {url} has no provider buttons (layout changed?)")
+            self._gate.remember(hosters, sto_gate.read_context(doc, url))
             return EpisodeDetail(self.site, slug, season, episode, title_de, title_en, languages, tuple(hosters))
         page = classic.parse_episode(doc, self.site, url)
         if not page.hosters and not page.languages:

@@ -14,7 +14,7 @@ import httpx
 from anibridge.adapters.sites.http import SiteHttp
 from anibridge.adapters.sites.index_cache import IndexCache, IndexSnapshot, index_path
 from anibridge.adapters.sites.options import SiteOptions
-from anibridge.adapters.sites.redirects import follow_token
+from anibridge.adapters.sites.redirects import GatePass, follow_token
 from anibridge.domain.catalog.identity import Site
 from anibridge.ports.catalog import HosterLink, SeriesEntry
 
@@ -40,8 +40,13 @@ class TokenSite(ABC):
 
     async def embed_url(self, link: HosterLink) -> str:
         return await follow_token(
-            self._http, self._base, link, timeout=self._redirect_timeout, retries=self._redirect_retries
+            self._http, self._base, link, timeout=self._redirect_timeout, retries=self._redirect_retries,
+            gate_pass=self._gate_pass(),
         )
+
+    def _gate_pass(self) -> GatePass | None:
+        """How this site answers a redirect gate's bridge page (None: it is reported as SiteGated)."""
+        return None
 
     @abstractmethod
     async def _load_index(self) -> IndexSnapshot: ...

@@ -47,12 +47,23 @@ def _v3_regrab_generations(conn: Connection) -> None:
     ).create(conn)
 
 
+def _v4_save_paths_and_torrent_options(conn: Connection) -> None:
+    """Nullable columns, so plain ADD COLUMN works on SQLite and PostgreSQL alike. `save_path` becomes a
+    directory relative to the download root; every earlier task was saved in the root itself."""
+    conn.exec_driver_sql("ALTER TABLE jobs ADD COLUMN target_dir TEXT")
+    conn.exec_driver_sql("ALTER TABLE client_tasks ADD COLUMN magnet_uri TEXT")
+    conn.exec_driver_sql("ALTER TABLE client_tasks ADD COLUMN options TEXT")
+    conn.exec_driver_sql("UPDATE client_tasks SET save_path = ''")
+
+
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "initial schema: jobs, client_tasks, removed_tasks, counters, categories, availability, strm mappings",
      _v1_initial_schema),
     (2, "tags: qBittorrent's global tag list survives restarts and is shared by instances", _v2_tags),
     (3, "regrab_generations: a new info hash for a release after its completed download was deleted",
      _v3_regrab_generations),
+    (4, "save paths and per-torrent options: jobs.target_dir, client_tasks.magnet_uri and options",
+     _v4_save_paths_and_torrent_options),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -67,7 +67,8 @@ async def _properties(call: Call) -> Reply:
 
 async def _files(call: Call) -> Reply:
     info, _job = await _one(call)
-    files = torrent_files(info, None)
+    task = await call.ctx.service.get(info["hash"])
+    files = torrent_files(info, None, task.options.file_priority)
     wanted = call.form.get("indexes")
     if wanted:
         keep = {int(i) for i in wanted.split("|") if i.strip().isdigit()}
@@ -77,7 +78,8 @@ async def _files(call: Call) -> Reply:
 
 async def _trackers(call: Call) -> Reply:
     info, _job = await _one(call)
-    return as_json(torrent_trackers(info))
+    task = await call.ctx.service.get(info["hash"])
+    return as_json(torrent_trackers(info, task.options.trackers))
 
 
 async def _categories(call: Call) -> Reply:

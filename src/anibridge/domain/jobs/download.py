@@ -148,7 +148,7 @@ class EpisodeDownload:
         ext = path.suffix
         name = final_file_name(job.release_title, ext) or final_file_name(fallback_title(job.ref, provider), ext)
         assert name is not None  # the fallback title is never empty
-        final = self._files.rename_unique(path, name)
+        final = self._files.rename_unique(path, name, job.target_dir)
         self.discard_partials(job.id)  # leftovers such as `.ytdl` state or other hosters' partials
         size = final.stat().st_size
         log.info("job %s: finished %s (%d bytes) via %s", job.id, final.name, size, provider)

@@ -54,6 +54,8 @@ class Job:
     attempts: int = 0
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    target_dir: str = ""
+    """Where the finished file goes, relative to the download root ("" = the root): a client's save path."""
 
     def __post_init__(self) -> None:
         require(self.id, str, "id")

@@ -119,4 +119,4 @@ class StrmWriter:
     def _write_strm(self, job: Job, content: str) -> Path:
         """Atomic write of the temp file, then rename to the final unique name (blocking; run in a thread)."""
         tmp = self._files.write_text_atomic(f"{job_prefix(job.id)}.strm.tmp", content)
-        return self._files.rename_unique(tmp, strm_base_name(job.release_title, job) + ".strm")
+        return self._files.rename_unique(tmp, strm_base_name(job.release_title, job) + ".strm", job.target_dir)
