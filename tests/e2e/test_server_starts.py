@@ -48,6 +48,8 @@ def test_first_start_prints_one_banner_and_one_log_format_and_ctrl_c_is_clean(
     tmp_path: Path, server_factory: Callable[..., ServerHandle]
 ) -> None:
     server = server_factory({"QBIT_API_KEY": "k"}, tmp_path / "data")
+    ring = httpx.get(f"{server.base_url}/api/v2/log/main", headers={"Authorization": "Bearer k"}, timeout=10)
+    assert "job scheduler started" in ring.text  # the logging configuration kept the qBittorrent log ring
     server.process.send_signal(signal.SIGINT)  # what Ctrl-C on `make run` sends
     assert server.process.wait(timeout=30) == 0
     text = server.logs()

@@ -1,8 +1,8 @@
 """Logging configuration of the process: one format for anibridge's and uvicorn's lines, quiet outbound requests.
 
-Why here and as a dictConfig: uvicorn installs its own handlers and formats unless it is handed a `log_config`;
-giving it the same dictionary the CLI applies at start-up makes `uvicorn.error` (and the access log) print
-through anibridge's handler, so a log holds one format. `LOG_FORMAT=json` writes one JSON object per line
+Why here and as a dictConfig: uvicorn installs its own handlers and formats unless told otherwise; configuring
+its loggers (`uvicorn.error` and the access log) without handlers of their own, propagating to anibridge's root
+handler, and starting uvicorn with `log_config=None` gives a log with one format. `LOG_FORMAT=json` writes one JSON object per line
 (time, level, logger, message) for people who ship logs to Loki, Elasticsearch and the like.
 
 httpx and httpcore log every outbound request at INFO ("HTTP Request: GET …"): the URLs carry signed redirect
@@ -80,7 +80,8 @@ def _status(record: logging.LogRecord) -> int | None:
 
 
 def log_config(level: str, fmt: LogFormat = "text") -> dict[str, Any]:
-    """The dictConfig for LOG_LEVEL/LOG_FORMAT; also what `serve` hands uvicorn as its `log_config`."""
+    """The dictConfig for LOG_LEVEL/LOG_FORMAT (it replaces the root logger's handlers: apply it before anything
+    else, such as the qBittorrent log ring, attaches one)."""
     root_level = level.upper()
     outbound_level = "DEBUG" if root_level == "DEBUG" else "WARNING"
     formatter: dict[str, Any] = (

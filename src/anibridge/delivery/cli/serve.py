@@ -13,7 +13,7 @@ def serve(args: argparse.Namespace, settings: Settings, title: str = "anibridge"
     import uvicorn
 
     from anibridge.delivery.cli.banner import Address, server_banner
-    from anibridge.delivery.logs import log_config
+    from anibridge.delivery.logs import configure_logging
     from anibridge.wiring.app import build_app
     from anibridge.wiring.container import create_container
     from anibridge.wiring.database import DatabaseProblem
@@ -27,6 +27,9 @@ def serve(args: argparse.Namespace, settings: Settings, title: str = "anibridge"
     except DatabaseProblem as ex:
         print(f"anibridge: cannot use the database: {ex}", file=sys.stderr)
         return 1
+    # Logging is configured here, before the app is built (the qBittorrent log ring attaches to the root logger
+    # then), and uvicorn is told to leave it alone: its loggers already write through anibridge's handler.
+    configure_logging(settings.log_level, settings.log_format)
     container = create_container(settings)
     address = Address(args.host or settings.anibridge_host, args.port or settings.anibridge_port)
     print(server_banner(settings, address, title) + extra, flush=True)
@@ -35,7 +38,7 @@ def serve(args: argparse.Namespace, settings: Settings, title: str = "anibridge"
         host=address.host,
         port=address.port,
         lifespan="on",
-        log_config=log_config(settings.log_level, settings.log_format),  # uvicorn's lines in anibridge's format
+        log_config=None,
         log_level=settings.log_level,
         timeout_graceful_shutdown=5,
         proxy_headers=True,
