@@ -117,9 +117,10 @@ def test_json_log_format_is_one_object_per_line(fake_world: FakeWorld,
         play_hls(handle.base_url, seconds=10)
     finally:
         handle.stop()
-    # stdout (the banner) and stderr (the log) share the file here; the log is every line that starts with "{".
-    entries = [json.loads(line) for line in handle.logs().splitlines() if line.startswith("{")]
+    # stdout and stderr share the file here: every line of both is a JSON object, the banner included.
+    entries = [json.loads(line) for line in handle.logs().splitlines() if line.strip()]
     loggers = {entry["logger"] for entry in entries}
-    assert {"uvicorn.error", "uvicorn.access", "anibridge.delivery.strm"} <= loggers
+    assert {"anibridge.banner", "uvicorn.error", "uvicorn.access", "anibridge.delivery.strm"} <= loggers
     assert all(set(entry) >= {"time", "level", "logger", "message"} for entry in entries)
-    assert not [line for line in handle.logs().splitlines() if line.startswith("20") or line.startswith("INFO:")]
+    banner = next(entry["message"] for entry in entries if entry["logger"] == "anibridge.banner")
+    assert f"URL {handle.base_url}/torznab   API Path /api" in banner

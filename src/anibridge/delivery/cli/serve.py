@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from anibridge.settings import Settings
@@ -32,7 +33,11 @@ def serve(args: argparse.Namespace, settings: Settings, title: str = "anibridge"
     configure_logging(settings.log_level, settings.log_format)
     container = create_container(settings)
     address = Address(args.host or settings.anibridge_host, args.port or settings.anibridge_port)
-    print(server_banner(settings, address, title) + extra, flush=True)
+    banner = server_banner(settings, address, title) + extra
+    if settings.log_format == "json":  # log shippers read every line as JSON: the banner is one record there
+        logging.getLogger("anibridge.banner").info(banner.strip("\n"))
+    else:
+        print(banner, flush=True)
     config = uvicorn.Config(
         build_app(container),
         host=address.host,
