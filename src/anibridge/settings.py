@@ -67,7 +67,10 @@ class Settings(BaseModel):
     index_refresh_hours: float = Field(24.0, ge=0, description="Catalogue title index TTL; stale indexes are served while one refresh runs.")
     http_timeout_seconds: float = Field(15.0, gt=0, description="Timeout for every outbound request to sites, hosters and SkyHook.")
 
-    source_tag: str = Field("WEB", description="Source token in release names.")
+    source_tag: str = Field(
+        "WEB-DL",
+        description="Source token in release names (`WEB-DL` is read as WEB-DL by Sonarr and Radarr at every resolution and codec).",
+    )
     release_group: str = Field("aniworld", description="Generic release group.")
     release_group_aniworld: str = Field("", description="Release group for aniworld.to (default RELEASE_GROUP).")
     release_group_sto: str = Field("sto", description="Release group for s.to.")
@@ -106,6 +109,8 @@ class Settings(BaseModel):
 
     max_concurrency: int = Field(3, ge=1, le=64, description="Download worker count.")
     download_rate_limit_bytes_per_sec: int = Field(0, ge=0, description="Per-download bandwidth cap; 0 = unlimited.")
+    download_connections: int = Field(8, ge=1, le=32, description="Connections one download opens at once (Range parts of a file, HLS fragments in flight); hosters throttle each connection.")
+    download_connections_total: int = Field(24, ge=1, le=256, description="Hoster connections all downloads together may hold; each download always gets one.")
     downloads_ttl_hours: float = Field(0.0, ge=0, description="If > 0, finished media older than this is deleted.")
     delete_files_on_torrent_delete: bool = Field(True, description="Delete files on torrents/delete even when deleteFiles=false.")
 

@@ -1,5 +1,11 @@
 """yt-dlp behind the MediaDownloaderPort (quality probes: `media_probe`, which needs no yt-dlp).
 
+A progressive file (anything not HLS) goes to `downloads.ranged` first: several Range connections at once,
+because hosters throttle each connection and yt-dlp fetches such a file over one. What turns out to be a
+playlist or a page comes back here. HLS stays with yt-dlp (playlist parsing, AES-128, remux), with as many
+fragments in flight as the download may open connections; both share one ConnectionBudget so the total number of
+hoster connections across all downloads stays bounded.
+
 yt-dlp is blocking and untyped, so every call runs in a worker thread and only typed values leave this module.
 Cancellation works by raising from the progress hook (yt-dlp lets any exception through unchanged); the
 `.part` file stays so a later attempt with the same stem resumes (`continuedl`). ffmpeg is used only where
@@ -15,9 +21,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yt_dlp
-from yt_dlp.utils import DownloadError
-
+from anibridge.adapters.downloads.budget import ConnectionBudget
+from anibridge.adapters.downloads.ranged import (
+    NotProgressive,
+    RangedDownloader,
+    RangedOptions,
+    find_partial,
+    sidecar_of,
+)
 from anibridge.ports.errors import DownloadCancelled, DownloadFailed
 from anibridge.ports.streams import DirectStream, DownloadProgress
 
@@ -25,7 +36,6 @@ log = logging.getLogger(__name__)
 
 _EXPIRED_STATUSES = frozenset({403, 404, 410})
 _HTTP_STATUS = re.compile(r"HTTP Error (\d{3})")
-_HLS_FRAGMENT_CONCURRENCY = 4
 
 
 class _Cancelled(Exception):
@@ -98,9 +108,14 @@ ProgressCallback = Callable[[DownloadProgress], None]
 class YtDlpDownloader:
     """Downloads one DirectStream to `dest_dir/<stem>.<ext>` with progress, rate limit, cancel and resume."""
 
-    def __init__(self, socket_timeout: float = 20.0, merge_format: str = "mkv") -> None:
+    def __init__(self, socket_timeout: float = 20.0, merge_format: str = "mkv",
+                 connections_per_download: int = 8, connections_total: int = 24) -> None:
         self._timeout = socket_timeout
         self._merge_format = merge_format
+        self._connections = max(1, connections_per_download)
+        self._budget = ConnectionBudget(max(1, connections_total))
+        self._ranged = RangedDownloader(
+            self._budget, RangedOptions(connections=self._connections, socket_timeout=socket_timeout))
 
     async def download(
         self,
@@ -117,9 +132,9 @@ class YtDlpDownloader:
         return await asyncio.to_thread(self._run, stream, dest_dir, stem, on_progress, is_cancelled, rate_limit)
 
     def _options(self, stream: DirectStream, dest_dir: Path, stem: str, hook: Callable[[dict[str, Any]], None],
-                 rate_limit: int | None) -> dict[str, Any]:
+                 rate_limit: int | None, fragments: int) -> dict[str, Any]:
         opts = _base_options(stream, self._timeout)
-        hls = stream.is_hls or ".m3u8" in stream.url.split("?", 1)[0]
+        hls = _is_hls(stream)
         opts.update({
             "paths": {"home": str(dest_dir)},
             "outtmpl": f"{stem.replace('%', '%%')}.%(ext)s",
@@ -127,18 +142,51 @@ class YtDlpDownloader:
             "continuedl": True,
             "nopart": False,
             "overwrites": False,
-            "concurrent_fragment_downloads": _HLS_FRAGMENT_CONCURRENCY,
+            "concurrent_fragment_downloads": fragments,
             "merge_output_format": self._merge_format,
             "restrictfilenames": False,
             "windowsfilenames": False,
         })
         if rate_limit and rate_limit > 0:
             # The limit applies per fragment stream; HLS fetches several fragments at once.
-            opts["ratelimit"] = max(1, rate_limit // _HLS_FRAGMENT_CONCURRENCY) if hls else rate_limit
+            opts["ratelimit"] = max(1, rate_limit // fragments) if hls else rate_limit
         return opts
 
     def _run(self, stream: DirectStream, dest_dir: Path, stem: str, on_progress: ProgressCallback,
              is_cancelled: Callable[[], bool], rate_limit: int | None) -> Path:
+        if not _is_hls(stream):
+            try:
+                return self._ranged.download(stream, dest_dir, stem, on_progress, is_cancelled, rate_limit)
+            except NotProgressive:
+                log.info("%s: not a progressive file; handing it to yt-dlp", stream.provider)
+                _drop_ranged_partial(dest_dir, stem)
+            except OSError as ex:
+                raise DownloadFailed(f"{stream.provider}: {type(ex).__name__}: {ex}") from ex
+        fragments = self._take_slots(is_cancelled)
+        try:
+            return self._run_ytdlp(stream, dest_dir, stem, on_progress, is_cancelled, rate_limit, fragments)
+        finally:
+            for _ in range(fragments):
+                self._budget.release()
+
+    def _take_slots(self, is_cancelled: Callable[[], bool]) -> int:
+        """One connection (waiting for it) plus as many extra as the budget has free now, up to the per-download
+        figure: yt-dlp fixes its fragment concurrency when it starts."""
+        while not self._budget.acquire(first=True, timeout=0.25):
+            if is_cancelled():
+                raise DownloadCancelled("cancelled before the download started")
+        taken = 1
+        while taken < self._connections and self._budget.acquire(first=False, timeout=0):
+            taken += 1
+        return taken
+
+    def _run_ytdlp(self, stream: DirectStream, dest_dir: Path, stem: str, on_progress: ProgressCallback,
+                   is_cancelled: Callable[[], bool], rate_limit: int | None, fragments: int) -> Path:
+        # Imported on the first HLS download, not at startup: yt-dlp (with requests, urllib3, its extractors)
+        # is ~30 MB of resident memory an idle service or a progressive-only download never needs.
+        import yt_dlp
+        from yt_dlp.utils import DownloadError
+
         finished: list[str] = []
 
         def hook(status: dict[str, Any]) -> None:
@@ -162,7 +210,7 @@ class YtDlpDownloader:
             ))
 
         try:
-            with yt_dlp.YoutubeDL(self._options(stream, dest_dir, stem, hook, rate_limit)) as ydl:
+            with yt_dlp.YoutubeDL(self._options(stream, dest_dir, stem, hook, rate_limit, fragments)) as ydl:
                 info = ydl.extract_info(stream.url, download=True)
         except _Cancelled:
             raise DownloadCancelled("download cancelled") from None
@@ -201,6 +249,18 @@ class YtDlpDownloader:
         matches = [p for p in dest_dir.glob(f"{glob_escape(stem)}.*")
                    if p.is_file() and not p.name.endswith((".part", ".ytdl")) and ".part-Frag" not in p.name]
         return max(matches, key=lambda p: p.stat().st_size) if matches else None
+
+
+def _is_hls(stream: DirectStream) -> bool:
+    return stream.is_hls or ".m3u8" in stream.url.split("?", 1)[0]
+
+
+def _drop_ranged_partial(dest_dir: Path, stem: str) -> None:
+    """A ranged .part is preallocated to full size; yt-dlp would take it for a finished prefix."""
+    partial = find_partial(dest_dir, stem)
+    if partial is not None:
+        partial.unlink(missing_ok=True)
+        sidecar_of(partial).unlink(missing_ok=True)
 
 
 def glob_escape(text: str) -> str:

@@ -60,7 +60,11 @@ class Container(containers.DeclarativeContainer):
     quality_probe = providers.Singleton(
         MediaQualityProbe, http_client, timeout=providers.Callable(lambda s: s.http_timeout_seconds, settings)
     )
-    media_downloader = providers.Singleton(YtDlpDownloader)
+    media_downloader = providers.Singleton(
+        YtDlpDownloader,
+        connections_per_download=providers.Callable(lambda s: s.download_connections, settings),
+        connections_total=providers.Callable(lambda s: s.download_connections_total, settings),
+    )
     file_store = providers.Singleton(LocalFileStore, providers.Callable(lambda s: s.downloads_path, settings))
     instance_id = providers.Singleton(load_instance_id, providers.Callable(lambda s: s.data_dir, settings))
     job_runner = providers.Singleton(

@@ -7,7 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anibridge.delivery.cli.remote import add_command_options
 from anibridge.domain.catalog.identity import (
@@ -16,9 +16,11 @@ from anibridge.domain.catalog.identity import (
     Site,
 )
 from anibridge.ports.errors import PortError
-from anibridge.settings import Settings
 
-Command = Callable[[argparse.Namespace, Settings], int]
+if TYPE_CHECKING:  # imported by `anibridge --help`, which must not load pydantic
+    from anibridge.settings import Settings
+
+Command = Callable[[argparse.Namespace, "Settings"], int]
 
 
 def register(sub: Any, commands: dict[str, Command]) -> None:

@@ -17,10 +17,12 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anibridge.delivery.cli.catalog import Command, run_with_container
-from anibridge.settings import Settings
+
+if TYPE_CHECKING:  # imported by `anibridge --help`, which must not load pydantic
+    from anibridge.settings import Settings
 
 Check = tuple[str, Callable[[], Awaitable[str]]]
 PROBE_SHOW_TVDB = 81189  # a long-finished, well-known show every SkyHook mirror has (Breaking Bad)

@@ -12,9 +12,10 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from anibridge.settings import Settings, SettingsError, load_settings
+if TYPE_CHECKING:  # imported by `anibridge --help`, which must not load pydantic
+    from anibridge.settings import Settings
 
 
 def register(sub: Any, commands: dict[str, Any]) -> None:
@@ -53,6 +54,7 @@ def instructions(base: str, world_rows: list[tuple[str, str]], command: str = "a
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from anibridge.delivery.cli.serve import serve
+    from anibridge.settings import SettingsError, load_settings
     from anibridge_fakes.world import FakeWorld
 
     temp = None if args.data_dir else tempfile.mkdtemp(prefix="anibridge-demo-")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from anibridge.delivery.cli.remote import add_options as add_remote_options
 from anibridge.delivery.cli.serve import run_migrations
 from anibridge.delivery.cli.serve import serve as serve_command
-from anibridge.settings import Settings, SettingsError, describe, load_settings
 
-Command = Callable[[argparse.Namespace, Settings], int]
+if TYPE_CHECKING:  # pydantic costs ~0.2 s CPU: `anibridge --help` must not pay for it
+    from anibridge.settings import Settings
+
+Command = Callable[[argparse.Namespace, "Settings"], int]
 
 EPILOG = """\
 jobs, download and search talk to a running anibridge (the server or `anibridge demo`) when --server URL or
@@ -32,6 +35,8 @@ def _port(raw: str) -> int:
 
 
 def _config(args: argparse.Namespace, settings: Settings) -> int:
+    from anibridge.settings import describe
+
     rows = describe(settings)
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
@@ -99,6 +104,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser, commands = build_parser()
     args = parser.parse_args(argv)
+    from anibridge.settings import SettingsError, load_settings
+
     try:
         settings = load_settings()
     except SettingsError as ex:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import TYPE_CHECKING
 
-from anibridge.settings import Settings
+if TYPE_CHECKING:  # imported by `anibridge --help`, which must not load pydantic
+    from anibridge.settings import Settings
 
 
 def serve(args: argparse.Namespace, settings: Settings, title: str = "anibridge", extra: str = "") -> int:
