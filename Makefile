@@ -7,7 +7,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 # pip prints what it fetches and builds, so the first `make run` shows its progress instead of a silent minute.
 PIP_FLAGS ?= --progress-bar off --disable-pip-version-check
 
-.PHONY: flexget run demo test lint typecheck unit integration e2e test-random bench cassettes clean image-test
+.PHONY: run demo test lint typecheck unit integration e2e browser flexget test-random bench cassettes clean image-test
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -77,6 +77,15 @@ cassettes: $(STAMP_DEV)
 
 clean:
 	rm -rf $(VENV) $(FLEXGET_VENV) .mypy_cache .pytest_cache .ruff_cache
+
+# The dashboard in a real headless browser (Debian chromium + chromium-driver, PyPI selenium); screenshots and
+# the axe-core report land in test-artefacts/browser/ (not committed).
+browser: $(STAMP_DEV)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		echo "installing chromium and chromium-driver"; sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium chromium-driver; }
+	$(BIN)/python -c 'import selenium' 2>/dev/null || $(BIN)/pip install $(PIP_FLAGS) -e '.[dev,browser]'
+	$(BIN)/pytest tests/browser
 
 # Builds the container image and runs it end to end with podman (see scripts/image-test.sh); CI calls it.
 image-test:

@@ -14,6 +14,8 @@ import falcon
 import falcon.asgi
 
 from anibridge.delivery.catalog.search_api import CatalogSearchResource, TitleSearch
+from anibridge.delivery.dashboard import DashboardParts
+from anibridge.delivery.dashboard import register as register_dashboard
 from anibridge.delivery.disconnect import ASGIApp, DisconnectGuard
 from anibridge.delivery.health import HealthResource
 from anibridge.delivery.jobs import resource as job_api
@@ -81,6 +83,8 @@ class AppParts:
     torznab_options: TorznabOptions
     qbit: QbitContext
     title_search: TitleSearch
+    dashboard: DashboardParts | None = None
+    """The web dashboard at `/`; None serves no dashboard (tests of the APIs alone)."""
 
 
 def create_falcon_app(parts: AppParts) -> App:
@@ -98,6 +102,8 @@ def create_falcon_app(parts: AppParts) -> App:
     # What `anibridge --server URL jobs/search` reads; behind the qBittorrent login like the API above.
     app.add_route("/jobs", JobListResource(parts.job_repo, parts.qbit.sessions))
     app.add_route("/catalog/search", CatalogSearchResource(parts.title_search, parts.qbit.sessions))
+    if parts.dashboard is not None:
+        register_dashboard(app, parts.dashboard)
     return app
 
 

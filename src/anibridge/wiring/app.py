@@ -5,6 +5,7 @@ from __future__ import annotations
 from anibridge.delivery.app import App, AppParts, StartStop, create_app, create_falcon_app
 from anibridge.delivery.disconnect import ASGIApp
 from anibridge.wiring.container import Container
+from anibridge.wiring.dashboard import build_dashboard_parts
 from anibridge.wiring.torznab import torznab_options
 
 
@@ -23,6 +24,9 @@ def app_parts(container: Container) -> AppParts:
         (scheduler.start, scheduler.stop),
         (_nothing, strm_upstream.aclose),
     ]
+    dispatcher = container.alert_dispatcher()
+    if dispatcher.enabled:  # without NOTIFY_URLS nothing polls the queue for alerts
+        services += [(dispatcher.start, dispatcher.stop), (container.alert_watch().start, container.alert_watch().stop)]
     clock = container.clock()
     lookup = container.title_lookup()
     return AppParts(
@@ -36,6 +40,7 @@ def app_parts(container: Container) -> AppParts:
         torznab_options=torznab_options(container.settings()),
         qbit=container.qbit_context(),
         title_search=lambda query, site, limit: lookup.search(query, site=site, limit=limit),
+        dashboard=build_dashboard_parts(container),
     )
 
 
