@@ -33,6 +33,7 @@ def app_parts(container: Container) -> AppParts:
         services.append((sweeper.start, sweeper.stop))
     clock = container.clock()
     settings = container.settings()
+    lookup = container.title_lookup()
     return AppParts(
         services=services,
         database_ping=database.ping,
@@ -43,6 +44,7 @@ def app_parts(container: Container) -> AppParts:
         torznab_search=container.torznab_search(),
         torznab_options=torznab_options(container.settings()),
         qbit=container.qbit_context(),
+        title_search=lambda query, site, limit: lookup.search(query, site=site, limit=limit),
         dashboard=build_dashboard_parts(container),
         disk=DiskCheck(settings.downloads_path, settings.download_min_free_mb * 2**20),
         sites=container.site_reachability(),
