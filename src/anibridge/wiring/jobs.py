@@ -6,21 +6,27 @@ factory and `_LazyFinder` calls it once.
 
 from __future__ import annotations
 
+import functools
+import shutil
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from anibridge.adapters.media_check import FfprobeMediaVerifier
 from anibridge.domain.jobs.download import EpisodeDownload, GateWait
-from anibridge.domain.jobs.records import JobState
 from anibridge.domain.jobs.runner import JobRunner
 from anibridge.domain.jobs.scheduler import JobScheduler
 from anibridge.domain.jobs.strm_files import (
     StrmProxyConfig,
     StrmWriter,
 )
+from anibridge.domain.qbittorrent.retention import ExpiredMediaSweeper
 from anibridge.wiring.strm import proxy_options
 
 if TYPE_CHECKING:
+    import httpx
+
     from anibridge.domain.catalog.identity import EpisodeRef
     from anibridge.ports.repos import ClientTaskRepo, JobRepo, StrmMappingRepo
     from anibridge.ports.streams import DirectStream, DownloadProgress, MediaDownloaderPort, StreamSource
@@ -28,6 +34,13 @@ if TYPE_CHECKING:
     from anibridge.settings import Settings
 
 LEASE_SECONDS = 30.0
+
+
+def _free_bytes(root: Path) -> int | None:
+    try:
+        return shutil.disk_usage(root).free
+    except OSError:
+        return None
 
 
 class _LazyFinder:
@@ -53,15 +66,6 @@ def strm_proxy_config(settings: Settings) -> StrmProxyConfig | None:
     return StrmProxyConfig(options.public_base_url, options.auth_mode, options.secret)
 
 
-def gate_wait(settings: Settings, clock: Clock, jobs: JobRepo) -> GateWait:
-    """A job meeting a site's gate waits (its message says for what, until when) up to GATE_WAIT_MAX_MINUTES."""
-
-    async def notice(job_id: str, text: str) -> None:
-        await jobs.transition(job_id, frozenset({JobState.DOWNLOADING}), JobState.DOWNLOADING, message=text)
-
-    return GateWait(settings.gate_wait_max_minutes * 60.0, notice, clock.now)
-
-
 def build_job_runner(
     settings: Settings,
     clock: Clock,
@@ -72,11 +76,18 @@ def build_job_runner(
     files: FileStore,
     finder_factory: Callable[[], StreamSource],
     on_sample: Callable[[str, DownloadProgress], None] | None = None,
+    http_client: httpx.AsyncClient | None = None,
 ) -> JobRunner:
     finder = _LazyFinder(finder_factory)
-    waiting = gate_wait(settings, clock, jobs)
+    # Every download is checked before it is called complete (a hoster's error page, a cut-off video).
+    verifier = FfprobeMediaVerifier(http_client, min_seconds=settings.verify_min_duration_seconds,
+                                    playlist_timeout=settings.http_timeout_seconds)
+    # A site's gate is waited out (the job's message says for what, until when) up to GATE_WAIT_MAX_MINUTES.
+    waiting = GateWait(settings.gate_wait_max_minutes * 60.0, clock.now)
     download = EpisodeDownload(finder, downloader, files, settings.download_rate_limit_bytes_per_sec,
-                               gate_wait=waiting)
+                               verifier=verifier, free_bytes=functools.partial(_free_bytes, files.root),
+                               min_free_bytes=settings.download_min_free_mb * 2**20,
+                               providers=list(settings.provider_order), gate_wait=waiting)
     strm = StrmWriter(finder, files, mappings, clock, strm_proxy_config(settings), gate_wait=waiting)
     return JobRunner(jobs, clock, download, strm, tasks, lease=timedelta(seconds=LEASE_SECONDS), on_sample=on_sample)
 
@@ -85,3 +96,11 @@ def build_scheduler(settings: Settings, clock: Clock, jobs: JobRepo, runner: Job
     return JobScheduler(
         jobs, clock, runner, concurrency=settings.max_concurrency, instance_id=instance_id, lease_seconds=LEASE_SECONDS
     )
+
+
+def build_media_sweeper(settings: Settings, clock: Clock, jobs: JobRepo, tasks: ClientTaskRepo,
+                        files: FileStore) -> ExpiredMediaSweeper | None:
+    """DOWNLOADS_TTL_HOURS > 0: finished media (and its task) older than that is removed periodically."""
+    if settings.downloads_ttl_hours <= 0:
+        return None
+    return ExpiredMediaSweeper(jobs, tasks, files, clock, timedelta(hours=settings.downloads_ttl_hours))

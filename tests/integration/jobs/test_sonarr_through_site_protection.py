@@ -24,6 +24,8 @@ from dependency_injector import providers
 from lxml import etree
 
 from anibridge.adapters.resolving import is_ip
+from anibridge.domain.catalog.identity import EpisodeRef, Language, Site
+from anibridge.domain.releases.magnets import build_magnet
 from anibridge.settings import load_settings
 from anibridge.wiring.app import build_falcon_app
 from anibridge.wiring.catalog import build_http_client
@@ -131,14 +133,16 @@ async def test_search_and_grab_through_the_altcha_only_tier(fake_world: FakeWorl
 async def test_a_burst_meets_the_escalation_waits_out_the_cool_down_and_completes(fake_world: FakeWorld,
                                                                                   tmp_path: Path) -> None:
     port = fake_world.internet().site_ports["s.to"]
-    # After 2 resolutions the visitor is raised to Turnstile (no code passes it) for 3 s, as users see after a
+    # After 2 resolutions the visitor is raised to Turnstile (no code passes it) for 8 s, as users see after a
     # few episodes in a row; anibridge cools down for 1 s per gate and waits, it never fails the grab.
     async with anibridge(fake_world, tmp_path, STO_BASE_URL=f"http://serienstream.to:{port}",
                          SITE_ADDRESSES="serienstream.to=127.0.0.1", SITE_COOLDOWN_SECONDS="1",
-                         MAX_CONCURRENCY="2") as c:
-        links = [await magnet(c, 1, e) for e in (3, 4, 5, 6)]  # Sonarr's searches came earlier
+                         MAX_CONCURRENCY="4") as c:
         fake_world.sto_app().gate = RedirectGate(escalate_after=2, escalate_to="turnstile", window=60.0,
-                                                 cooldown=3.0)
+                                                 cooldown=8.0)
+        # The releases as Sonarr found them hours earlier (its RSS sync): magnets of four episodes in a row.
+        links = [build_magnet(EpisodeRef(Site.STO, "breaking-bad", 1, e, Language.GERMAN_DUB),
+                              f"Breaking.Bad.S01E{e:02d}.German.DL.720p.WEB.x264-sto") for e in (3, 4, 5, 6)]
         for link in links:
             await grab(c, link)
         states: list[str] = []
@@ -151,7 +155,8 @@ async def test_a_burst_meets_the_escalation_waits_out_the_cool_down_and_complete
         items = await until(c, done, 90, states)
     assert "error" not in states, [t["comment"] for t in items]
     assert [t["state"] for t in items] == ["stoppedUP"] * 4
-    assert any(m.startswith("anibridge: waiting for serienstream.to: verification required") for m in comments)
+    assert any(m.startswith("anibridge: waiting for serienstream.to: verification required") for m in comments), \
+        set(comments)
 
 
 async def test_turnstile_tier_without_a_browser_waits_with_a_clear_reason(fake_world: FakeWorld,
@@ -168,7 +173,7 @@ async def test_turnstile_tier_without_a_browser_waits_with_a_clear_reason(fake_w
         assert "retry at" in item["comment"]
         health = await c.simulate_get("/health")
         assert health.status_code == 200
-        assert "verification required (turnstile" in health.json["sites"]["s.to"]
+        assert "verification required (turnstile" in health.json["gates"]["s.to"]
         # A search for an episode that must be resolved now meets the gate: Torznab says so instead of nothing.
         r = await c.simulate_get("/torznab/api", params={"t": "tvsearch", "q": "Breaking Bad", "season": "2",
                                                          "ep": "1"})

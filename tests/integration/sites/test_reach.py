@@ -14,11 +14,11 @@ import pytest
 
 from anibridge.adapters.resolving import is_ip
 from anibridge.adapters.sites.sto import StoCatalog
-from anibridge.delivery.cli.check import _site
 from anibridge.domain.catalog.identity import Language, Site
 from anibridge.ports.errors import GateKind, SiteGated
 from anibridge.settings import load_settings
 from anibridge.wiring.catalog import build_http_client, site_options
+from anibridge.wiring.checks import _site
 from anibridge_fakes.dns import AsyncResolvingTransport, FakeInternet
 from anibridge_fakes.world import FakeWorld
 

@@ -47,7 +47,7 @@ class Waiting:
     def now(self) -> datetime:
         return self.now_
 
-    async def notice(self, job_id: str, text: str) -> None:
+    async def notice(self, text: str) -> None:
         self.notices.append(text)
 
     async def sleep(self, seconds: float, is_cancelled: Callable[[], bool]) -> None:
@@ -55,7 +55,7 @@ class Waiting:
         self.now_ += timedelta(seconds=seconds)
 
     def gate_wait(self, limit: float) -> GateWait:
-        return GateWait(limit, self.notice, self.now, self.sleep)
+        return GateWait(limit, self.now, self.sleep)
 
 
 def _job() -> Job:
@@ -66,7 +66,8 @@ def _job() -> Job:
 async def test_a_gated_job_waits_until_the_retry_time_and_then_completes() -> None:
     w = Waiting()
     finder = GatedFinder(w.now, lifts_at=START + timedelta(minutes=12))
-    stream = await find_stream(finder, _job(), None, lambda: False, (), gate_wait=w.gate_wait(3600))
+    stream = await find_stream(finder, _job(), None, lambda: False, (), gate_wait=w.gate_wait(3600),
+                              on_wait=w.notice)
     assert stream.provider == "VOE" and finder.asked == 4
     assert w.slept == [300.0, 300.0, 300.0]
     assert w.notices[0].startswith("waiting for serienstream.to: verification required (turnstile), retry at ")
@@ -77,7 +78,7 @@ async def test_the_wait_is_bounded_then_the_job_fails_with_the_reason() -> None:
     w = Waiting()
     finder = GatedFinder(w.now, lifts_at=START + timedelta(days=1))
     with pytest.raises(DownloadFailed, match=r"gave up after waiting 20 min: serienstream.to: verification required"):
-        await find_stream(finder, _job(), None, lambda: False, (), gate_wait=w.gate_wait(1200))
+        await find_stream(finder, _job(), None, lambda: False, (), gate_wait=w.gate_wait(1200), on_wait=w.notice)
     assert sum(w.slept) == 1200
 
 

@@ -72,7 +72,7 @@ def same_origin(a: str, b: str) -> bool:
     return (pa.hostname or "").lower() == (pb.hostname or "").lower() and pa.port == pb.port
 
 
-class SiteUnreachable(SiteUnavailable):
+class OriginUnreachable(SiteUnavailable):
     """The name did not resolve or nobody answered the connection: another origin of the site may."""
 
 
@@ -130,7 +130,7 @@ class SiteHttp:
             return await self._get_one(url, params, headers, follow_redirects, timeout, retries, check_challenge,
                                        allow_bridge, kind)
         first_gate: SiteGated | None = None
-        last: SiteUnreachable | None = None
+        last: OriginUnreachable | None = None
         for origin in origins.candidates():
             extra = dict(headers or {})
             host = origins.host_header(origin)
@@ -146,7 +146,7 @@ class SiteHttp:
                 origins.failed(origin, str(ex))
                 first_gate = first_gate or ex
                 continue
-            except SiteUnreachable as ex:
+            except OriginUnreachable as ex:
                 origins.failed(origin, str(ex))
                 last = ex
                 continue
@@ -222,7 +222,7 @@ class SiteHttp:
                 raise SiteUnavailable(f"{self._site}: {url} answered HTTP {status}")
             return response
         log.warning("%s unavailable: GET %s failed %d time(s): %s", self._site, url, attempts, last)
-        cls = SiteUnreachable if unreachable else SiteUnavailable
+        cls = OriginUnreachable if unreachable else SiteUnavailable
         raise cls(f"{self._site}: GET {url} failed after {attempts} attempt(s): {last}")
 
     def raise_for_gate(self, response: httpx.Response, *, allow_bridge: bool = False) -> None:

@@ -43,7 +43,7 @@ def content_path(job: Job | None, config: ClientConfig) -> str:
 
 
 def error_text(job: Job | None) -> str:
-    """The failure reason, or why a running job waits (a site's gate): shown as the torrent's comment/tracker."""
+    """The failure reason, or why a running download waits (full disk, site down, rate limit)."""
     if job is not None and job.state is JobState.DOWNLOADING and job.message:
         return f"anibridge: {job.message}"
     if job is None or job.state is not JobState.FAILED:
