@@ -27,7 +27,7 @@ from anibridge_fakes.http import FakeServer
 
 async def run(base: str) -> None:
     data = Path(tempfile.mkdtemp())
-    settings = Settings.model_validate({"aniworld_base_url": base, "http_timeout_seconds": 60})
+    settings = Settings.model_validate({"aniworld_base_url": base, "aniworld_mirrors": [], "http_timeout_seconds": 60})
     async with httpx.AsyncClient() as client:
         t = time.perf_counter()
         entries = await AniWorldCatalog(client, replace(site_options(settings, Site.ANIWORLD), data_dir=data)).index()

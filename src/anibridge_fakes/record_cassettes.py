@@ -59,8 +59,9 @@ def cassette_settings() -> Settings:
 
 
 def cassette_site(settings: Settings, site: Site) -> SiteOptions:
-    """A site's options for recording and replay: the fixed host, and no title index on disk."""
-    return replace(site_options(settings, site), data_dir=None)
+    """A site's options for recording and replay: the fixed host, no title index on disk, no mirrors (nothing
+    beyond the recorded host) and no pacing (a replay must not wait for a request budget)."""
+    return replace(site_options(settings, site), data_dir=None, mirrors=(), pacing=None)
 
 
 class _UrlOnlyFarm:
