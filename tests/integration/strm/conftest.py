@@ -55,7 +55,13 @@ class FakeFinder:
         if self.fail:
             raise HosterUnavailable("all hosters down")
         kind = ref.slug.split("-", 1)[1]
-        url = self.cdn.url(self.base_url, kind, "720p.mp4" if kind == "mp4" else None)
+        if kind.startswith("nobw-"):  # a master without BANDWIDTH, served by the rig's own route
+            return DirectStream(url=f"{self.base_url}/nobw/{kind[5:]}/master.m3u8", provider="VOE",
+                                headers={"Referer": REFERER}, is_hls=True)
+        name = "720p.mp4" if kind == "mp4" else None
+        if kind.endswith("-media"):  # a media playlist without a master
+            kind, name = kind[:-6], "720p.m3u8"
+        url = self.cdn.url(self.base_url, kind, name)
         return DirectStream(url=url, provider="VOE", headers={"Referer": REFERER}, is_hls=kind != "mp4")
 
 
@@ -140,6 +146,24 @@ def rig() -> Iterator[Rig]:
     def _redirect_loopback(request: Request) -> Response:
         return Response.redirect("http://[::1]:9/video.mp4")
 
+    @app.route(r"/nobw/(?P<kind>[\w-]+)/master.m3u8")
+    def _master_without_bandwidth(request: Request) -> Response:
+        # The kind's own master with BANDWIDTH removed and absolute (signed) variant URLs.
+        kind = request.params["kind"]
+        path = media.file(kind, "master.m3u8")
+        if path is None:
+            return Response.not_found()
+        lines = []
+        for line in path.read_text().splitlines():
+            if line.startswith("#EXT-X-STREAM-INF:"):
+                attrs = [a for a in line.split(":", 1)[1].split(",") if not a.startswith("BANDWIDTH=")]
+                line = "#EXT-X-STREAM-INF:" + ",".join(attrs)
+            elif line and not line.startswith("#"):
+                line = cdn.url(server_url[0], kind, line)
+            lines.append(line)
+        return Response(200, ("\n".join(lines) + "\n").encode(), content_type="application/vnd.apple.mpegurl")
+
+    server_url = [""]
     big_sent = [0]
 
     @app.route(r"/big.mp4")
@@ -153,6 +177,7 @@ def rig() -> Iterator[Rig]:
         return Response(200, body(), headers={"Content-Length": str(BIG_CHUNK * BIG_CHUNKS)}, content_type="video/mp4")
 
     server = FakeServer(app).start()
+    server_url[0] = server.base_url
     finder = FakeFinder(cdn, server.base_url)
     mappings = InMemoryStrmMappingRepo()
     port = free_port()
