@@ -42,6 +42,7 @@ REFRESH_STATUSES = frozenset({403, 404, 410, 429, 451})
 PASS_HEADERS = ("content-type", "content-length", "content-range", "accept-ranges", "etag", "last-modified")
 HLS_TYPE = "application/vnd.apple.mpegurl"
 MAX_PLAYLIST_BYTES = 16 * 1024 * 1024
+MEASURE_SECONDS = 5.0  # a slow hoster may cost the probe a bitrate figure, never the playback
 RATE_CACHE_SIZE = 256  # media playlists whose measured bitrate is remembered (probe, then play: measured once)
 
 
@@ -292,7 +293,11 @@ class StrmProxy:
         signer = ChildSigner(o.public_base_url, o.auth_mode, o.secret, self._clock.now().timestamp(),
                              o.child_ttl, hoster_headers)
         if top:
-            text = await self._with_bitrate(text, resp.url, hoster_headers)
+            try:
+                text = await asyncio.wait_for(self._with_bitrate(text, resp.url, hoster_headers), MEASURE_SECONDS)
+            except TimeoutError:
+                log.info("strm: measuring the bitrate of %s took too long; serving it as it is",
+                         resp.url.split("?", 1)[0])
         body = rewrite_playlist(text, resp.url, signer).encode("utf-8")
         headers = {"content-type": HLS_TYPE, "content-length": str(len(body))}
         if resp.headers.get("last-modified"):
