@@ -121,7 +121,9 @@ class StrmProxy:
         self.options = options
         self._memory: dict[tuple[EpisodeRef, str], StrmMapping] = {}
         self._resolving: SingleFlight[tuple[EpisodeRef, str], StrmMapping] = SingleFlight()
-        self._rates: dict[str, probe_master.Rate] = {}
+        # Measured per media playlist URL; None remembers "not measurable" so a hoster that refuses ranged
+        # requests costs the extra requests once per URL, not on every play.
+        self._rates: dict[str, probe_master.Rate | None] = {}
 
     # -- resolution cache -------------------------------------------------------------------------------
     def _fresh(self, mapping: StrmMapping) -> bool:
@@ -323,15 +325,14 @@ class StrmProxy:
         filled = {v.line: r for v, r in zip(missing, rates, strict=True) if r is not None}
         return probe_master.with_bandwidth(text, filled) if filled else text
 
-    def _remember(self, url: str, found: probe_master.Rate) -> None:
+    def _remember(self, url: str, found: probe_master.Rate | None) -> None:
         if len(self._rates) >= RATE_CACHE_SIZE:
             self._rates.pop(next(iter(self._rates)))
         self._rates[url] = found
 
     async def _variant_rate(self, url: str, hoster_headers: Mapping[str, str]) -> probe_master.Rate | None:
-        cached = self._rates.get(url)
-        if cached is not None:
-            return cached
+        if url in self._rates:
+            return self._rates[url]
         resp = await self._open("GET", url, upstream_headers({}, hoster_headers))
         if resp is None:
             return None
@@ -346,14 +347,12 @@ class StrmProxy:
         return await self._media_rate(url, text, hoster_headers) if probe_master.is_media(text) else None
 
     async def _media_rate(self, url: str, text: str, hoster_headers: Mapping[str, str]) -> probe_master.Rate | None:
-        cached = self._rates.get(url)
-        if cached is not None:
-            return cached
+        if url in self._rates:
+            return self._rates[url]
         picked = probe_master.sample(probe_master.segments(text, url))
         sizes = await asyncio.gather(*(self._segment_size(s, hoster_headers) for s in picked))
         found = probe_master.rate([(s, n) for s, n in zip(picked, sizes, strict=True) if n is not None])
-        if found is not None:
-            self._remember(url, found)
+        self._remember(url, found)
         return found
 
     async def _segment_size(self, segment: probe_master.Segment, hoster_headers: Mapping[str, str]) -> int | None:
