@@ -60,7 +60,10 @@ class Settings(BaseModel):
     index_refresh_hours: float = Field(24.0, ge=0, description="Catalogue title index TTL; stale indexes are served while one refresh runs.")
     http_timeout_seconds: float = Field(15.0, gt=0, description="Timeout for every outbound request to sites, hosters and SkyHook.")
 
-    source_tag: str = Field("WEB", description="Source token in release names.")
+    source_tag: str = Field(
+        "WEB-DL",
+        description="Source token in release names (`WEB-DL` is read as WEB-DL by Sonarr and Radarr at every resolution and codec).",
+    )
     release_group: str = Field("aniworld", description="Generic release group.")
     release_group_aniworld: str = Field("", description="Release group for aniworld.to (default RELEASE_GROUP).")
     release_group_sto: str = Field("sto", description="Release group for s.to.")
@@ -109,6 +112,12 @@ class Settings(BaseModel):
     qbit_api_key: SecretStr = Field(SecretStr(""), description="If set, `Authorization: Bearer <key>` needs no login (Sonarr's API Key field).")
     qbit_public_save_path: str = Field("", description="Save path reported to *arr apps (container path mapping).")
     qbit_session_timeout_seconds: int = Field(3600, ge=1, description="Idle lifetime of a qBittorrent API login session.")
+
+    notify_urls: CsvList = Field([], description="Apprise URLs alerts go to (comma-separated: ntfy://, discord://, tgram://, gotify://, mailto://, json://…); empty = no alerts.")
+    notify_on_complete: bool = Field(False, description="Also send an alert for every completed download.")
+    notify_site_down_minutes: float = Field(10.0, gt=0, description="Alert when a site has been unreachable or challenging for this long (and again when it recovers).")
+    notify_job_stuck_minutes: float = Field(30.0, gt=0, description="Alert when a running download has made no progress for this long.")
+    notify_repeat_minutes: float = Field(60.0, ge=0, description="Identical alerts (same kind and subject) are sent at most once per this period.")
 
     strm_files_mode: Literal["no", "both", "only"] = Field("no", description="Torznab STRM items: no, both, only.")
     strm_proxy_mode: Literal["direct", "proxy"] = Field("direct", description="direct: hoster URL in .strm; proxy: signed anibridge URL.")
@@ -232,6 +241,8 @@ def describe(settings: Settings) -> list[tuple[str, str]]:
         value = getattr(settings, name)
         if isinstance(value, SecretStr):
             shown = "********" if value.get_secret_value() else ""
+        elif name == "notify_urls":  # Apprise URLs carry tokens and passwords: show only where they point
+            shown = ",".join(_mask_notify_url(str(v)) for v in value)
         elif isinstance(value, list):
             shown = ",".join(str(v) for v in value)
         elif value is None:
@@ -250,3 +261,13 @@ def _mask_url_password(url: str) -> str:
         return url
     user = creds.split(":", 1)[0]
     return f"{scheme}://{user}:********@{host}"
+
+
+def _mask_notify_url(url: str) -> str:
+    """`discord://id/token` → `discord://id/********`; `json://user:pw@host/path` → `json://host/********`."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return "********"
+    host, slash, path = rest.partition("/")
+    host = host.rpartition("@")[2]
+    return f"{scheme}://{host}" + ("/********" if slash and path else "")

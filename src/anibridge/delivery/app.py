@@ -13,6 +13,8 @@ from typing import Any, cast
 import falcon
 import falcon.asgi
 
+from anibridge.delivery.dashboard import DashboardParts
+from anibridge.delivery.dashboard import register as register_dashboard
 from anibridge.delivery.disconnect import ASGIApp, DisconnectGuard
 from anibridge.delivery.health import HealthResource
 from anibridge.delivery.jobs import resource as job_api
@@ -78,6 +80,8 @@ class AppParts:
     torznab_search: TorznabSearch
     torznab_options: TorznabOptions
     qbit: QbitContext
+    dashboard: DashboardParts | None = None
+    """The web dashboard at `/`; None serves no dashboard (tests of the APIs alone)."""
 
 
 def create_falcon_app(parts: AppParts) -> App:
@@ -92,6 +96,8 @@ def create_falcon_app(parts: AppParts) -> App:
     add_strm_routes(app, parts.strm_proxy, parts.now)
     add_torznab_routes(app, parts.torznab_search, parts.torznab_options)
     register_qbittorrent(app, parts.qbit)
+    if parts.dashboard is not None:
+        register_dashboard(app, parts.dashboard)
     return app
 
 

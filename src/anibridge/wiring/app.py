@@ -5,6 +5,7 @@ from __future__ import annotations
 from anibridge.delivery.app import App, AppParts, StartStop, create_app, create_falcon_app
 from anibridge.delivery.disconnect import ASGIApp
 from anibridge.wiring.container import Container
+from anibridge.wiring.dashboard import build_dashboard_parts
 from anibridge.wiring.torznab import torznab_options
 
 
@@ -23,6 +24,9 @@ def app_parts(container: Container) -> AppParts:
         (scheduler.start, scheduler.stop),
         (_nothing, strm_upstream.aclose),
     ]
+    dispatcher = container.alert_dispatcher()
+    if dispatcher.enabled:  # without NOTIFY_URLS nothing polls the queue for alerts
+        services += [(dispatcher.start, dispatcher.stop), (container.alert_watch().start, container.alert_watch().stop)]
     clock = container.clock()
     return AppParts(
         services=services,
@@ -34,6 +38,7 @@ def app_parts(container: Container) -> AppParts:
         torznab_search=container.torznab_search(),
         torznab_options=torznab_options(container.settings()),
         qbit=container.qbit_context(),
+        dashboard=build_dashboard_parts(container),
     )
 
 

@@ -22,6 +22,7 @@ from anibridge.adapters.sql.repos import (
 from anibridge.adapters.ytdlp import YtDlpDownloader
 from anibridge.domain.catalog.lookup import TitleLookup
 from anibridge.settings import Settings
+from anibridge.wiring.alerts import build_alert_watch, build_dispatcher, build_site_board, observe_catalogs
 from anibridge.wiring.catalog import build_catalogs, build_http_client, build_metadata
 from anibridge.wiring.jobs import build_job_runner, build_scheduler
 from anibridge.wiring.qbittorrent import build_qbit_context
@@ -48,7 +49,10 @@ class Container(containers.DeclarativeContainer):
 
     # Catalogue: one shared outbound HTTP client, the enabled sites, SkyHook, title lookup.
     http_client = providers.Singleton(build_http_client, settings)
-    catalogs = providers.Singleton(build_catalogs, http_client, settings)
+    # Every site call reports to the board (the dashboard's site health, the site-down alerts).
+    site_board = providers.Singleton(build_site_board, clock, settings)
+    catalogs = providers.Singleton(observe_catalogs, providers.Singleton(build_catalogs, http_client, settings),
+                                   site_board)
     metadata = providers.Singleton(build_metadata, http_client, settings)
     title_lookup = providers.Singleton(TitleLookup, catalogs)
 
@@ -77,6 +81,13 @@ class Container(containers.DeclarativeContainer):
         file_store, stream_finder.provider,
     )
     scheduler = providers.Singleton(build_scheduler, settings, clock, job_repo, job_runner, instance_id)
+
+    # Alerts: collapsed, sent off the request path by one thread; the watch polls queue and site board.
+    alert_dispatcher = providers.Singleton(build_dispatcher, settings, clock)
+    alert_watch = providers.Singleton(
+        build_alert_watch, settings, clock, job_repo, site_board, alert_dispatcher,
+        providers.Callable(lambda s: s.problem, scheduler),
+    )
 
     # qBittorrent API: client-task use cases, cached listing, login sessions.
     qbit_context = providers.Singleton(

@@ -43,6 +43,8 @@ def search_config(settings: Settings) -> SearchConfig:
         test_language=Language.try_parse(settings.torznab_test_language) or Language.GERMAN_DUB,
         specials_enabled=settings.specials_metadata_enabled,
         specials_threshold=settings.specials_match_confidence_threshold,
+        site_urls={"aniworld.to": settings.aniworld_base_url, "s.to": settings.sto_base_url,
+                   "megakino": settings.megakino_base_url},
     )
 
 

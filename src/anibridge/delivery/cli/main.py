@@ -76,6 +76,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
     from anibridge.delivery.cli import jobs as cli_jobs
 
     cli_jobs.register(sub, commands)  # download, jobs
+    from anibridge.delivery.cli import notify as cli_notify
+
+    cli_notify.register(sub, commands)  # notify-test: does an alert arrive?
     from anibridge.delivery.cli import demo as demo
 
     demo.register(sub, commands)  # demo: the server against the built-in fakes
