@@ -31,7 +31,7 @@ from anibridge.domain.strm.proxy import (
 from anibridge.domain.strm.urls import AuthMode
 from anibridge.ports.errors import HosterUnavailable
 from anibridge.ports.streams import DirectStream
-from anibridge_fakes.hosters.common import MediaCdn
+from anibridge_fakes.hosters.common import MediaCdn, serve_file
 from anibridge_fakes.http import App, FakeServer, Request, Response
 from anibridge_fakes.media import MediaSet, ensure_media
 
@@ -58,6 +58,9 @@ class FakeFinder:
         if kind.startswith("nobw-"):  # a master without BANDWIDTH, served by the rig's own route
             return DirectStream(url=f"{self.base_url}/nobw/{kind[5:]}/master.m3u8", provider="VOE",
                                 headers={"Referer": REFERER}, is_hls=True)
+        if kind == "nolength-mp4":  # an MP4 whose 200 carries no Content-Length (ranged answers do)
+            return DirectStream(url=f"{self.base_url}/nolength/720p.mp4", provider="VOE",
+                                headers={"Referer": REFERER}, is_hls=False)
         name = "720p.mp4" if kind == "mp4" else None
         if kind.endswith("-media"):  # a media playlist without a master
             kind, name = kind[:-6], "720p.m3u8"
@@ -162,6 +165,17 @@ def rig() -> Iterator[Rig]:
                 line = cdn.url(server_url[0], kind, line)
             lines.append(line)
         return Response(200, ("\n".join(lines) + "\n").encode(), content_type="application/vnd.apple.mpegurl")
+
+    @app.route(r"/nolength/(?P<name>[\w.]+)")
+    def _without_length(request: Request) -> Response:
+        path = media.file("mp4", request.params["name"])
+        if path is None:
+            return Response.not_found()
+        answer = serve_file(request, path)
+        if answer.status != 200 or not isinstance(answer.body, bytes):
+            return answer
+        whole = answer.body
+        return Response(200, iter([whole]), headers={"Accept-Ranges": "bytes"}, content_type=answer.content_type)
 
     server_url = [""]
     big_sent = [0]

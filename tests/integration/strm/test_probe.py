@@ -33,6 +33,7 @@ KINDS = {
     "hls-fmp4": (1920, 1080),
     "hls-fmp4-media": (1280, 720),
     "nobw-hls": (1920, 1080),
+    "nolength-mp4": (1280, 720),
 }
 
 
@@ -102,3 +103,17 @@ def test_mp4_keeps_length_and_ranges(rig: Rig) -> None:
         part = client.get(url, headers={"Range": "bytes=10-19"})
     assert head.headers["content-length"] == str(size)
     assert part.status_code == 206 and part.headers["content-range"] == f"bytes 10-19/{size}"
+
+
+def test_mp4_without_length_is_served_with_it_and_still_seeks(rig: Rig) -> None:
+    url = url_for(rig, "nolength-mp4", 4)
+    size = rig.media.file("mp4", "720p.mp4").stat().st_size  # type: ignore[union-attr]
+    with httpx.Client() as client:
+        whole = client.get(url)
+        head = client.head(url)
+    assert whole.status_code == 200 and whole.headers["content-length"] == str(size) == str(len(whole.content))
+    assert "content-range" not in whole.headers and whole.headers["accept-ranges"] == "bytes"
+    assert head.status_code == 200 and head.headers["content-length"] == str(size)
+    done = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-ss", "1", "-i", url, "-f", "null", "-"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0 and done.stderr.strip() == "", done.stderr

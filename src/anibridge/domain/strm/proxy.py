@@ -105,6 +105,12 @@ def filtered_headers(headers: Mapping[str, str], extra: tuple[str, ...] = ()) ->
     return out
 
 
+def _lacks_length(resp: UpstreamResponse) -> bool:
+    """A 200 for a media file (not a playlist) whose size the hoster did not state."""
+    return (resp.status == 200 and not resp.headers.get("content-length")
+            and not is_hls(resp.headers.get("content-type"), resp.url))
+
+
 class StrmProxy:
     def __init__(
         self,
@@ -204,7 +210,28 @@ class StrmProxy:
             resp = await self._open(method, mapping.resolved_url, upstream_headers(client, mapping.headers))
             if resp is None:
                 raise StrmProxyError(502, "upstream request failed")
+        if method == "GET" and _lacks_length(resp) and not any(k.lower() == "range" for k in client):
+            sized = await self._sized(resp.url, client, mapping.headers)
+            if sized is not None:
+                await resp.aclose()
+                return sized
         return await self._reply(resp, method, client, mapping.headers, top=True)
+
+    async def _sized(self, url: str, client: Mapping[str, str], hoster_headers: Mapping[str, str]) -> ProxyReply | None:
+        """The whole file as a 200 that carries its length, from a `bytes=0-` request; None when the hoster
+        will not say. Without a length ffprobe reports no bitrate (Jellyfin then transcodes) and cannot seek."""
+        ranged = await self._open("GET", url, upstream_headers({**client, "Range": "bytes=0-"}, hoster_headers))
+        if ranged is None:
+            return None
+        span, _, total = ranged.headers.get("content-range", "").partition("/")
+        if ranged.status != 206 or not total.isdigit() or span.strip() != f"bytes 0-{int(total) - 1}":
+            await ranged.aclose()
+            return None
+        headers = filtered_headers(ranged.headers, ("content-encoding",))
+        headers.pop("content-range", None)
+        headers["content-length"] = total
+        headers["accept-ranges"] = "bytes"
+        return ProxyReply(200, headers, stream=ranged)
 
     async def child(self, url: str, method: str, client: Mapping[str, str],
                     hoster_headers: Mapping[str, str]) -> ProxyReply:
@@ -236,7 +263,7 @@ class StrmProxy:
 
     async def _head(self, resp: UpstreamResponse, client: Mapping[str, str],
                     hoster_headers: Mapping[str, str], top: bool = False) -> ProxyReply:
-        if resp.status not in (405, 501):
+        if resp.status not in (405, 501) and not (top and _lacks_length(resp)):
             await resp.aclose()
             headers = filtered_headers(resp.headers)
             if resp.status == 200 and is_hls(resp.headers.get("content-type"), resp.url):
