@@ -10,11 +10,15 @@ yt-dlp is blocking and untyped, so every call runs in a worker thread and only t
 Cancellation works by raising from the progress hook (yt-dlp lets any exception through unchanged); the
 `.part` file stays so a later attempt with the same stem resumes (`continuedl`). ffmpeg is used only where
 yt-dlp needs it: merging separate audio/video and remuxing HLS MPEG-TS into the MP4 container.
+
+The first bytes that arrive are looked at once: a hoster answering with an HTML "File not found" page (as the
+file itself or as every HLS segment) is refused there, before the rest of the download wastes time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -29,7 +33,8 @@ from anibridge.adapters.downloads.ranged import (
     find_partial,
     sidecar_of,
 )
-from anibridge.ports.errors import DownloadCancelled, DownloadFailed
+from anibridge.domain.streams.sniff import HEAD_BYTES, MIN_DECIDING_BYTES, text_body_reason
+from anibridge.ports.errors import DiskFull, DownloadCancelled, DownloadFailed, DownloadThrottled, MediaRejected
 from anibridge.ports.streams import DirectStream, DownloadProgress
 
 log = logging.getLogger(__name__)
@@ -40,6 +45,29 @@ _HTTP_STATUS = re.compile(r"HTTP Error (\d{3})")
 
 class _Cancelled(Exception):
     """Raised inside the progress hook; yt-dlp propagates it unchanged out of download()."""
+
+
+class _TextBody(Exception):
+    """Raised inside the progress hook when the first bytes are a text page; carries the reason."""
+
+
+def _sniff(status: dict[str, Any]) -> bool:
+    """Whether the file the hook reports has enough bytes to judge; raises _TextBody for a text page."""
+    name = status.get("tmpfilename") or status.get("filename")
+    if not isinstance(name, str):
+        return False
+    complete = status.get("status") == "finished"
+    try:
+        with open(name, "rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    except OSError:
+        return False
+    if len(head) < MIN_DECIDING_BYTES and not complete:
+        return False
+    reason = text_body_reason(head, complete=complete)
+    if reason:
+        raise _TextBody(reason)
+    return True
 
 
 class _YdlLogger:
@@ -87,6 +115,20 @@ def _http_status(error: BaseException) -> int | None:
         current = nxt if isinstance(nxt, BaseException) else (current.__cause__ or current.__context__)
     match = _HTTP_STATUS.search(str(error))
     return int(match.group(1)) if match else None
+
+
+def _disk_full(error: BaseException) -> bool:
+    """ENOSPC/EDQUOT anywhere in the cause chain (yt-dlp wraps the OSError of a failed write)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        exc_info = getattr(current, "exc_info", None)
+        nxt = exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) > 1 else None
+        current = nxt if isinstance(nxt, BaseException) else (current.__cause__ or current.__context__)
+    return "No space left on device" in str(error) or "Disk quota exceeded" in str(error)
 
 
 def _clean_message(error: BaseException) -> str:
@@ -188,11 +230,14 @@ class YtDlpDownloader:
         from yt_dlp.utils import DownloadError
 
         finished: list[str] = []
+        sniffed: list[bool] = []
 
         def hook(status: dict[str, Any]) -> None:
             if is_cancelled():
                 raise _Cancelled()
             state = status.get("status")
+            if not sniffed and state in ("downloading", "finished") and _sniff(status):
+                sniffed.append(True)
             if state == "finished" and isinstance(status.get("filename"), str):
                 finished.append(status["filename"])
             if state not in ("downloading", "finished"):
@@ -214,13 +259,21 @@ class YtDlpDownloader:
                 info = ydl.extract_info(stream.url, download=True)
         except _Cancelled:
             raise DownloadCancelled("download cancelled") from None
+        except _TextBody as ex:
+            raise MediaRejected(f"{stream.provider}: {ex}") from None
         except DownloadError as ex:
             if is_cancelled():
                 raise DownloadCancelled("download cancelled") from None
             status = _http_status(ex)
             message = f"{stream.provider}: {_clean_message(ex)}"
+            if _disk_full(ex):
+                raise DiskFull(message) from ex
+            if status == 429:
+                raise DownloadThrottled(message) from ex
             raise DownloadFailed(message, expired=status in _EXPIRED_STATUSES) from ex
         except OSError as ex:
+            if _disk_full(ex):
+                raise DiskFull(f"{stream.provider}: {type(ex).__name__}: {ex}") from ex
             raise DownloadFailed(f"{stream.provider}: {type(ex).__name__}: {ex}") from ex
         except Exception as ex:  # noqa: BLE001 - yt-dlp raises all kinds of things; keep the cause text
             if is_cancelled():

@@ -38,6 +38,8 @@ async def _database(container: Any) -> str:
     database = container.database()
     await database.ping()
     version = await asyncio.to_thread(current_version, database.engine)
+    if version == 0:  # a fresh install: nothing is wrong, `serve` creates the schema at startup
+        return f"{database.dialect}, reachable and empty (`serve` or `migrate` creates schema {LATEST_VERSION})"
     if version < LATEST_VERSION:
         raise RuntimeError(f"{database.dialect}: schema {version} of {LATEST_VERSION}; `anibridge migrate` (or "
                            "`serve`, which migrates at startup) brings it up to date")

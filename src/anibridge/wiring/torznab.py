@@ -10,6 +10,7 @@ from anibridge.domain.catalog.identity import (
     Site,
 )
 from anibridge.domain.catalog.lookup import TitleLookup
+from anibridge.domain.catalog.reachability import SiteReachability
 from anibridge.domain.streams.availability import (
     AvailabilityService,
 )
@@ -62,9 +63,10 @@ def build_torznab_search(
     clock: Clock,
     settings: Settings,
     regrabs: RegrabRepo,
+    reachability: SiteReachability | None = None,
 ) -> TorznabSearch:
     ctx = SearchContext(catalogs, resolver, metadata, availability, clock, search_config(settings))
-    return TorznabSearch(ctx, regrabs)
+    return TorznabSearch(ctx, regrabs, reachability)
 
 
 def torznab_options(settings: Settings) -> TorznabOptions:

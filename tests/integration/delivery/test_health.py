@@ -28,7 +28,10 @@ async def test_health_ok_then_503_when_the_database_file_vanishes(tmp_path: Path
     async with falcon.testing.ASGIConductor(app) as conductor:
         ok = await conductor.simulate_get("/health")
         assert ok.status_code == 200
-        assert ok.json == {"status": "ok", "version": __version__, "database": "ok"}
+        assert ok.json["status"] == "ok" and ok.json["version"] == __version__ and ok.json["database"] == "ok"
+        assert ok.json["components"]["database"] == {"status": "ok"}
+        assert ok.json["components"]["download_dir"]["status"] == "ok"
+        assert ok.json["components"]["download_dir"]["free_bytes"] > 0
         assert (data / "anibridge.db").is_file()
         head = await conductor.simulate_head("/health")
         assert head.status_code == 200
@@ -39,7 +42,7 @@ async def test_health_ok_then_503_when_the_database_file_vanishes(tmp_path: Path
         down = await conductor.simulate_get("/health")
         assert down.status_code == 503
         body = down.json
-        assert body["status"] == "error" and body["version"] == __version__
+        assert body["status"] == "down" and body["version"] == __version__
         assert body["database"].startswith("unreachable: ") and "unable to open database file" in body["database"]
 
 
@@ -109,3 +112,23 @@ async def test_a_probe_storm_costs_one_round_trip_per_second_and_failures_show_a
     assert (await conductor.simulate_get("/health")).status_code == 503  # a failure is cached as honestly
     now[0] += 1.0
     assert (await conductor.simulate_get("/health")).status_code == 200 and len(pings) == 3
+
+
+async def test_health_degraded_not_503_when_free_space_is_below_the_minimum(tmp_path: Path) -> None:
+    """0 bytes free used to read "ok"; a full disk is an outage the service waits out, not a restart case."""
+    settings = load_settings({"DATA_DIR": str(tmp_path / "data"), "DOWNLOAD_MIN_FREE_MB": str(10**9)})
+    app = build_falcon_app(create_container(settings))
+    async with falcon.testing.ASGIConductor(app) as conductor:
+        result = await conductor.simulate_get("/health")
+    assert result.status_code == 200 and result.json["status"] == "degraded"
+    disk = result.json["components"]["download_dir"]
+    assert disk["status"] == "degraded" and "MiB free (minimum" in disk["detail"] and disk["writable"] is True
+
+
+async def test_health_503_when_the_download_dir_is_not_writable(tmp_path: Path) -> None:
+    settings = load_settings({"DATA_DIR": str(tmp_path / "data"), "DOWNLOAD_DIR": "/sys"})
+    app = build_falcon_app(create_container(settings))
+    async with falcon.testing.ASGIConductor(app) as conductor:
+        result = await conductor.simulate_get("/health")
+    assert result.status_code == 503 and result.json["status"] == "down"
+    assert result.json["components"]["download_dir"]["detail"].startswith("not writable")

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from anibridge.delivery.cli.catalog import Command, run_with_container
+from anibridge.domain.catalog.reachability import is_dns_failure
 
 if TYPE_CHECKING:  # imported by `anibridge --help`, which must not load pydantic
     from anibridge.settings import Settings
@@ -50,5 +51,9 @@ async def _timed(run: Callable[[], Awaitable[str]], timeout: float) -> tuple[boo
     except TimeoutError:
         return False, f"no answer within {timeout:.0f} s"
     except Exception as ex:  # noqa: BLE001 - every failure is a line of the report, never a traceback
-        return False, f"{type(ex).__name__}: {ex}"
+        detail = f"{type(ex).__name__}: {ex}"
+        if is_dns_failure(detail):
+            detail += (" — hint: the name does not resolve. Some ISPs block these sites by DNS; use another DNS "
+                       "server (e.g. 1.1.1.1 or 9.9.9.9 for the container) or set the site's *_BASE_URL to a mirror")
+        return False, detail
     return True, f"{detail} ({time.monotonic() - started:.1f} s)"

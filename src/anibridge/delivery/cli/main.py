@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from anibridge.delivery.cli.remote import add_options as add_remote_options
 from anibridge.delivery.cli.serve import run_migrations
 from anibridge.delivery.cli.serve import serve as serve_command
 
@@ -15,6 +15,12 @@ if TYPE_CHECKING:  # pydantic costs ~0.2 s CPU: `anibridge --help` must not pay 
     from anibridge.settings import Settings
 
 Command = Callable[[argparse.Namespace, "Settings"], int]
+
+EPILOG = """\
+jobs, download and search talk to a running anibridge (the server or `anibridge demo`) when --server URL or
+ANIBRIDGE_SERVER names one, or when one answers on http://127.0.0.1:ANIBRIDGE_PORT; otherwise (or with --local)
+they work on DATA_DIR in this process. Every setting is an environment variable: `anibridge config` lists them.
+"""
 
 
 def _port(raw: str) -> int:
@@ -55,17 +61,26 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
-    parser = argparse.ArgumentParser(prog="anibridge", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="anibridge", description=__doc__, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_remote_options(parser)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands: dict[str, Command] = {}
 
-    serve = sub.add_parser("serve", help="run the HTTP server (Torznab, qBittorrent API, STRM proxy)")
+    serve = sub.add_parser("serve", help="run the HTTP server (Torznab, qBittorrent API, STRM proxy)",
+                           description="Apply pending migrations, print where to point Prowlarr, Sonarr and Radarr, "
+                                       "then serve Torznab, the qBittorrent API and the STRM proxy until Ctrl-C.")
     serve.add_argument("--host", help="bind address (overrides ANIBRIDGE_HOST)")
     serve.add_argument("--port", type=_port, help="bind port (overrides ANIBRIDGE_PORT)")
     commands["serve"] = serve_command
-    sub.add_parser("config", help="print the effective configuration (secrets masked)")
+    sub.add_parser("config", help="print the effective configuration (secrets masked)",
+                   description="Print every setting as this process would use it: defaults applied, DATA_DIR and "
+                               "DOWNLOAD_DIR resolved, the database URL an empty DATABASE_URL means, secrets and "
+                               "database passwords masked.")
     commands["config"] = _config
-    sub.add_parser("migrate", help="apply pending database migrations and exit")
+    sub.add_parser("migrate", help="apply pending database migrations and exit",
+                   description="Bring the database (DATABASE_URL, or DATA_DIR/anibridge.db) to the current schema "
+                               "and exit; `serve` does the same at start-up.")
     commands["migrate"] = _migrate
     from anibridge.delivery.cli import catalog as cli_catalog
 
@@ -82,6 +97,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
     from anibridge.delivery.cli import demo as demo
 
     demo.register(sub, commands)  # demo: the server against the built-in fakes
+    for choice in sub._choices_actions:  # every `COMMAND --help` opens with a description, at least its help line
+        command_parser = sub.choices[choice.dest]
+        if not command_parser.description and choice.help:
+            command_parser.description = choice.help[0].upper() + choice.help[1:] + "."
     return parser, commands
 
 
@@ -95,9 +114,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as ex:
         print(f"anibridge: {ex}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from anibridge.delivery.logs import configure_logging
+    from anibridge.wiring.startup_checks import environment_warnings
+
+    configure_logging(settings.log_level, settings.log_format)
+    for warning in environment_warnings():
+        print(f"anibridge: warning: {warning}", file=sys.stderr)
     try:
         return commands[args.command](args, settings)
     except OSError as ex:  # e.g. DATA_DIR not creatable/writable: say which path, no traceback

@@ -44,9 +44,10 @@ from anibridge.domain.torznab.request import (
     SearchKind,
 )
 from anibridge.domain.torznab.series_map import imdb_digits
-from anibridge.ports.errors import PortError
+from anibridge.ports.errors import PortError, SiteUnreachable
 
 if TYPE_CHECKING:
+    from anibridge.domain.catalog.reachability import SiteReachability
     from anibridge.domain.torznab.context import SearchContext
     from anibridge.domain.torznab.request import SearchRequest
     from anibridge.ports.catalog import NewEpisode
@@ -58,10 +59,16 @@ log = logging.getLogger(__name__)
 Dated = tuple[Variant, datetime | None]
 
 
+class SitesUnreachable(Exception):
+    """No catalogue site could be asked: the feed must say so (a Torznab error), not look like "no results"."""
+
+
 class TorznabSearch:
-    def __init__(self, ctx: SearchContext, regrabs: RegrabRepo | None = None) -> None:
+    def __init__(self, ctx: SearchContext, regrabs: RegrabRepo | None = None,
+                 reachability: SiteReachability | None = None) -> None:
         self.ctx = ctx
         self._regrabs = regrabs
+        self._reach = reachability
 
     async def search(self, req: SearchRequest) -> list[Release]:
         now = self.ctx.clock.now()
@@ -73,6 +80,11 @@ class TorznabSearch:
             log.exception("torznab search failed for %s", req)
             found, test_movie = [], None
         releases = _unique(self.ctx.config, found, now, req.categories)
+        if not releases and self._reach is not None and self._reach.none_answering(list(self.ctx.catalogs)):
+            # Nothing found because nothing could be asked (this request's attempts failed, or the sites are
+            # known down and were not asked again): an empty feed or the Test's synthetic item would pass the
+            # indexer as healthy. Partial outages never get here: a reachable site's answer is returned.
+            raise SitesUnreachable(self._reach.unreachable_message(list(self.ctx.catalogs)))
         if not releases and test_movie is not None and self.ctx.config.return_test_result:
             releases = connectivity_releases(self.ctx.config, now, movie=test_movie, requested=req.categories)
         return await regrab.publish(self._regrabs, releases[req.offset : req.offset + req.limit])
@@ -245,7 +257,9 @@ class TorznabSearch:
         lists = await asyncio.gather(*(self.ctx.catalogs[s].new_episodes() for s in sites), return_exceptions=True)
         entries: list[NewEpisode] = []
         for site, result in zip(sites, lists, strict=True):
-            if isinstance(result, BaseException):
+            if isinstance(result, SiteUnreachable):  # known down: /health and the error feed say so already
+                log.debug("new episodes of %s not asked: %s", site.value, result)
+            elif isinstance(result, BaseException):
                 log.warning("new episodes of %s unavailable: %r", site.value, result)
             else:
                 entries.extend(result)
