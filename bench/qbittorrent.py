@@ -50,6 +50,7 @@ from anibridge.domain.qbittorrent.sync import MainDataSync
 from anibridge.domain.releases.magnets import (
     build_magnet,
     infohash,
+    release_infohash,
 )
 
 
@@ -184,15 +185,18 @@ async def main(sizes: list[int], repeat: int, http: bool = False) -> None:
                 for n in range(repeat):
                     ref = EpisodeRef(Site.STO, f"fresh-{size}", 1, n + 1, Language.GERMAN_SUB)
                     uri = build_magnet(ref, f"Fresh.{size}.S01E{n + 1:02d}.1080p.WEB.H264.GER.SUB-STO", provider="VOE")
-                    hash_ = infohash(ref.slug, ref.season, ref.episode, ref.language)
+                    hash_ = release_infohash(ref)  # s.to releases hash their site too
                     t0 = time.perf_counter()
                     assert (await c.post("/torrents/add", data={"urls": uri, "category": "tv-sonarr"})).text == "Ok."
+                    deadline = t0 + 10.0  # bounded: a release that never shows up fails the run, not hangs it
                     while not (await c.get("/torrents/info", params={"hashes": hash_})).json():
-                        pass
+                        if time.perf_counter() > deadline:
+                            raise SystemExit(f"{hash_} not visible 10 s after torrents/add")
                     visible.append((time.perf_counter() - t0) * 1000)
                 print(f"{size:>6} {'add -> visible':<28} {statistics.median(visible):>10.1f} "
                       f"{sorted(visible)[int(len(visible) * 0.95) - 1]:>8.1f}")
-                await service.delete([infohash(f"fresh-{size}", 1, n + 1, Language.GERMAN_SUB) for n in range(repeat)],
+                await service.delete([release_infohash(EpisodeRef(Site.STO, f"fresh-{size}", 1, n + 1, Language.GERMAN_SUB))
+                                      for n in range(repeat)],
                                      delete_files=False)
         if server is not None:
             server.should_exit = True
