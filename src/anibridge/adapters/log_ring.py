@@ -67,5 +67,7 @@ def install_log_ring(capacity: int = 1000) -> LogRing:
     with _install_guard:
         if _installed is None:
             _installed = LogRing(capacity)
-            logging.getLogger().addHandler(_installed)
+        root = logging.getLogger()
+        if _installed not in root.handlers:  # a logging reconfiguration (dictConfig) drops it: attach it again
+            root.addHandler(_installed)
         return _installed

@@ -89,10 +89,11 @@ def log_config(level: str, fmt: LogFormat = "text") -> dict[str, Any]:
     )
     loggers: dict[str, Any] = {
         # No handlers of their own: uvicorn's records travel to the root handler, in anibridge's format.
-        name: {"handlers": [], "propagate": True} for name in UVICORN_LOGGERS
+        # Level NOTSET: follow LOG_LEVEL even when an earlier uvicorn.Config in this process set its own.
+        name: {"handlers": [], "propagate": True, "level": "NOTSET"} for name in UVICORN_LOGGERS
     }
     for name in ACCESS_LOGGERS:
-        loggers[name] = {"handlers": [], "propagate": True, "filters": ["media_requests_at_debug"]}
+        loggers[name] = {"handlers": [], "propagate": True, "level": "NOTSET", "filters": ["media_requests_at_debug"]}
     for name in OUTBOUND_LOGGERS:
         loggers[name] = {"level": outbound_level, "filters": ["outbound_at_debug"], "propagate": True}
     return {
@@ -115,4 +116,6 @@ def configure_logging(level: str, fmt: LogFormat = "text") -> dict[str, Any]:
     """Apply the configuration to this process and return it (for uvicorn)."""
     config = log_config(level, fmt)
     logging.config.dictConfig(config)
+    for name in config["loggers"]:  # dictConfig leaves a logger that something else disabled disabled
+        logging.getLogger(name).disabled = False
     return config
