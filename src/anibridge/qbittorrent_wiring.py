@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from anibridge.delivery.auth import AccessPolicy
 from anibridge.delivery.qbittorrent.auth import Sessions
 from anibridge.delivery.qbittorrent.context import QbitContext
 from anibridge.domain.qbittorrent.listing import TorrentListing
@@ -55,5 +56,8 @@ def build_qbit_context(container: _Providers) -> QbitContext:
         timeout_seconds=settings.qbit_session_timeout_seconds,
         clock=clock.monotonic,
         api_key=settings.qbit_api_key.get_secret_value(),
+        max_auth_failures=settings.web_ui_max_auth_fail_count,
+        ban_seconds=float(settings.web_ui_ban_duration),
     )
-    return QbitContext(service, listing, MainDataSync(), sessions, settings.downloads_path)
+    access = AccessPolicy(sessions, settings.web_ui_domain_list)
+    return QbitContext(service, listing, MainDataSync(), sessions, settings.downloads_path, access=access)

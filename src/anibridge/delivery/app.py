@@ -73,11 +73,13 @@ def create_falcon_app(container: Container) -> App:
     app.add_middleware(Lifespan(services))
 
     app.add_route("/health", HealthResource(database.ping, scheduler_problem=scheduler.problem))
-    legacy_jobs.register(app, container.job_repo(), scheduler)
+    qbit = container.qbit_context()
+    assert qbit.access is not None
+    legacy_jobs.register(app, container.job_repo(), scheduler, qbit.access)  # one login for every state route
     clock = container.clock()
     add_strm_routes(app, container.strm_proxy(), lambda: clock.now().timestamp())
     add_torznab_routes(app, container.torznab_search(), container.settings())
-    register_qbittorrent(app, container.qbit_context())
+    register_qbittorrent(app, qbit)
     return app
 
 

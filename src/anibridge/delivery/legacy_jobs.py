@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import falcon
 import falcon.asgi
 
+from anibridge.delivery.auth import AccessPolicy, login_required
 from anibridge.domain.catalog.identity import (
     EpisodeRef,
     Language,
@@ -154,9 +155,11 @@ def parse_download_request(body: object) -> tuple[EpisodeRef, JobMode, str, str 
     return ref, mode, _optional_str(body, "title_hint") or "", provider
 
 
+@falcon.before(login_required)
 class DownloadResource:
-    def __init__(self, scheduler: JobScheduler) -> None:
+    def __init__(self, scheduler: JobScheduler, access: AccessPolicy) -> None:
         self._scheduler = scheduler
+        self.access = access
 
     async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
         try:
@@ -168,10 +171,12 @@ class DownloadResource:
         resp.media = {"job_id": job.id}
 
 
+@falcon.before(login_required)
 class JobResource:
-    def __init__(self, job_repo: JobRepo, scheduler: JobScheduler) -> None:
+    def __init__(self, job_repo: JobRepo, scheduler: JobScheduler, access: AccessPolicy) -> None:
         self._jobs = job_repo
         self._scheduler = scheduler
+        self.access = access
 
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response, job_id: str) -> None:
         job = await self._jobs.get(job_id)
@@ -194,11 +199,14 @@ class JobResource:
         resp.media = {"status": status, "job": job_snapshot(job)}
 
 
+@falcon.before(login_required)
 class JobEventsResource:
     """`text/event-stream` of JSON snapshots whenever the job changes, until it ends or the client leaves."""
 
-    def __init__(self, job_repo: JobRepo, poll_seconds: float = 0.5, keepalive_seconds: float = 15.0) -> None:
+    def __init__(self, job_repo: JobRepo, access: AccessPolicy, poll_seconds: float = 0.5,
+                 keepalive_seconds: float = 15.0) -> None:
         self._jobs = job_repo
+        self.access = access
         self._poll = poll_seconds
         self._keepalive = keepalive_seconds
 
@@ -232,7 +240,9 @@ class JobEventsResource:
             quiet += self._poll
 
 
-def register(app: falcon.asgi.App[Any, Any], job_repo: JobRepo, scheduler: JobScheduler) -> None:
-    app.add_route("/downloader/download", DownloadResource(scheduler))
-    app.add_route("/jobs/{job_id}", JobResource(job_repo, scheduler))
-    app.add_route("/jobs/{job_id}/events", JobEventsResource(job_repo))
+def register(app: falcon.asgi.App[Any, Any], job_repo: JobRepo, scheduler: JobScheduler,
+             access: AccessPolicy) -> None:
+    """The routes, behind the same login as the qBittorrent API (they start downloads and reveal paths)."""
+    app.add_route("/downloader/download", DownloadResource(scheduler, access))
+    app.add_route("/jobs/{job_id}", JobResource(job_repo, scheduler, access))
+    app.add_route("/jobs/{job_id}/events", JobEventsResource(job_repo, access))

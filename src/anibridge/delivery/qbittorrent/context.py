@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from anibridge.delivery.auth import AccessPolicy
 from anibridge.delivery.qbittorrent.auth import Sessions
 from anibridge.delivery.qbittorrent.forms import Form
 from anibridge.delivery.qbittorrent.wire import Reply
@@ -27,6 +28,12 @@ class QbitContext:
     download_dir: Path
     info_cache: dict[tuple[tuple[str, tuple[str, ...]], ...], tuple[int, bytes]] = field(default_factory=dict)
     """torrents/info bodies per query string, valid while the listing version is unchanged."""
+    access: AccessPolicy | None = None
+    """Host, cross-site, ban and login checks; None = the defaults over `sessions` (any Host)."""
+
+    def __post_init__(self) -> None:
+        if self.access is None:
+            self.access = AccessPolicy(self.sessions)
 
 
 @dataclass(slots=True)
