@@ -11,6 +11,7 @@ import falcon.asgi
 
 from anibridge.container import Container
 from anibridge.delivery import legacy_jobs
+from anibridge.delivery.body_limit import BodyLimit, BodyTooLarge
 from anibridge.delivery.disconnect import ASGIApp, DisconnectGuard
 from anibridge.delivery.health import HealthResource
 from anibridge.delivery.qbittorrent import register as register_qbittorrent
@@ -45,12 +46,15 @@ class Lifespan:
 
 
 async def _unexpected_error(req: falcon.asgi.Request, resp: falcon.asgi.Response, ex: Exception, params: Any) -> None:
-    """Bad input never crashes the service: log it, answer 500 with a short message."""
+    """Bad input never crashes the service: log it (with the traceback), answer 500 without the exception text,
+    which can hold SQL, paths or secrets."""
     if isinstance(ex, falcon.HTTPError):
+        raise ex
+    if isinstance(ex, BodyTooLarge):  # the body limit already answered 413; nothing left to say
         raise ex
     log.exception("unhandled error on %s %s", req.method, req.path)
     resp.status = falcon.HTTP_500
-    resp.media = {"title": "Internal Server Error", "description": f"{type(ex).__name__}: {ex}"}
+    resp.media = {"title": "Internal Server Error", "description": "unexpected error; the server log has the details"}
 
 
 async def _nothing() -> None:
@@ -84,6 +88,6 @@ def create_falcon_app(container: Container) -> App:
 
 
 def create_app(container: Container) -> ASGIApp:
-    """The ASGI callable uvicorn serves: the Falcon app wrapped in the disconnect guard."""
+    """The ASGI callable uvicorn serves: the Falcon app behind the body limit, wrapped in the disconnect guard."""
     # Falcon types its ASGI callable with dict/Mapping where the guard uses MutableMapping; same protocol.
-    return DisconnectGuard(cast(ASGIApp, create_falcon_app(container)))
+    return DisconnectGuard(BodyLimit(cast(ASGIApp, create_falcon_app(container))))

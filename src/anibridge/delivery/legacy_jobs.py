@@ -62,6 +62,14 @@ def _invalid(detail: str) -> falcon.HTTPError:
     return falcon.HTTPUnprocessableEntity(title="Invalid request", description=detail)
 
 
+_JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""Job ids are uuid hex; anything else (a NUL that PostgreSQL refuses, 10,000 characters) cannot name a job."""
+
+
+def _plausible_id(job_id: str) -> bool:
+    return _JOB_ID.fullmatch(job_id) is not None
+
+
 def _not_found(resp: falcon.asgi.Response) -> None:
     resp.status = falcon.HTTP_404
     resp.media = {"detail": "job not found"}
@@ -90,7 +98,19 @@ def _optional_str(body: dict[str, Any], name: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise _invalid(f"{name} must be a string")
+    if not _storable(value):
+        raise _invalid(f"{name} must be printable text")
     return value.strip() or None
+
+
+def _storable(value: str) -> bool:
+    """Valid UTF-8 without control characters: a lone surrogate (`\ud800`) cannot be encoded for the database and
+    PostgreSQL refuses NUL in text columns."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return not any(ord(c) < 32 or ord(c) == 127 for c in value)
 
 
 _LINK = re.compile(
@@ -164,7 +184,7 @@ class DownloadResource:
     async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
         try:
             body = await req.get_media()
-        except falcon.MediaMalformedError:
+        except (falcon.MediaMalformedError, RecursionError, UnicodeDecodeError):  # deep nesting, bad UTF-8
             raise _invalid("body is not valid JSON") from None
         ref, mode, title, provider = parse_download_request(body)
         job = await self._scheduler.submit(ref, mode, title, provider)
@@ -179,14 +199,14 @@ class JobResource:
         self.access = access
 
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response, job_id: str) -> None:
-        job = await self._jobs.get(job_id)
+        job = await self._jobs.get(job_id) if _plausible_id(job_id) else None
         if job is None:
             _not_found(resp)
             return
         resp.media = job_snapshot(job)
 
     async def on_delete(self, req: falcon.asgi.Request, resp: falcon.asgi.Response, job_id: str) -> None:
-        job = await self._scheduler.cancel(job_id)
+        job = await self._scheduler.cancel(job_id) if _plausible_id(job_id) else None
         if job is None:
             _not_found(resp)
             return
@@ -211,7 +231,7 @@ class JobEventsResource:
         self._keepalive = keepalive_seconds
 
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response, job_id: str) -> None:
-        job = await self._jobs.get(job_id)
+        job = await self._jobs.get(job_id) if _plausible_id(job_id) else None
         if job is None:
             _not_found(resp)
             return
