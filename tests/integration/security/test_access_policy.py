@@ -19,6 +19,7 @@ from anibridge.delivery.app import create_falcon_app
 from anibridge.domain.catalog.identity import EpisodeRef, Language, Site
 from anibridge.domain.releases.magnets import build_magnet
 from anibridge.settings import load_settings
+from tests.integration.security.conftest import OFFLINE
 
 pytestmark = pytest.mark.anyio
 
@@ -29,7 +30,7 @@ MAGNET = build_magnet(EpisodeRef(Site.ANIWORLD, "frieren", 1, 1, Language.GERMAN
 
 
 def _conductor(tmp_path: Path, env: Mapping[str, str]) -> falcon.testing.ASGIConductor:
-    settings = load_settings({"DATA_DIR": str(tmp_path / "data"), **env})
+    settings = load_settings({"DATA_DIR": str(tmp_path / "data"), **OFFLINE, **env})
     return falcon.testing.ASGIConductor(create_falcon_app(create_container(settings)))
 
 
