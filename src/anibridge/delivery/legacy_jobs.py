@@ -22,6 +22,7 @@ from anibridge.domain.catalog.identity import (
     EpisodeRef,
     Language,
     Site,
+    is_valid_slug,
 )
 from anibridge.domain.jobs.records import (
     Job,
@@ -147,8 +148,8 @@ def parse_download_request(body: object) -> tuple[EpisodeRef, JobMode, str, str 
     slug = _optional_str(body, "slug")
     if slug is None:
         raise _invalid("slug (or link) is required")
-    if len(slug) > MAX_SLUG_LEN or any(ord(c) < 32 or ord(c) == 127 for c in slug):  # column width / NUL
-        raise _invalid(f"slug must be at most {MAX_SLUG_LEN} printable characters")
+    if len(slug) > MAX_SLUG_LEN or not is_valid_slug(slug):  # column width; `../` or `?` would steer site URLs
+        raise _invalid(f"slug must be at most {MAX_SLUG_LEN} lowercase letters, digits and hyphens")
     try:
         site = Site.parse(_optional_str(body, "site") or Site.ANIWORLD.value)
         language = Language.parse(_optional_str(body, "language") or Language.GERMAN_DUB.value)

@@ -156,11 +156,11 @@ async def test_category_tag_limit_prio_endpoints(client: httpx.AsyncClient) -> N
     assert (await client.post("/api/v2/torrents/createCategory", data={"category": "tv-sonarr"})).text == "Ok."
     assert (await client.post("/api/v2/torrents/createCategory", data={"category": ""})).status_code == 400
     assert (await client.post("/api/v2/torrents/createCategory", data={"category": "a//b"})).status_code == 409
-    await client.post("/api/v2/torrents/editCategory", data={"category": "tv-sonarr", "savePath": "/tv"})
+    await client.post("/api/v2/torrents/editCategory", data={"category": "tv-sonarr", "savePath": "/downloads/tv"})
     await client.post("/api/v2/torrents/createCategory", data={"category": "radarr"})
     assert (await client.get("/api/v2/torrents/categories")).json() == {
         "radarr": {"name": "radarr", "savePath": ""},
-        "tv-sonarr": {"name": "tv-sonarr", "savePath": "/tv"},
+        "tv-sonarr": {"name": "tv-sonarr", "savePath": "/downloads/tv"},
     }
     await client.post("/api/v2/torrents/removeCategories", data={"categories": "radarr\nnothing"})
     assert list((await client.get("/api/v2/torrents/categories")).json()) == ["tv-sonarr"]

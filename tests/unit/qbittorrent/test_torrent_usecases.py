@@ -105,14 +105,14 @@ async def test_delete_keeps_files_unless_asked_and_tolerates_moved_content(world
 
 
 async def test_categories(world: World) -> None:
-    await world.service.labels.create_category("tv-sonarr", "/x")
-    await world.service.labels.create_category("tv-sonarr", "/x")  # again: fine
+    await world.service.labels.create_category("tv-sonarr", "/downloads/x")
+    await world.service.labels.create_category("tv-sonarr", "/downloads/x")  # again: fine
     with pytest.raises(TorrentError):
         await world.service.labels.create_category("  ", "")
     with pytest.raises(TorrentConflict):
         await world.service.labels.create_category("/bad", "")
-    await world.service.labels.edit_category("tv-sonarr", "/y")
-    assert [(c.name, c.save_path) for c in await world.service.labels.categories()] == [("tv-sonarr", "/y")]
+    await world.service.labels.edit_category("tv-sonarr", "/downloads/y")
+    assert [(c.name, c.save_path) for c in await world.service.labels.categories()] == [("tv-sonarr", "/downloads/y")]
     uri = magnet(1)
     await world.service.add(AddRequest([uri]))
     hash_ = parse_magnet(uri).infohash

@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
@@ -72,7 +73,7 @@ class AniWorldCatalog(TokenSite):
         return out
 
     def _series_url(self, slug: str) -> str:
-        return f"{self._base}/anime/stream/{slug}"
+        return f"{self._base}/anime/stream/{quote(slug, safe='')}"  # `../` or `?` in a slug stays one segment
 
     async def series(self, slug: str) -> SeriesDetail:
         doc = parse(await self._http.text(self._series_url(slug)))

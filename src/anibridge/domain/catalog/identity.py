@@ -128,6 +128,15 @@ _ANIWORLD_KEYS: dict[int, Language] = {1: Language.GERMAN_DUB, 2: Language.ENGLI
 _STO_IDS: dict[int, Language] = {1: Language.GERMAN_DUB, 2: Language.ENGLISH_DUB, 3: Language.GERMAN_SUB}
 
 
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,254}")
+"""The characters catalogue slugs really use (AniWorld, s.to and Megakino paths): lowercase letters, digits and
+hyphens. Anything else — `/`, `..`, `?`, `%`, whitespace — could steer a site URL to another page."""
+
+
+def is_valid_slug(slug: str) -> bool:
+    return _SLUG.fullmatch(slug) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class EpisodeRef:
     """One language variant of one episode on one site.
@@ -142,8 +151,8 @@ class EpisodeRef:
     language: Language
 
     def __post_init__(self) -> None:
-        if not self.slug or self.slug != self.slug.strip():
-            raise ValueError(f"invalid slug {self.slug!r}")
+        if not is_valid_slug(self.slug):
+            raise ValueError(f"invalid slug {self.slug[:80]!r} (lowercase letters, digits and hyphens)")
         if self.season < 0 or self.episode < 0:
             raise ValueError(f"season/episode must be >= 0, got {self.season}/{self.episode}")
 

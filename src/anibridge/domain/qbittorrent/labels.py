@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
@@ -29,19 +30,32 @@ MAX_CATEGORY_LEN = 255
 
 
 def _clean_category(name: str) -> str:
-    """Category names follow qBittorrent's rules (and Sonarr's validator): no `\\`, no `//`, no edge slashes."""
+    """Category names follow qBittorrent's rules (and Sonarr's validator): no `\\`, no `//`, no edge slashes,
+    and no `.`/`..` segment (qBittorrent maps sub-categories to folders, where `..` climbs out)."""
     cleaned = name.strip()
     if not cleaned:
         raise TorrentError("Category name must not be empty")
     if _BAD_CATEGORY.search(cleaned) or _CONTROL.search(cleaned) or len(cleaned) > MAX_CATEGORY_LEN:
         raise TorrentConflict("Incorrect category name")
+    if any(part in (".", "..") for part in cleaned.split("/")):
+        raise TorrentConflict("Incorrect category name")
     return cleaned
 
 
-def _clean_save_path(path: str) -> str:
+def _clean_save_path(path: str, roots: Sequence[str]) -> str:
+    """Empty, or inside one of `roots` (the download directory and the save path reported to *arr apps): a
+    category pointing at `/etc` would tell clients that media lives there."""
     if _CONTROL.search(path):  # NUL cannot be stored in PostgreSQL text nor used as a path
         raise TorrentError("Invalid save path")
-    return path.strip()
+    cleaned = path.strip()
+    if not cleaned or not roots:
+        return cleaned
+    normal = posixpath.normpath(cleaned.replace("\\", "/"))
+    for root in roots:
+        base = posixpath.normpath(root.replace("\\", "/"))
+        if root and (normal == base or normal.startswith(base.rstrip("/") + "/")):
+            return cleaned
+    raise TorrentError("Invalid save path: it must be inside the download directory")
 
 
 MAX_TAG_LEN = 255
@@ -61,7 +75,8 @@ class TorrentLabels:
     """Categories and the global tag list live in the ClientTaskRepo (so they survive restarts and are shared by
     instances on one database); a task's own tags live on the task."""
 
-    def __init__(self, tasks: ClientTaskRepo, resolve: Resolve) -> None:
+    def __init__(self, tasks: ClientTaskRepo, resolve: Resolve, save_roots: Sequence[str] = ()) -> None:
+        self._roots = tuple(r for r in save_roots if r)
         self._tasks = tasks
         self._resolve = resolve
 
@@ -79,10 +94,10 @@ class TorrentLabels:
 
     async def create_category(self, name: str, save_path: str) -> None:
         """Existing names are accepted again (real qB says 409) so Sonarr's Test never trips over a race."""
-        await self._tasks.save_category(Category(_clean_category(name), _clean_save_path(save_path)))
+        await self._tasks.save_category(Category(_clean_category(name), _clean_save_path(save_path, self._roots)))
 
     async def edit_category(self, name: str, save_path: str) -> None:
-        await self._tasks.save_category(Category(_clean_category(name), _clean_save_path(save_path)))
+        await self._tasks.save_category(Category(_clean_category(name), _clean_save_path(save_path, self._roots)))
 
     async def remove_categories(self, names: Iterable[str]) -> None:
         doomed = {n.strip() for n in names if n.strip()}

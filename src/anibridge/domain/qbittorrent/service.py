@@ -114,7 +114,7 @@ class TorrentService:
         self._clock = clock
         self._config = config
         self._files = files
-        self.labels = TorrentLabels(tasks, self.resolve)
+        self.labels = TorrentLabels(tasks, self.resolve, (config.download_dir, config.public_save_path))
 
     @property
     def config(self) -> ClientConfig:

@@ -17,6 +17,7 @@ from anibridge.domain.catalog.identity import (
     EpisodeRef,
     Language,
     Site,
+    is_valid_slug,
 )
 
 MAGNET_SCHEME = "magnet:?"
@@ -152,6 +153,8 @@ def parse_magnet(uri: str) -> MagnetPayload:
     slug = params[f"{p}_slug"].strip()
     if not slug:
         raise MagnetError(f"missing key {p}_slug")
+    if not is_valid_slug(slug):  # `../`, `/staffel-2/episode-9?x=`: would steer the site URL to another page
+        raise MagnetError(f"invalid {p}_slug: {slug[:40]!r}")
     title = params["dn"].strip()
     if not title:
         raise MagnetError("missing key dn")
