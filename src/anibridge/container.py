@@ -23,6 +23,7 @@ from anibridge.catalog_wiring import build_metadata
 from anibridge.domain.catalog.lookup import TitleResolver
 from anibridge.domain.streams.finder import StreamFinder
 from anibridge.download_wiring import build_job_runner, build_scheduler
+from anibridge.guard_wiring import build_outbound_guard
 from anibridge.qbittorrent_wiring import build_qbit_context
 from anibridge.settings import Settings
 from anibridge.strm_wiring import build_strm_proxy, build_strm_upstream
@@ -44,7 +45,8 @@ class Container(containers.DeclarativeContainer):
     regrab_repo = providers.Singleton(SqlRegrabRepo, database)
 
     # Catalogue side: one shared HTTP client, the enabled sites, SkyHook, title resolution (site-adapter helper).
-    http_client = providers.Singleton(build_http_client, settings)
+    outbound_guard = providers.Singleton(build_outbound_guard, settings)  # SSRF guard for URLs pages name
+    http_client = providers.Singleton(build_http_client, settings, outbound_guard)
     catalogs = providers.Singleton(build_catalogs, http_client, settings)
     metadata = providers.Singleton(build_metadata, http_client, settings)
     title_resolver = providers.Singleton(TitleResolver, catalogs)
@@ -64,7 +66,7 @@ class Container(containers.DeclarativeContainer):
     quality_probe = providers.Singleton(
         MediaQualityProbe, http_client, timeout=providers.Callable(lambda s: s.http_timeout_seconds, settings)
     )
-    media_downloader = providers.Singleton(YtDlpDownloader)
+    media_downloader = providers.Singleton(YtDlpDownloader, guard=outbound_guard)
     file_store = providers.Singleton(LocalFileStore, providers.Callable(lambda s: s.downloads_path, settings))
     instance_id = providers.Singleton(load_instance_id, providers.Callable(lambda s: s.data_dir, settings))
     job_runner = providers.Singleton(build_job_runner, __self__)

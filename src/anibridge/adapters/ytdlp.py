@@ -18,8 +18,10 @@ from typing import Any
 import yt_dlp
 from yt_dlp.utils import DownloadError
 
+from anibridge.adapters.ssrf import SsrfGuard
 from anibridge.ports.errors import DownloadCancelled, DownloadFailed
 from anibridge.ports.streams import DirectStream, DownloadProgress
+from anibridge.ports.upstream import UpstreamRefused
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,20 @@ def _http_status(error: BaseException) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _refusal_in(error: BaseException) -> UpstreamRefused | None:
+    """The SSRF guard's refusal somewhere in a yt-dlp error's cause chain (yt-dlp wraps download failures)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, UpstreamRefused):
+            return current
+        exc_info = getattr(current, "exc_info", None)
+        nxt = exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) > 1 else None
+        current = nxt if isinstance(nxt, BaseException) else (current.__cause__ or current.__context__)
+    return None
+
+
 def _clean_message(error: BaseException) -> str:
     text = str(error).strip() or type(error).__name__
     return text.removeprefix("ERROR: ").strip()
@@ -95,12 +111,41 @@ def _as_int(value: object) -> int | None:
 ProgressCallback = Callable[[DownloadProgress], None]
 
 
+class _GuardedYoutubeDL(yt_dlp.YoutubeDL):  # type: ignore[misc]  # yt-dlp is untyped
+    """Every request yt-dlp makes (the media URL, playlists, keys, each segment) passes the SSRF guard first, and
+    the URL a redirect chain ended on is checked before a byte of its answer is used. The media URLs come from
+    hoster pages: a hoster (or a page pretending to be one) must not make anibridge save a loopback or LAN
+    service's answer as a finished download. Limit: an intermediate redirect hop is requested by yt-dlp's own
+    HTTP stack before its target can be checked; its answer is discarded."""
+
+    def __init__(self, params: dict[str, Any], guard: SsrfGuard | None) -> None:
+        super().__init__(params)
+        self._guard = guard
+
+    def urlopen(self, req: Any) -> Any:
+        if self._guard is None:
+            return super().urlopen(req)
+        url = req if isinstance(req, str) else str(getattr(req, "url", "") or req.get_full_url())
+        self._guard.check_sync(url)
+        response = super().urlopen(req)
+        final = str(getattr(response, "url", "") or url)
+        if final != url:
+            try:
+                self._guard.check_sync(final)
+            except UpstreamRefused:
+                response.close()
+                raise
+        return response
+
+
 class YtDlpDownloader:
     """Downloads one DirectStream to `dest_dir/<stem>.<ext>` with progress, rate limit, cancel and resume."""
 
-    def __init__(self, socket_timeout: float = 20.0, merge_format: str = "mkv") -> None:
+    def __init__(self, socket_timeout: float = 20.0, merge_format: str = "mkv", guard: SsrfGuard | None = None) -> None:
         self._timeout = socket_timeout
         self._merge_format = merge_format
+        self._guard = guard
+        """None only where the caller vouches for every URL (tests against loopback fakes); the app passes one."""
 
     async def download(
         self,
@@ -162,13 +207,20 @@ class YtDlpDownloader:
             ))
 
         try:
-            with yt_dlp.YoutubeDL(self._options(stream, dest_dir, stem, hook, rate_limit)) as ydl:
+            with _GuardedYoutubeDL(self._options(stream, dest_dir, stem, hook, rate_limit), self._guard) as ydl:
                 info = ydl.extract_info(stream.url, download=True)
         except _Cancelled:
             raise DownloadCancelled("download cancelled") from None
+        except UpstreamRefused as ex:
+            log.warning("%s: media URL refused by the SSRF guard: %s", stream.provider, ex.reason)
+            raise DownloadFailed(f"{stream.provider}: media URL refused ({ex.reason})") from None
         except DownloadError as ex:
             if is_cancelled():
                 raise DownloadCancelled("download cancelled") from None
+            refused = _refusal_in(ex)
+            if refused is not None:
+                log.warning("%s: a media request was refused by the SSRF guard: %s", stream.provider, refused.reason)
+                raise DownloadFailed(f"{stream.provider}: media URL refused ({refused.reason})") from None
             status = _http_status(ex)
             message = f"{stream.provider}: {_clean_message(ex)}"
             raise DownloadFailed(message, expired=status in _EXPIRED_STATUSES) from ex
