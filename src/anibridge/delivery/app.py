@@ -11,6 +11,7 @@ import falcon.asgi
 
 from anibridge.container import Container
 from anibridge.delivery import legacy_jobs
+from anibridge.delivery.access_log import AccessLog
 from anibridge.delivery.body_limit import BodyLimit, BodyTooLarge
 from anibridge.delivery.disconnect import ASGIApp, DisconnectGuard
 from anibridge.delivery.health import HealthResource
@@ -88,6 +89,7 @@ def create_falcon_app(container: Container) -> App:
 
 
 def create_app(container: Container) -> ASGIApp:
-    """The ASGI callable uvicorn serves: the Falcon app behind the body limit, wrapped in the disconnect guard."""
+    """The ASGI callable uvicorn serves: the Falcon app behind the body limit and OPTIONS refusal, wrapped in the
+    disconnect guard and anibridge's access log (uvicorn's is off: it printed secrets)."""
     # Falcon types its ASGI callable with dict/Mapping where the guard uses MutableMapping; same protocol.
-    return DisconnectGuard(BodyLimit(cast(ASGIApp, create_falcon_app(container))))
+    return AccessLog(DisconnectGuard(BodyLimit(cast(ASGIApp, create_falcon_app(container)))))

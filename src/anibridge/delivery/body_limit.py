@@ -6,6 +6,9 @@ whatever a client sends (before, a 300 MiB body was buffered whole — ahead of 
 per route family: the qBittorrent API takes `.torrent` uploads (32 MiB, qBittorrent's own default cap); every
 other route takes small JSON or nothing (1 MiB). The 413 comes in the client's format: plain text for the
 qBittorrent API, the JSON error shape elsewhere.
+
+It also answers `OPTIONS` with 405 everywhere: anibridge serves no browser cross-origin API, and Falcon's default
+200 with an `Allow` list for every path told a scanner which methods each route takes.
 """
 
 from __future__ import annotations
@@ -39,10 +42,16 @@ def _content_length(scope: Scope) -> int | None:
     return int(raw)
 
 
+_TITLES = {400: "Bad Request", 405: "Method Not Allowed", 413: "Payload Too Large"}
+
+
 def _refusal(path: str, status: int, text: str) -> tuple[bytes, bytes]:
     if path.startswith("/api/v2/"):
         return text.encode(), b"text/plain; charset=UTF-8"
-    title = "Payload Too Large" if status == 413 else "Bad Request"
+    if path.startswith("/torznab"):
+        doc = f'<?xml version="1.0" encoding="UTF-8"?>\n<error code="900" description="{text}"/>'
+        return doc.encode(), b"application/xml; charset=utf-8"
+    title = _TITLES.get(status, "Bad Request")
     return json.dumps({"title": title, "description": text}).encode(), b"application/json"
 
 
@@ -55,6 +64,9 @@ class BodyLimit:
             await self._app(scope, receive, send)
             return
         path = str(scope.get("path", ""))
+        if str(scope.get("method", "")).upper() == "OPTIONS":
+            await _answer(send, path, 405, "Method Not Allowed")
+            return
         limit = limit_for(path)
         announced = _content_length(scope)
         if announced == -1:

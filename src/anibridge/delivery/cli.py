@@ -37,6 +37,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         log_level=settings.log_level,
         timeout_graceful_shutdown=5,
         proxy_headers=True,
+        access_log=False,  # anibridge.delivery.access_log writes the access log, with secrets masked
+        server_header=False,
     )
     uvicorn.Server(config).run()
     return 0
@@ -123,6 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    from anibridge.delivery.access_log import install_escaping
+
+    install_escaping()  # a newline or terminal escape in a request value cannot forge or recolour a log line
     try:
         return commands[args.command](args, settings)
     except OSError as ex:  # e.g. DATA_DIR not creatable/writable: say which path, no traceback
