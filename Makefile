@@ -1,22 +1,26 @@
-# The two commands a newcomer needs: `make run` and `make test`.
+# The two commands a newcomer needs: `make run` and `make test`. The others run one tier or tool each.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
+# pip prints what it fetches and builds, so the first `make run` shows its progress instead of a silent minute.
+PIP_FLAGS ?= --progress-bar off --disable-pip-version-check
 
-.PHONY: run test typecheck unit integration e2e cassettes bench demo clean
+.PHONY: run demo test lint typecheck unit integration e2e test-random bench cassettes clean image-test
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
 $(STAMP_RUN): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
-	touch $@
+	@echo "installing anibridge into $(VENV) (first run: about a minute)"
+	$(BIN)/pip install $(PIP_FLAGS) -e . | grep -E '^(Collecting|Successfully|ERROR)' || true
+	@$(BIN)/python -c 'import anibridge' && touch $@
 
 $(STAMP_DEV): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
-	touch $@ $(STAMP_RUN)
+	@echo "installing anibridge with its test tools into $(VENV)"
+	$(BIN)/pip install $(PIP_FLAGS) -e '.[dev]' | grep -E '^(Collecting|Successfully|ERROR)' || true
+	@$(BIN)/python -c 'import anibridge, pytest, ruff, importlinter' && touch $@ $(STAMP_RUN)
 
 run: $(STAMP_RUN)
 	$(BIN)/anibridge serve
@@ -24,18 +28,44 @@ run: $(STAMP_RUN)
 demo: $(STAMP_RUN)
 	$(BIN)/anibridge demo
 
+# ruff (lint + import order) and the import-linter layer contracts.
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
+
 typecheck: $(STAMP_DEV)
 	$(BIN)/mypy --strict src
 
-test: $(STAMP_DEV)
-	$(BIN)/mypy --strict src
+# Everything: lint, layer rules, types, then unit, integration, cassette and end-to-end tests.
+test: lint typecheck
 	$(BIN)/pytest
 
+# Pure tests of the domain and small adapters: no network, no database server, no real time (about 2 s).
 unit: $(STAMP_DEV)
-	$(BIN)/pytest tests/unit
+	$(BIN)/pytest tests/unit -m "not slow"
+
+# Real local things: SQLite files, PostgreSQL (ANIBRIDGE_TEST_PG_URL), loopback fakes, yt-dlp, ffmpeg.
+integration: $(STAMP_DEV)
+	$(BIN)/pytest tests/integration tests/cassettes
+
+# The running server driven by real clients (qbittorrent-api, a Torznab consumer, ffmpeg).
+e2e: $(STAMP_DEV)
+	$(BIN)/pytest tests/e2e
+
+# The unit and integration tiers once in a shuffled order: no test may depend on another having run first.
+test-random: $(STAMP_DEV)
+	$(BIN)/pytest tests/unit tests/integration -p random_order --random-order
+
+# Each benchmark prints its figures against a baseline or limit measured in the same run.
+bench: $(STAMP_DEV)
+	@for script in $(filter-out bench/bare_relay.py,$(wildcard bench/*.py)); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 cassettes: $(STAMP_DEV)
 	$(BIN)/python -m anibridge_fakes.record_cassettes
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+
+# Builds the container image and runs it end to end with podman (see scripts/image-test.sh); CI calls it.
+image-test:
+	scripts/image-test.sh

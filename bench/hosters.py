@@ -15,8 +15,8 @@ import httpx
 
 from anibridge.adapters.hosters.decoders import unpack_js, voe_decode
 from anibridge.adapters.hosters.filemoon import decrypt_playback
-from anibridge.adapters.hosters.registry import build_resolvers
 from anibridge.settings import Settings
+from anibridge.wiring.streams import build_resolvers
 from anibridge_fakes.hosters.farm import PROVIDERS, HosterFarm
 from anibridge_fakes.hosters.filemoon import encrypt_playback, pack
 from anibridge_fakes.hosters.voe import encode_config

@@ -1,5 +1,5 @@
 """Site index figures on the 20,000-title fake AniWorld: fetch+parse, disk reload, resolver preparation and
-per-query latency through TitleResolver (index pass). Prints numbers; asserts nothing.
+per-query latency through TitleLookup (index pass). Prints numbers; asserts nothing.
 
 Run: `PYTHONPATH=src .venv/bin/python bench/site_index.py`
 """
@@ -10,13 +10,16 @@ import asyncio
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 
 from anibridge.adapters.sites.aniworld import AniWorldCatalog
-from anibridge.domain.catalog.lookup import TitleResolver
+from anibridge.domain.catalog.identity import Site
+from anibridge.domain.catalog.lookup import TitleLookup
 from anibridge.settings import Settings
+from anibridge.wiring.catalog import site_options
 from anibridge_fakes.aniworld import AniWorldApp
 from anibridge_fakes.catalogue import load_catalogue
 from anibridge_fakes.http import FakeServer
@@ -27,13 +30,13 @@ async def run(base: str) -> None:
     settings = Settings.model_validate({"aniworld_base_url": base, "http_timeout_seconds": 60})
     async with httpx.AsyncClient() as client:
         t = time.perf_counter()
-        entries = await AniWorldCatalog(client, settings, data).index()
+        entries = await AniWorldCatalog(client, replace(site_options(settings, Site.ANIWORLD), data_dir=data)).index()
         cold = time.perf_counter() - t
         t = time.perf_counter()
-        catalog = AniWorldCatalog(client, settings, data)
+        catalog = AniWorldCatalog(client, replace(site_options(settings, Site.ANIWORLD), data_dir=data))
         await catalog.index()
         warm = time.perf_counter() - t
-        resolver = TitleResolver({catalog.site: catalog})
+        resolver = TitleLookup({catalog.site: catalog})
         t = time.perf_counter()
         await resolver.search("warm up")
         prepare = time.perf_counter() - t

@@ -103,7 +103,7 @@ def serve_proxy(port: int, upstream: str) -> None:
     from anibridge.adapters.clock import SystemClock
     from anibridge.adapters.memory import InMemoryStrmMappingRepo
     from anibridge.adapters.ssrf import SsrfGuard
-    from anibridge.adapters.strm_upstream import HttpxUpstream
+    from anibridge.adapters.strm.upstream import HttpxUpstream
     from anibridge.delivery.disconnect import DisconnectGuard
     from anibridge.delivery.strm import add_strm_routes
     from anibridge.domain.catalog.identity import EpisodeRef
@@ -111,6 +111,7 @@ def serve_proxy(port: int, upstream: str) -> None:
         ProxyOptions,
         StrmProxy,
     )
+    from anibridge.domain.strm.urls import AuthMode
     from anibridge.ports.streams import DirectStream
 
     class Finder:
@@ -120,7 +121,7 @@ def serve_proxy(port: int, upstream: str) -> None:
 
     clock = SystemClock()
     proxy = StrmProxy(Finder(), InMemoryStrmMappingRepo(), HttpxUpstream(SsrfGuard(["127.0.0.1"])), clock,
-                      ProxyOptions(f"http://127.0.0.1:{port}", "none", ""))
+                      ProxyOptions(f"http://127.0.0.1:{port}", AuthMode.NONE, ""))
     app = falcon.asgi.App()
     add_strm_routes(app, proxy, lambda: clock.now().timestamp())
     uvicorn.run(DisconnectGuard(app), host="127.0.0.1", port=port, log_level="warning", lifespan="off")

@@ -1,7 +1,7 @@
 """Title-matching benchmark: TitleIndex vs a difflib brute-force baseline over a 20,000-title catalogue.
 
 Run: `.venv/bin/python bench/title_match.py [--titles 20000] [--queries 1000] [--baseline-queries 100]`.
-The baseline scores every title with the same §5.3 formula but difflib's SequenceMatcher (what the reference
+The baseline scores every title with the same candidate-score formula but difflib's SequenceMatcher (what the reference
 does); it is slow, so it runs on the first `--baseline-queries` queries only. Prints p50/p95 per query.
 """
 

@@ -18,12 +18,13 @@ from pydantic import (
     model_validator,
 )
 
-KNOWN_PROVIDERS = ("VOE", "Vidoza", "Doodstream", "Filemoon", "Vidmoly", "Streamtape", "LoadX", "Luluvdo", "GXPlayer")
+from anibridge.domain.streams.providers import KNOWN_PROVIDERS
+
 KNOWN_SITES = ("aniworld.to", "s.to", "megakino")
 
 
 def _csv(value: Any) -> Any:
-    """CSV lists: split on commas, trim items, drop empties (reference §1.1)."""
+    """CSV lists: split on commas, trim items, drop empties (as the reference AniBridge reads them)."""
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
     return value

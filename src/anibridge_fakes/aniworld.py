@@ -1,4 +1,4 @@
-"""Fake AniWorld (aniworld.to, classic layout) serving the shared catalogue, per sites.md §1.
+"""Fake AniWorld (aniworld.to, classic layout) serving the shared catalogue.
 
 Routes: `/animes-alphabet`, `/animes`, `GET|POST /ajax/seriesSearch`, `POST /ajax/search`,
 `/anime/stream/<slug>[/staffel-N[/episode-M]|/filme[/film-K]]`, `/redirect/<id>` (302 to the hoster embed),
@@ -52,6 +52,7 @@ class AniWorldApp(SiteApp):
 
     def __init__(self, catalogue: Catalogue, embed_url: EmbedUrl, big_index: bool = False) -> None:
         super().__init__("aniworld")
+        self.protection.site_host = "aniworld.to"
         self.catalogue = catalogue
         self.embed_url = embed_url
         self.big_index = big_index

@@ -1,4 +1,4 @@
-"""HTML of the "classic" template family (AniWorld today, s.to before 2026-01), tag for tag per sites.md §1.2–§1.6.
+"""HTML of the "classic" template family (AniWorld today, s.to before 2026-01), tag for tag as the sites serve it.
 
 One renderer serves both sites: they differ only in the stream path (`anime/stream` vs `serie/stream`) and in
 what the numeric language keys mean (AniWorld 2 = English Sub, classic s.to 2 = English Dub).

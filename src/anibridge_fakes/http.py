@@ -6,56 +6,16 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from anibridge_fakes.gates import Protection
+from anibridge_fakes.messages import Request, Response
 
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
-    base_url: str
-    params: dict[str, str] = field(default_factory=dict)
-
-    def header(self, name: str) -> str:
-        return self.headers.get(name.lower(), "")
-
-    def cookie(self, name: str) -> str | None:
-        for part in self.header("cookie").split(";"):
-            key, _, value = part.strip().partition("=")
-            if key == name:
-                return value
-        return None
-
-
-@dataclass
-class Response:
-    status: int = 200
-    body: bytes | Iterable[bytes] = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = "text/html; charset=utf-8"
-
-    @classmethod
-    def html(cls, text: str, status: int = 200) -> Response:
-        return cls(status, text.encode(), content_type="text/html; charset=utf-8")
-
-    @classmethod
-    def json(cls, text: str, status: int = 200) -> Response:
-        return cls(status, text.encode(), content_type="application/json")
-
-    @classmethod
-    def redirect(cls, location: str, status: int = 302) -> Response:
-        return cls(status, b"", headers={"Location": location})
-
-    @classmethod
-    def not_found(cls) -> Response:
-        return cls(404, b"Not Found", content_type="text/plain")
+__all__ = ["App", "FakeServer", "Faults", "Handler", "Request", "Response"]
 
 
 Handler = Callable[[Request], Response]
@@ -87,6 +47,7 @@ class App:
     def __init__(self, name: str) -> None:
         self.name = name
         self.faults = Faults()
+        self.protection: Protection = Protection()  # DDoS-Guard / Cloudflare fronts, bursts, moved hosts; all off
         self.hits: list[str] = []
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
 
@@ -133,6 +94,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
             base_url=f"http://{host}",
+            client=str(self.client_address[0]),
         )
         faults: Faults = app.faults
         if faults.applies(parts.path) and not parts.path.startswith("/_"):
@@ -145,7 +107,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._write(Response(faults.status, b"fault injected", content_type="text/plain"))
                 return
         try:
-            response = app.dispatch(request)
+            response = app.protection.answer(request) or app.dispatch(request)
         except Exception as ex:  # noqa: BLE001 - a fake must answer, never hang the client
             response = Response(500, f"fake error: {ex}".encode(), content_type="text/plain")
         self._write(response)
@@ -157,10 +119,17 @@ class _Handler(BaseHTTPRequestHandler):
             response.headers.setdefault("Content-Length", str(len(response.body)))
         else:
             chunks = iter(response.body)
-        self.send_response(response.status)
+        # A protection front names itself in `Server` (ddos-guard, cloudflare); everything else is the stdlib's.
+        server = next((v for k, v in response.headers.items() if k.lower() == "server"), self.version_string())
+        self.send_response_only(response.status)
+        self.send_header("Server", server)
+        self.send_header("Date", self.date_time_string())
         self.send_header("Content-Type", response.content_type)
         for key, value in response.headers.items():
-            self.send_header(key, value)
+            if key.lower() != "server":
+                self.send_header(key, value)
+        for cookie in response.cookies:
+            self.send_header("Set-Cookie", cookie)
         if "Content-Length" not in response.headers:
             self.send_header("Connection", "close")
             self.close_connection = True
@@ -191,9 +160,10 @@ class _QuietServer(ThreadingHTTPServer):
 class FakeServer:
     """One App on 127.0.0.1:<port> in a daemon thread."""
 
-    def __init__(self, app: App, port: int = 0) -> None:
+    def __init__(self, app: App, port: int = 0, host: str = "127.0.0.1") -> None:
         self.app = app
-        self._httpd = _QuietServer(("127.0.0.1", port), _Handler)
+        self.host = host  # any 127.x.y.z works on Linux: a second loopback address is a second "IP" on the same port
+        self._httpd = _QuietServer((host, port), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.app = app  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"fake-{app.name}", daemon=True)
@@ -204,7 +174,7 @@ class FakeServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def start(self) -> FakeServer:
         self._thread.start()

@@ -1,4 +1,4 @@
-"""Fake Megakino (DataLife Engine) per sites.md §3: cookie gate, mirrors.txt, sitemaps, movie and season posts.
+"""Fake Megakino (DataLife Engine) like the real site: cookie gate, mirrors.txt, sitemaps, movie and season posts.
 
 Ungated: `/mirrors.txt`, `/sitemap.xml` (a `sitemapindex` over `/sitemaps/<part>.xml` children by default;
 `app.sitemap_index = False` serves the flat `urlset`), `/index.php?yg=token` (sets the session cookie).
@@ -38,6 +38,7 @@ class MegakinoApp(SiteApp):
 
     def __init__(self, catalogue: Catalogue, embed_url: EmbedUrl, name: str = "megakino") -> None:
         super().__init__(name)
+        self.protection.site_host = "megakino.to"
         self.catalogue = catalogue
         self.embed_url = embed_url
         self.sitemap_index = True

@@ -13,17 +13,16 @@ Usage: `python -m anibridge_fakes.record_cassettes [DIR]` (default `tests/casset
 from __future__ import annotations
 
 import asyncio
-import importlib
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
-import httpcore
 import httpx
 
 from anibridge.adapters.sites.aniworld import AniWorldCatalog
 from anibridge.adapters.sites.megakino import MegakinoCatalog
+from anibridge.adapters.sites.options import SiteOptions
 from anibridge.adapters.sites.sto import StoCatalog
 from anibridge.adapters.skyhook import SkyHookMetadata
 from anibridge.domain.catalog.identity import (
@@ -32,7 +31,10 @@ from anibridge.domain.catalog.identity import (
 )
 from anibridge.ports.errors import ChallengeRequired
 from anibridge.settings import Settings
+from anibridge.wiring.catalog import site_options
+from anibridge_fakes.cassette_kit import LoopbackPool, vcr_config
 from anibridge_fakes.http import FakeServer
+from anibridge_fakes.record_hoster_cassettes import record_hosters
 from anibridge_fakes.world import SKYHOOK, FakeWorld
 
 HOSTS: dict[str, str] = {
@@ -56,6 +58,11 @@ def cassette_settings() -> Settings:
     })
 
 
+def cassette_site(settings: Settings, site: Site) -> SiteOptions:
+    """A site's options for recording and replay: the fixed host, and no title index on disk."""
+    return replace(site_options(settings, site), data_dir=None)
+
+
 class _UrlOnlyFarm:
     """Hoster embed URLs on fixed `.test` hosts; the site cassettes never fetch hosters."""
 
@@ -71,29 +78,15 @@ class _UrlOnlyFarm:
         return f"http://{provider.lower()}.test/e/{video_id}"
 
 
-class _LoopbackPool(httpcore.AsyncConnectionPool):
-    """Sends requests for the fixed hosts to the fakes' ports; the Host header keeps the fixed name."""
-
-    def __init__(self, ports: dict[str, int]) -> None:
-        super().__init__()
-        self._ports = ports
-
-    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
-        port = self._ports.get(request.url.host.decode())
-        if port is not None:
-            request.url = httpcore.URL(scheme=b"http", host=b"127.0.0.1", port=port, target=request.url.target)
-        return await super().handle_async_request(request)
-
-
 def loopback_client(world: FakeWorld) -> httpx.AsyncClient:
     ports = {host: world.sites[key].port for host, key in HOSTS.items()}
     transport = httpx.AsyncHTTPTransport()
-    transport._pool = _LoopbackPool(ports)  # noqa: SLF001 - the one seam below vcrpy's patched method
+    transport._pool = LoopbackPool(ports)  # noqa: SLF001 - the one seam below vcrpy's patched method
     return httpx.AsyncClient(transport=transport)
 
 
 async def record_aniworld(client: httpx.AsyncClient, settings: Settings) -> None:
-    aw = AniWorldCatalog(client, settings, None)
+    aw = AniWorldCatalog(client, cassette_site(settings, Site.ANIWORLD))
     await aw.index()
     await aw.search("one punch")
     await aw.series("attack-on-titan")
@@ -105,7 +98,7 @@ async def record_aniworld(client: httpx.AsyncClient, settings: Settings) -> None
 
 
 async def record_sto(client: httpx.AsyncClient, settings: Settings) -> None:
-    sto = StoCatalog(client, settings, None)
+    sto = StoCatalog(client, cassette_site(settings, Site.STO))
     await sto.index()
     await sto.search("9-1-1")
     await sto.series("breaking-bad")
@@ -123,7 +116,7 @@ async def record_sto(client: httpx.AsyncClient, settings: Settings) -> None:
 
 
 async def record_megakino(client: httpx.AsyncClient, settings: Settings) -> None:
-    mk = MegakinoCatalog(client, settings, None)
+    mk = MegakinoCatalog(client, cassette_site(settings, Site.MEGAKINO))
     await mk.index()
     await mk.series("avengers-endgame")
     await mk.episode("avengers-endgame", 0, 0)
@@ -148,18 +141,6 @@ SCENARIOS: dict[str, Callable[[httpx.AsyncClient, Settings], Awaitable[None]]] =
 }
 
 
-def vcr_config(directory: Path, record_mode: str) -> Any:
-    import vcr
-
-    return vcr.VCR(
-        cassette_library_dir=str(directory),
-        record_mode=record_mode,
-        match_on=["method", "scheme", "host", "port", "path", "query"],
-        filter_headers=["authorization"],
-        decode_compressed_response=True,
-    )
-
-
 async def _record_all(world: FakeWorld, directory: Path) -> None:
     recorder = vcr_config(directory, "all")
     settings = cassette_settings()
@@ -177,12 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     with FakeWorld(farm=_UrlOnlyFarm(), big_index=False) as world:
         asyncio.run(_record_all(world, directory))
-    try:
-        hosters = importlib.import_module("anibridge_fakes.record_hoster_cassettes")
-    except ModuleNotFoundError:
-        print("hoster cassettes: anibridge_fakes.record_hoster_cassettes not present, skipped")
-    else:
-        hosters.record_hosters(directory)
+    record_hosters(directory)
     return 0
 
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import httpx
 
-from anibridge.adapters.hosters.registry import build_resolvers
 from anibridge.ports.errors import NotFound
 from anibridge.settings import Settings
+from anibridge.wiring.streams import build_resolvers
+from anibridge_fakes.cassette_kit import LoopbackPool, vcr_config
 from anibridge_fakes.hosters.farm import PROVIDERS, HosterFarm
-from anibridge_fakes.record_cassettes import _LoopbackPool, vcr_config
 
 SUBDIR = "hosters"
 KIND = {"VOE": "hls", "Filemoon": "hls", "Vidmoly": "hls-aes", "Luluvdo": "hls-fmp4", "LoadX": "hls", "GXPlayer": "hls",
@@ -57,7 +57,7 @@ async def _record(farm: HosterFarm, directory: Path) -> None:
     for provider in PROVIDERS:
         (directory / cassette_name(provider)).unlink(missing_ok=True)
         transport = httpx.AsyncHTTPTransport()
-        transport._pool = _LoopbackPool(ports)  # noqa: SLF001 - the one seam below vcrpy's patched method
+        transport._pool = LoopbackPool(ports)  # noqa: SLF001 - the one seam below vcrpy's patched method
         async with httpx.AsyncClient(transport=transport) as client:
             resolver = next(r for r in build_resolvers(client, cassette_settings()) if r.provider == provider)
             with recorder.use_cassette(cassette_name(provider)):

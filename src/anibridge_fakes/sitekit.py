@@ -2,7 +2,7 @@
 
 Site faults (on top of the generic latency / status / hang of `anibridge_fakes.http`):
 - `moved_to`: the old base answers every path (except the ones a site exempts, e.g. Megakino's mirrors.txt)
-  with `301` to the same path on the new base — what moved catalogue domains do (sites.md §6.1).
+  with `301` to the same path on the new base — what moved catalogue domains do.
 - `challenge`: the site's own bot wall (DDoS-Guard, Cloudflare, Turnstile, Megakino cookie stub).
 - `layout_changed`: pages keep their content but use markup the parsers do not know.
 """

@@ -1,4 +1,4 @@
-"""Fake SkyHook (Sonarr's TVDB proxy) per sites.md §5: search (free text, `tvdb:`, `imdb:`, `tmdb:`) and shows.
+"""Fake SkyHook (Sonarr's TVDB proxy): search (free text, `tvdb:`, `imdb:`, `tmdb:`) and shows.
 
 Field names and types follow Sonarr's ShowResource/EpisodeResource (camelCase; nullable fields omitted when
 null, list fields always arrays). Specials are season 0; AniWorld `/filme` entries appear here under the

@@ -1,4 +1,4 @@
-"""Fake SerienStream (s.to), v2 layout per sites.md §2.3, plus classic-layout pages (§2.2) for shows marked so.
+"""Fake SerienStream (s.to), v2 layout, plus classic-layout (pre-2026) pages for shows marked so.
 
 v2 routes: `/serien[?by=alpha|genre]`, `/api/search/suggest?term=`, `/serie/<slug>[/staffel-N[/episode-M]]`
 (`staffel-0` = films), `/r?t=<token>` → 302 to the hoster embed, or the Turnstile page for protected offers,
@@ -8,6 +8,9 @@ Classic routes: `/serien-alphabet`, `/serie/stream/<slug>[/staffel-N[/episode-M]
 
 Faults: `challenge` → `/r` answers with the Turnstile page; other pages with Cloudflare's "Just a moment"
 403 interstitial. `layout_changed` → renamed markup.
+Protections (all off by default): `app.gate` — the 2026 redirect gate with its tiers, bridge page, ALTCHA and
+Turnstile (`anibridge_fakes.redirect_gate`); `app.protection` — DDoS-Guard front, bursts, 429, moved hosts
+(`anibridge_fakes.gates`).
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from anibridge.domain.catalog.identity import Site
-from anibridge_fakes import classic, sto_pages
+from anibridge_fakes import classic, gate_scripts, redirect_gate, sto_pages, turnstile
 from anibridge_fakes.catalogue import Catalogue, Show
 from anibridge_fakes.http import Request, Response
+from anibridge_fakes.redirect_gate import RedirectGate
 from anibridge_fakes.sitekit import EmbedUrl, SiteApp, page
 
 SITE = Site.STO
@@ -57,6 +61,8 @@ class StoApp(SiteApp):
         super().__init__("sto")
         self.catalogue = catalogue
         self.embed_url = embed_url
+        self.gate = RedirectGate()  # the `/r?t=` redirect gate (tiers, bridge page, POST /r); off until switched on
+        self.protection.site_host = "serienstream.to"
         self._register()
 
     def challenge_page(self, request: Request) -> Response | None:
@@ -76,6 +82,15 @@ class StoApp(SiteApp):
         self.route(slug + r"/staffel-(?P<season>\d+)/?")(self.season)
         self.route(slug + r"/staffel-(?P<season>\d+)/episode-(?P<episode>\d+)/?")(self.episode)
         self.route(r"/r")(self.play)
+        self.route(r"/r", methods="POST")(self.submit)
+        self.route(redirect_gate.VERIFY_INIT_PATH)(lambda r: self.gate.verify_init(r))
+        self.route(turnstile.SCRIPT_PATH)(lambda r: self.gate.turnstile.script())
+        self.route(turnstile.CHALLENGE_PATH)(lambda r: self.gate.turnstile_challenge(r))
+        self.route(redirect_gate.GATE_JS_PATH)(lambda r: self.gate.gate_js())
+        self.route(gate_scripts.ALTCHA_JS_PATH)(lambda r: self.gate.altcha_js())
+        self.route(r"/login")(lambda r: self.gate.login_page(r))
+        self.route(r"/login", methods="POST")(lambda r: self.gate.login(r))
+        self.route(r"/account")(lambda r: self.gate.account_page(r))
         self.route(r"/redirect/(?P<link>\d+)")(self.classic_redirect)
 
     def _shows(self) -> list[Show]:
@@ -159,8 +174,11 @@ class StoApp(SiteApp):
         if ep is None:
             return Response.not_found()
         slug = show.slugs[SITE]
-        return self._html(f"{sto_pages.display_title(show)} S{season:02d}E{number:02d}", sto_pages.episode(show, slug, ep),
-                          f"/serie/{slug}/staffel-{season}/episode-{number}")
+        page_ = self._html(f"{sto_pages.display_title(show)} S{season:02d}E{number:02d}", sto_pages.episode(show, slug, ep),
+                           f"/serie/{slug}/staffel-{season}/episode-{number}")
+        if self.gate.active and isinstance(page_.body, bytes):
+            return self.gate.decorate_episode(request, page_.body.decode())
+        return page_
 
     def play(self, request: Request) -> Response:
         link = sto_pages.read_token(request.query.get("t", ""))
@@ -169,7 +187,17 @@ class StoApp(SiteApp):
             return Response.not_found()
         if offer.protected:
             return Response.html(TURNSTILE_PAGE)
+        if self.gate.active:
+            return self.gate.get_r(request, offer.link_id, self.embed_url(offer.provider, offer.video_id, offer.kind))
         return Response.redirect(self.embed_url(offer.provider, offer.video_id, offer.kind))
+
+    def submit(self, request: Request) -> Response:
+        """`POST /r`: the gate's form (CSRF, token, ALTCHA, Turnstile) → the hoster, or the failure page."""
+        return self.gate.post_r(request, sto_pages.read_token, self._hoster_of)
+
+    def _hoster_of(self, link_id: int) -> str | None:
+        offer = self.catalogue.offers_by_link.get(link_id)
+        return self.embed_url(offer.provider, offer.video_id, offer.kind) if offer is not None else None
 
     # -- classic pages ----------------------------------------------------------------------------------------
     def classic_page(self, request: Request) -> Response:

@@ -1,6 +1,6 @@
-"""HTML of SerienStream's 2026 "v2" layout, tag for tag per sites.md §2.3 (index, series, season, episode).
+"""HTML of SerienStream's 2026 "v2" layout, tag for tag as the live site serves it (index, series, season, episode).
 
-The calendar (`/serienkalender`) is only named in sites.md §2.3, not described: its markup here is an assumption
+The calendar (`/serienkalender`) is known by its path only, not its markup: the markup here is an assumption
 built from the documented pieces (v2 episode URLs, the season page's `svg-flag-*` language flags) plus the air
 time each calendar entry shows.
 """

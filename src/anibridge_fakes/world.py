@@ -16,8 +16,10 @@ from typing import Protocol
 from anibridge.domain.catalog.identity import Site
 from anibridge_fakes.aniworld import AniWorldApp
 from anibridge_fakes.catalogue import Catalogue, load_catalogue
+from anibridge_fakes.dns import FakeInternet
 from anibridge_fakes.http import FakeServer
 from anibridge_fakes.megakino import MegakinoApp
+from anibridge_fakes.redirect_gate import RedirectGate
 from anibridge_fakes.skyhook import SkyHookApp
 from anibridge_fakes.sto import StoApp
 
@@ -53,6 +55,7 @@ class FakeWorld:
         self.big_index = os.environ.get(BIG_INDEX_ENV, "") not in ("", "0") if big_index is None else big_index
         self.sites: dict[str, FakeServer] = {}
         self.started = False
+        self._internet: FakeInternet | None = None
 
     @property
     def hosters(self) -> dict[str, FakeServer]:
@@ -83,9 +86,18 @@ class FakeWorld:
         self.started = True
         return self
 
+    def internet(self) -> FakeInternet:
+        """Host names, CUII-blocking resolver, DoH server and notice pages for the started sites (made on demand)."""
+        if self._internet is None:
+            self._internet = FakeInternet({key: server.port for key, server in self.sites.items()})
+        return self._internet
+
     def stop(self) -> None:
         """Stop everything in parallel (each server's shutdown waits out its poll interval)."""
         stoppers = [server.stop for server in self.sites.values()]
+        if self._internet is not None:
+            stoppers.append(self._internet.stop)
+            self._internet = None
         if self.farm is not None:
             stoppers.append(self.farm.stop)
         threads = [threading.Thread(target=stop, daemon=True) for stop in stoppers]
@@ -102,6 +114,11 @@ class FakeWorld:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
 
+    def sto_app(self) -> StoApp:
+        app = self.sites[Site.STO.value].app
+        assert isinstance(app, StoApp)
+        return app
+
     def megakino_app(self, key: str = Site.MEGAKINO.value) -> MegakinoApp:
         app = self.sites[key].app
         assert isinstance(app, MegakinoApp)
@@ -117,7 +134,10 @@ class FakeWorld:
         """All faults off, default sitemap form, hit logs cleared — for sites and hosters alike."""
         for server in [*self.sites.values(), *self.hosters.values()]:
             server.app.faults.reset()
+            server.app.protection.reset()
             server.app.hits.clear()
+        if Site.STO.value in self.sites:
+            self.sto_app().gate = RedirectGate()
         for key in (Site.MEGAKINO.value, MEGAKINO_NEXT):
             if key in self.sites:
                 self.megakino_app(key).sitemap_index = True

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from anibridge_fakes.record_cassettes import vcr_config
+from anibridge_fakes.cassette_kit import vcr_config
 
 CASSETTES = Path(__file__).parent
 

@@ -19,7 +19,7 @@ from anibridge.domain.catalog.identity import (
     Site,
 )
 from anibridge.ports.errors import ChallengeRequired
-from anibridge_fakes.record_cassettes import cassette_settings
+from anibridge_fakes.record_cassettes import cassette_settings, cassette_site
 
 pytestmark = [pytest.mark.anyio, pytest.mark.cassette]
 Replay = Callable[[str], AbstractContextManager[Any]]
@@ -28,7 +28,7 @@ Replay = Callable[[str], AbstractContextManager[Any]]
 async def test_aniworld(replay: Replay) -> None:
     with replay("aniworld.yaml"):
         async with httpx.AsyncClient() as client:
-            aw = AniWorldCatalog(client, cassette_settings(), None)
+            aw = AniWorldCatalog(client, cassette_site(cassette_settings(), Site.ANIWORLD))
             index = await aw.index()
             search = await aw.search("one punch")
             series = await aw.series("attack-on-titan")
@@ -49,7 +49,7 @@ async def test_aniworld(replay: Replay) -> None:
 async def test_sto(replay: Replay) -> None:
     with replay("sto.yaml"):
         async with httpx.AsyncClient() as client:
-            sto = StoCatalog(client, cassette_settings(), None)
+            sto = StoCatalog(client, cassette_site(cassette_settings(), Site.STO))
             index = await sto.index()
             suggest = await sto.search("9-1-1")
             series = await sto.series("breaking-bad")
@@ -73,7 +73,7 @@ async def test_sto(replay: Replay) -> None:
 async def test_megakino(replay: Replay) -> None:
     with replay("megakino.yaml"):
         async with httpx.AsyncClient() as client:
-            mk = MegakinoCatalog(client, cassette_settings(), None)
+            mk = MegakinoCatalog(client, cassette_site(cassette_settings(), Site.MEGAKINO))
             index = await mk.index()
             movie = await mk.series("avengers-endgame")
             film = await mk.episode("avengers-endgame", 0, 0)

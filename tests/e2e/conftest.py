@@ -1,6 +1,6 @@
 """End-to-end helpers: run `anibridge serve` as a real subprocess, exactly as a user would.
 
-`start_server(env, data_dir)` starts `python -m anibridge.delivery.cli serve` on a free 127.0.0.1 port with a
+`start_server(env, data_dir)` starts `python -m anibridge.delivery.cli.main serve` on a free 127.0.0.1 port with a
 clean environment (PATH/HOME/PYTHONPATH only) plus `env`, waits until `GET /health` answers 200 and returns a
 `ServerHandle`. The server's output goes to `<log dir>/server-<port>.log` (see `handle.logs()` on failures).
 The `server_factory` fixture stops every server a test started.
@@ -116,7 +116,7 @@ def start_server(
     log_path = log_dir / f"server-{bound_port}.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "anibridge.delivery.cli", "serve"],
+        [sys.executable, "-m", "anibridge.delivery.cli.main", "serve"],
         cwd=workdir, env=clean_env(extra), stdout=log, stderr=subprocess.STDOUT,
     )
     handle = ServerHandle(f"http://127.0.0.1:{bound_port}", process, log_path, log)

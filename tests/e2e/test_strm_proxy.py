@@ -14,7 +14,7 @@ from anibridge.domain.catalog.identity import (
     Language,
     Site,
 )
-from anibridge.domain.strm.urls import stream_url
+from anibridge.domain.strm.urls import AuthMode, stream_url
 from anibridge_fakes.world import FakeWorld
 
 from .conftest import ServerHandle, free_port, start_server
@@ -35,7 +35,7 @@ def server(fake_world: FakeWorld, tmp_path_factory: pytest.TempPathFactory) -> I
 
 def url(server: ServerHandle, slug: str, provider: str, episode: int = 1) -> str:
     ref = EpisodeRef(Site.ANIWORLD, slug, 1, episode, Language.GERMAN_DUB)
-    return stream_url(server.base_url, ref, provider, "token", SECRET)
+    return stream_url(server.base_url, ref, provider, AuthMode.TOKEN, SECRET)
 
 
 @pytest.mark.parametrize(("slug", "provider"), [

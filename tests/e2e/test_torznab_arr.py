@@ -1,4 +1,4 @@
-"""Sonarr/Radarr/Prowlarr's exact request shapes (arr-contracts §2.1) against the server wired to the fake world,
+"""Sonarr/Radarr/Prowlarr's exact request shapes against the server wired to the fake world,
 read by a consumer applying their parsing rules: every response parses, every item would be accepted, titles
 parse to the requested episode."""
 

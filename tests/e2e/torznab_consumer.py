@@ -1,4 +1,4 @@
-"""A Torznab consumer that applies Sonarr's, Radarr's and Prowlarr's parsing rules (arr-contracts §2.2–§2.5).
+"""A Torznab consumer that applies Sonarr's, Radarr's and Prowlarr's parsing rules (caps, feed, errors, titles).
 
 Re-implemented from the rules in our notes, strict where the apps are strict: a rule the apps would enforce
 raises `Rejected` (whole page) or marks the item rejected with the reason, so tests can say "every item would be
@@ -237,7 +237,7 @@ _QUALITY = re.compile(r"\b(2160p|1440p|1080p|720p|576p|480p)\b", re.I)
 
 
 def parse_release_title(title: str) -> ParsedTitle | None:
-    """Sonarr's essentials: series + SxxEyy (or anime ` - 105`), quality token, German detection per §2.5."""
+    """Sonarr's essentials: series + SxxEyy (or anime ` - 105`), quality token, German unless a SUB marker follows."""
     name = title.replace(" [STRM]", "")
     quality = (_QUALITY.search(name).group(1).lower() + ".web") if _QUALITY.search(name) else "sd.web"
     german = bool(re.search(r"(?:^|[. _-])(?:GER|German|GER[. ]DUB)(?:[. _-]|$)", name)) and not re.search(

@@ -29,10 +29,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from anibridge.container import create_container
-from anibridge.delivery.app import create_falcon_app
 from anibridge.delivery.qbittorrent.resource import ENDPOINTS
 from anibridge.settings import load_settings
+from anibridge.wiring.app import build_falcon_app
+from anibridge.wiring.container import create_container
 
 EXAMPLES = int(os.environ.get("ANIBRIDGE_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=os.environ.get("ANIBRIDGE_FUZZ_RANDOM") is None,
@@ -79,7 +79,7 @@ def served(fake_world: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterato
            "STRM_PROXY_SECRET": "fuzz-secret", "TORZNAB_SEASON_SEARCH_MAX_EPISODES": "3"}
     container = create_container(load_settings(env))
     with start_blocking_portal() as portal:
-        client = falcon.testing.ASGIConductor(create_falcon_app(container))
+        client = falcon.testing.ASGIConductor(build_falcon_app(container))
         with portal.wrap_async_context_manager(client):
             yield Served(portal, client, root, data_dir, container.settings().downloads_path)
         container.database().dispose()

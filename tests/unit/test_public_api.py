@@ -15,7 +15,7 @@ DOCUMENTED = {
     # naming
     "build_release_name", "final_file_name",
     # matching
-    "ACCEPT_THRESHOLD", "IndexEntry", "Match", "TitleIndex", "compact", "match_tokens", "score",
+    "ACCEPT_THRESHOLD", "IndexEntry", "TitleMatch", "TitleIndex", "compact", "match_tokens", "score",
     # jobs
     "IllegalTransition", "transition", "qbit_state", "qbit_progress",
     # STRM URLs
@@ -38,4 +38,4 @@ def test_every_name_importable() -> None:
 def test_library_use_without_server() -> None:
     ref = domain.EpisodeRef(domain.Site.STO, "9-1-1", 1, 2, domain.Language.GERMAN_DUB)
     title = domain.build_release_name("9-1-1", 1, 2, 720, "h264", ref.language, group="STO", strm=True)
-    assert domain.parse_magnet(domain.build_magnet(ref, title, "VOE", "strm")).ref == ref
+    assert domain.parse_magnet(domain.build_magnet(ref, title, "VOE", domain.JobMode.STRM)).ref == ref

@@ -45,8 +45,9 @@ class LocalFileStore:
         _fsync_dir(target.parent)
         return target
 
-    def rename_unique(self, source: Path, target_name: str) -> Path:
-        """Rename `source` to `target_name` in the root; `stem.2.ext`, `stem.3.ext`… while the name is taken.
+    def rename_unique(self, source: Path, target_name: str, directory: str = "") -> Path:
+        """Rename `source` to `target_name` in `directory` (relative to the root, created when missing);
+        `stem.2.ext`, `stem.3.ext`… while the name is taken.
 
         `os.link` claims the name atomically (fails if it exists), so two jobs finishing at once cannot
         overwrite each other; filesystems without hard links fall back to an exists-check + replace.
@@ -54,12 +55,15 @@ class LocalFileStore:
         src = self._inside(source)
         if "/" in target_name or "\\" in target_name or target_name in ("", ".", ".."):
             raise ValueError(f"invalid target file name {target_name!r}")
-        first = self._inside(self._root / target_name)
+        folder = self._inside(self._root / directory) if directory else self._root
+        if folder != self._root:
+            folder.mkdir(parents=True, exist_ok=True)
+        first = self._inside(folder / target_name)
         if first == src:
             return src
         stem, ext = _split_ext(target_name)
         for n in range(1, 10_000):
-            candidate = first if n == 1 else self._root / f"{stem}.{n}{ext}"
+            candidate = first if n == 1 else folder / f"{stem}.{n}{ext}"
             if candidate == src:
                 return src
             try:
@@ -76,6 +80,13 @@ class LocalFileStore:
             _fsync_dir(candidate.parent)
             return candidate
         raise OSError(f"no free name for {target_name!r}")
+
+    def size(self, path: Path) -> int | None:
+        target = self._inside(path)
+        try:
+            return target.stat().st_size if target.is_file() else None
+        except OSError:
+            return None
 
     def delete(self, path: Path) -> bool:
         target = self._inside(path)

@@ -159,6 +159,23 @@ class InMemoryJobRepo:
         )
         return [dataclasses.replace(j) for j in ordered[: max(0, limit)]]
 
+    async def relocate(
+        self,
+        job_id: str,
+        *,
+        target_dir: str | None = None,
+        release_title: str | None = None,
+        result_path: str | None = None,
+    ) -> Job | None:
+        job = self._jobs.get(job_id)
+        if job is None:
+            return None
+        job.target_dir = target_dir if target_dir is not None else job.target_dir
+        job.release_title = release_title if release_title is not None else job.release_title
+        job.result_path = result_path if result_path is not None else job.result_path
+        job.updated_at = self._clock.now()
+        return dataclasses.replace(job)
+
 
 class InMemoryClientTaskRepo:
     def __init__(self) -> None:

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import logging
 import re
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
+from anibridge.adapters.clock import SystemClock
 from anibridge.domain.kit.single_flight import SingleFlight
+from anibridge.domain.kit.ttl_map import ExpiringMap
 from anibridge.ports.errors import MetadataUnavailable
 from anibridge.ports.metadata import MetaEpisode, Show
 
@@ -29,27 +29,6 @@ T = TypeVar("T")
 _ID_TERM = re.compile(r"^\s*(tvdb|imdb|tmdb)\s*:\s*(\S+)\s*$", re.I)
 
 
-class TtlCache(Generic[T]):
-    """A small bounded TTL map (oldest entry evicted on overflow)."""
-
-    def __init__(self, ttl: float, size: int = 512, now: Callable[[], float] = time.monotonic) -> None:
-        self._ttl, self._size, self._now = ttl, size, now
-        self._data: OrderedDict[str, tuple[float, T]] = OrderedDict()
-
-    def get(self, key: str) -> tuple[bool, T | None]:
-        hit = self._data.get(key)
-        if hit is None or self._now() - hit[0] > self._ttl:
-            self._data.pop(key, None)
-            return False, None
-        return True, hit[1]
-
-    def put(self, key: str, value: T) -> None:
-        self._data[key] = (self._now(), value)
-        self._data.move_to_end(key)
-        while len(self._data) > self._size:
-            self._data.popitem(last=False)
-
-
 class SkyHookMetadata:
     """MetadataPort over `<base>/v1/tvdb/{search,shows}/en/`."""
 
@@ -57,8 +36,9 @@ class SkyHookMetadata:
         self._client = client
         self._base = base_url.rstrip("/")
         self._timeout = timeout
-        self._searches: TtlCache[tuple[Show, ...]] = TtlCache(ttl_seconds)
-        self._shows: TtlCache[Show | None] = TtlCache(ttl_seconds)
+        self._ttl = ttl_seconds
+        self._searches: ExpiringMap[str, tuple[Show, ...]] = ExpiringMap(SystemClock(), max_entries=512)
+        self._shows: ExpiringMap[str, Show | None] = ExpiringMap(SystemClock(), max_entries=512)
         self._search_flight: SingleFlight[str, tuple[Show, ...]] = SingleFlight()
         self._show_flight: SingleFlight[str, Show | None] = SingleFlight()
 
@@ -72,29 +52,29 @@ class SkyHookMetadata:
         key = f"{m.group(1).lower()}:{m.group(2)}" if m else term.strip().lower()
         if not key:
             return []
-        found, cached = self._searches.get(key)
-        if found and cached is not None:
-            return cached
+        cached = self._searches.lookup(key)
+        if cached is not None:
+            return cached[0]
         return await self._search_flight.do(key, lambda: self._fetch_search(key))
 
     async def _fetch_search(self, key: str) -> tuple[Show, ...]:
         data = await self._get_json(f"{self._base}/v1/tvdb/search/en/", {"term": key})
         shows = tuple(parse_show(item) for item in data if isinstance(item, dict) and _int(item.get("tvdbId"))) if isinstance(data, list) else ()
-        self._searches.put(key, shows)
+        self._searches.put(key, shows, self._ttl)
         return shows
 
     async def show(self, tvdb_id: int) -> Show | None:
         key = str(tvdb_id)
-        found, cached = self._shows.get(key)
-        if found:
-            return cached
+        cached_show = self._shows.lookup(key)
+        if cached_show is not None:
+            return cached_show[0]
         return await self._show_flight.do(key, lambda: self._fetch_show(tvdb_id))
 
     async def _fetch_show(self, tvdb_id: int) -> Show | None:
         key = str(tvdb_id)
         data = await self._get_json(f"{self._base}/v1/tvdb/shows/en/{tvdb_id}", None)
         show = parse_show(data) if isinstance(data, dict) and _int(data.get("tvdbId")) else None
-        self._shows.put(key, show)
+        self._shows.put(key, show, self._ttl)
         return show
 
     async def _get_json(self, url: str, params: Mapping[str, str] | None) -> Any:

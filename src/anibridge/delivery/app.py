@@ -1,23 +1,31 @@
-"""Falcon ASGI app factory: routes, error handling, lifespan of background services, disconnect guard."""
+"""Falcon ASGI app factory: routes, error handling, lifespan of background services, disconnect guard.
+
+The app is given its parts (`AppParts`) by the composition root; delivery never builds an adapter itself.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
 import falcon
 import falcon.asgi
 
-from anibridge.container import Container
-from anibridge.delivery import legacy_jobs
 from anibridge.delivery.access_log import AccessLog
 from anibridge.delivery.body_limit import BodyLimit, BodyTooLarge
 from anibridge.delivery.disconnect import ASGIApp, DisconnectGuard
 from anibridge.delivery.health import HealthResource
+from anibridge.delivery.jobs import resource as job_api
 from anibridge.delivery.qbittorrent import register as register_qbittorrent
+from anibridge.delivery.qbittorrent.context import QbitContext
 from anibridge.delivery.strm import add_strm_routes
-from anibridge.delivery.torznab.routes import add_torznab_routes
+from anibridge.delivery.torznab.routes import TorznabOptions, add_torznab_routes
+from anibridge.domain.jobs.scheduler import JobScheduler
+from anibridge.domain.strm.proxy import StrmProxy
+from anibridge.domain.torznab.service import TorznabSearch
+from anibridge.ports.repos import JobRepo
 
 log = logging.getLogger(__name__)
 
@@ -58,38 +66,43 @@ async def _unexpected_error(req: falcon.asgi.Request, resp: falcon.asgi.Response
     resp.media = {"title": "Internal Server Error", "description": "unexpected error; the server log has the details"}
 
 
-async def _nothing() -> None:
-    return None
+@dataclass(frozen=True, slots=True)
+class AppParts:
+    """Everything the HTTP app serves, built by the composition root.
+
+    `services` start in order on ASGI startup and stop in reverse on shutdown (list the shared outbound client
+    first so it closes last).
+    """
+
+    services: list[StartStop]
+    database_ping: Callable[[], Awaitable[None]]
+    scheduler: JobScheduler
+    job_repo: JobRepo
+    strm_proxy: StrmProxy
+    now: Callable[[], float]
+    torznab_search: TorznabSearch
+    torznab_options: TorznabOptions
+    qbit: QbitContext
 
 
-def create_falcon_app(container: Container) -> App:
+def create_falcon_app(parts: AppParts) -> App:
     app: App = falcon.asgi.App()
     app.resp_options.secure_cookies_by_default = False
     app.req_options.strip_url_path_trailing_slash = True
     app.add_error_handler(Exception, _unexpected_error)
+    app.add_middleware(Lifespan(list(parts.services)))
 
-    database = container.database()
-    http_client = container.http_client()  # shared outbound client; listed first so it closes last
-    services: list[StartStop] = [(_nothing, http_client.aclose), (database.startup, database.shutdown)]
-    scheduler = container.scheduler()
-    services.append((scheduler.start, scheduler.stop))
-    strm_upstream = container.strm_upstream()  # the proxy's own pooled media client
-    services.append((_nothing, strm_upstream.aclose))
-    app.add_middleware(Lifespan(services))
-
-    app.add_route("/health", HealthResource(database.ping, scheduler_problem=scheduler.problem))
-    qbit = container.qbit_context()
-    assert qbit.access is not None
-    legacy_jobs.register(app, container.job_repo(), scheduler, qbit.access)  # one login for every state route
-    clock = container.clock()
-    add_strm_routes(app, container.strm_proxy(), lambda: clock.now().timestamp())
-    add_torznab_routes(app, container.torznab_search(), container.settings())
-    register_qbittorrent(app, qbit)
+    app.add_route("/health", HealthResource(parts.database_ping, scheduler_problem=parts.scheduler.problem))
+    assert parts.qbit.access is not None  # filled in by QbitContext.__post_init__
+    job_api.register(app, parts.job_repo, parts.scheduler, parts.qbit.access)  # one login for every state route
+    add_strm_routes(app, parts.strm_proxy, parts.now)
+    add_torznab_routes(app, parts.torznab_search, parts.torznab_options)
+    register_qbittorrent(app, parts.qbit)
     return app
 
 
-def create_app(container: Container) -> ASGIApp:
+def create_app(parts: AppParts) -> ASGIApp:
     """The ASGI callable uvicorn serves: the Falcon app behind the body limit and OPTIONS refusal, wrapped in the
     disconnect guard and anibridge's access log (uvicorn's is off: it printed secrets)."""
     # Falcon types its ASGI callable with dict/Mapping where the guard uses MutableMapping; same protocol.
-    return AccessLog(DisconnectGuard(BodyLimit(cast(ASGIApp, create_falcon_app(container)))))
+    return AccessLog(DisconnectGuard(BodyLimit(cast(ASGIApp, create_falcon_app(parts)))))

@@ -14,8 +14,8 @@ from anibridge.domain.catalog.identity import (
 from anibridge.domain.catalog.titles import (
     ACCEPT_THRESHOLD,
     IndexEntry,
-    Match,
     TitleIndex,
+    TitleMatch,
     compact,
     match_tokens,
     score,
@@ -70,7 +70,7 @@ __all__ = [
     "Language",
     "MagnetError",
     "MagnetPayload",
-    "Match",
+    "TitleMatch",
     "ProgressUpdate",
     "SignatureError",
     "Site",

@@ -72,6 +72,18 @@ class JobRepo(Protocol):
 
     async def list_recent(self, limit: int = 100) -> Sequence[Job]: ...
 
+    async def relocate(
+        self,
+        job_id: str,
+        *,
+        target_dir: str | None = None,
+        release_title: str | None = None,
+        result_path: str | None = None,
+    ) -> Job | None:
+        """Change where a job's file goes or is (a client moved or renamed its torrent); state untouched.
+        None when the job is missing. A job already running keeps the destination it was claimed with."""
+        ...
+
 
 class ClientTaskRepo(Protocol):
     async def upsert(self, task: ClientTask) -> None: ...

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from anibridge.domain.catalog.identity import EpisodeRef
+
 
 @dataclass(frozen=True, slots=True)
 class DirectStream:
@@ -71,3 +73,14 @@ class MediaDownloaderPort(Protocol):
         is_cancelled: Callable[[], bool],
         rate_limit: int | None = None,
     ) -> Path: ...
+
+
+class StreamSource(Protocol):
+    """An episode → one playable direct stream (`anibridge.domain.streams.finder.StreamFinder` implements it).
+
+    `preferred` is tried first; hosters in `exclude` are skipped (a retry after one served a broken file).
+    """
+
+    async def find(
+        self, ref: EpisodeRef, preferred: str | None = None, exclude: frozenset[str] = frozenset()
+    ) -> DirectStream: ...

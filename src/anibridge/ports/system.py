@@ -23,8 +23,13 @@ class FileStore(Protocol):
 
     def write_text_atomic(self, relative: str, content: str) -> Path: ...
 
-    def rename_unique(self, source: Path, target_name: str) -> Path:
-        """Rename inside the root; `name.2.ext`, `name.3.ext`, … when the target exists."""
+    def rename_unique(self, source: Path, target_name: str, directory: str = "") -> Path:
+        """Rename inside the root, into `directory` (relative to the root, created if missing);
+        `name.2.ext`, `name.3.ext`, … when the target exists."""
+        ...
+
+    def size(self, path: Path) -> int | None:
+        """The size of a regular file inside the root, None when there is none."""
         ...
 
     def delete(self, path: Path) -> bool: ...

@@ -1,4 +1,4 @@
-"""Fake video hosters, one module per hoster family, each reproducing its real extraction puzzle (sites.md §4)."""
+"""Fake video hosters, one module per hoster family, each reproducing its real extraction puzzle."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fake Doodstream: page JS with `$.get('/pass_md5/<a>/<b>')` and a `token=` in `makePlay` (sites.md §4.4).
+"""Fake Doodstream: page JS with `$.get('/pass_md5/<a>/<b>')` and a `token=` in `makePlay`.
 
 pass_md5 insists on a Referer from the embed host and answers a base URL; the client appends 10 random
 characters and `?token=&expiry=`. The media answers only with the same User-Agent that fetched pass_md5 and

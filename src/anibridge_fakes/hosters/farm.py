@@ -82,6 +82,7 @@ class HosterFarm:
     def reset_faults(self) -> None:
         for app in self.apps.values():
             app.faults.reset()
+            app.protection.reset()
             app.hits.clear()
 
     def host_map(self) -> str:

@@ -1,4 +1,4 @@
-"""Fake Filemoon/Byse: `/api/videos/<code>` answers the AES-256-GCM encrypted playback JSON (sites.md §4.3);
+"""Fake Filemoon/Byse: `/api/videos/<code>` answers the AES-256-GCM encrypted playback JSON;
 legacy uploads (codes starting with `legacy`) have no API entry and a Dean-Edwards packed JW player config.
 """
 

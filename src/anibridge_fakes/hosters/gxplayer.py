@@ -1,5 +1,5 @@
 """Fake GXPlayer (Megakino): the embed page (Referer required) carries `"uid"`, `"md5"`, `"id"`, from which the
-client builds `/m3u8/<uid>/<md5>/master.txt?s=1&id=<id>&cache=1` — an HLS master served as .txt (§4.9).
+client builds `/m3u8/<uid>/<md5>/master.txt?s=1&id=<id>&cache=1` — an HLS master served as .txt.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Fake Vidmoly and Luluvdo: JW Player configs with `file:"…"` (sites.md §4.6, §4.7).
+"""Fake Vidmoly and Luluvdo: JW Player configs with `file:"…"`.
 
 Vidmoly: `/embed-<code>.html` (plus `/v/<code>` view pages without a player, which clients must rewrite);
 its playlists and segments need the Vidmoly Referer. Luluvdo: `/e/<code>` only frames

@@ -1,5 +1,5 @@
 """Fake LoadX: the embed redirects to `/video/<hash>/<name>`; `POST /player/index.php?data=<hash>&do=getVideo`
-with `X-Requested-With: XMLHttpRequest` answers JSON whose `videoSource` is the stream (sites.md §4.8).
+with `X-Requested-With: XMLHttpRequest` answers JSON whose `videoSource` is the stream.
 """
 
 from __future__ import annotations

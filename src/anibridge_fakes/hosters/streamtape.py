@@ -1,5 +1,5 @@
 """Fake Streamtape: `robotlink` innerHTML built from quoted parts with `.substring(n)` chains, decoy hidden
-divs, and `/get_video?id&expires&ip&token` answering a 302 to the CDN MP4 (sites.md §4.5).
+divs, and `/get_video?id&expires&ip&token` answering a 302 to the CDN MP4.
 """
 
 from __future__ import annotations

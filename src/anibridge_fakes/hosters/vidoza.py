@@ -1,4 +1,4 @@
-"""Fake Vidoza: the MP4 sits in `<video id="player"><source src>` and in the player's `sourcesCode` (§4.2)."""
+"""Fake Vidoza: the MP4 sits in `<video id="player"><source src>` and in the player's `sourcesCode`."""
 
 from __future__ import annotations
 

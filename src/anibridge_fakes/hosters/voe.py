@@ -1,5 +1,5 @@
 """Fake VOE: an embed page that only JS-redirects to a rotating mirror host, whose page holds the player
-config as `<script type="application/json">["<encoded>"]</script>` (sites.md §4.1).
+config as `<script type="application/json">["<encoded>"]</script>`.
 
 The encoder is the exact inverse of the six decode steps: JSON → base64 → reverse → shift +3 → base64 →
 junk tokens sprinkled in → ROT13, wrapped in a one-string JSON array.
@@ -38,6 +38,7 @@ def build_apps(media: Callable[[], MediaSet], mirror_base: Callable[[], str]) ->
     """(embed app on the `voe.sx`-like host, mirror app on the rotating domain that serves config + media)."""
     embed = App("voe")
     mirror = App("voe-mirror")
+    embed.protection.site_host = "voe.sx"  # Cloudflare-fronted: switch with `embed.protection.front = "cloudflare"`
     cdn = MediaCdn(mirror, media)
 
     @code_page(embed, r"/e/(?P<code>\w+)")

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from anibridge.adapters.hosters.registry import build_resolvers
 from anibridge.ports.errors import NotFound
 from anibridge.ports.streams import StreamResolverPort
+from anibridge.wiring.streams import build_resolvers
 from anibridge_fakes.record_hoster_cassettes import KIND, cassette_embed, cassette_name, cassette_settings
 
 pytestmark = [pytest.mark.anyio, pytest.mark.cassette]

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT / "src"), **env}
-    return subprocess.run([sys.executable, "-m", "anibridge.delivery.cli", *args], env=clean, cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "anibridge.delivery.cli.main", *args], env=clean, cwd=cwd,
                           capture_output=True, text=True, timeout=60)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from anibridge.delivery.cli import main
+from anibridge.delivery.cli.main import main
 
 
 @pytest.mark.parametrize("season, episode", [("1", "99999999999999999999"), ("\u00b2", "1"), ("1", "1234567")])

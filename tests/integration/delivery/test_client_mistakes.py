@@ -13,9 +13,9 @@ from pathlib import Path
 import falcon.testing
 import pytest
 
-from anibridge.container import create_container
-from anibridge.delivery.app import create_falcon_app
 from anibridge.settings import load_settings
+from anibridge.wiring.app import build_falcon_app
+from anibridge.wiring.container import create_container
 
 pytestmark = pytest.mark.anyio
 
@@ -25,7 +25,7 @@ HASH = "a" * 40
 @pytest.fixture
 async def conductor(tmp_path: Path) -> AsyncIterator[falcon.testing.ASGIConductor]:
     container = create_container(load_settings({"DATA_DIR": str(tmp_path / "data")}))
-    async with falcon.testing.ASGIConductor(create_falcon_app(container)) as client:
+    async with falcon.testing.ASGIConductor(build_falcon_app(container)) as client:
         yield client
 
 

@@ -15,10 +15,10 @@ from urllib.parse import urlencode
 import falcon.testing
 import pytest
 
-from anibridge.container import create_container
-from anibridge.delivery.app import create_falcon_app
 from anibridge.domain.releases.names import final_file_name
 from anibridge.settings import load_settings
+from anibridge.wiring.app import build_falcon_app
+from anibridge.wiring.container import create_container
 from tests.integration.sql.conftest import PG_URL, pg_schema_url
 
 pytestmark = pytest.mark.anyio
@@ -40,7 +40,7 @@ async def conductor(tmp_path: Path, database_url: str) -> AsyncIterator[falcon.t
     env = {"DATA_DIR": str(tmp_path / "data")} | ({"DATABASE_URL": database_url} if database_url else {})
     container = create_container(load_settings(env))
     try:
-        async with falcon.testing.ASGIConductor(create_falcon_app(container)) as client:
+        async with falcon.testing.ASGIConductor(build_falcon_app(container)) as client:
             yield client
     finally:
         container.database().dispose()
@@ -111,7 +111,7 @@ async def strm_conductor(tmp_path: Path, database_url: str) -> AsyncIterator[fal
            "STRM_PUBLIC_BASE_URL": "http://127.0.0.1:1"} | ({"DATABASE_URL": database_url} if database_url else {})
     container = create_container(load_settings(env))
     try:
-        async with falcon.testing.ASGIConductor(create_falcon_app(container)) as client:
+        async with falcon.testing.ASGIConductor(build_falcon_app(container)) as client:
             yield client
     finally:
         container.database().dispose()

@@ -12,10 +12,10 @@ import pytest
 
 from anibridge import __version__
 from anibridge.adapters.sql.database import Database
-from anibridge.container import create_container
-from anibridge.delivery.app import create_falcon_app
 from anibridge.delivery.health import HealthResource
 from anibridge.settings import load_settings
+from anibridge.wiring.app import build_falcon_app
+from anibridge.wiring.container import create_container
 
 pytestmark = pytest.mark.anyio
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.anyio
 async def test_health_ok_then_503_when_the_database_file_vanishes(tmp_path: Path) -> None:
     data = tmp_path / "data"
     container = create_container(load_settings({"DATA_DIR": str(data)}))
-    app = create_falcon_app(container)
+    app = build_falcon_app(container)
     async with falcon.testing.ASGIConductor(app) as conductor:
         ok = await conductor.simulate_get("/health")
         assert ok.status_code == 200
@@ -71,7 +71,7 @@ async def test_health_503_when_a_download_worker_died(tmp_path: Path) -> None:
     import asyncio
 
     container = create_container(load_settings({"DATA_DIR": str(tmp_path / "data"), "MAX_CONCURRENCY": "2"}))
-    app = create_falcon_app(container)
+    app = build_falcon_app(container)
     async with falcon.testing.ASGIConductor(app) as conductor:
         assert (await conductor.simulate_get("/health")).status_code == 200
         worker = next(t for t in asyncio.all_tasks() if t.get_name() == "anibridge-worker-0")

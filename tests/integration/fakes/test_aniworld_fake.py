@@ -1,4 +1,4 @@
-"""The AniWorld fake serves the classic markup of sites.md §1, tag for tag, and its faults."""
+"""The AniWorld fake serves AniWorld's classic markup, tag for tag, and its faults."""
 
 from __future__ import annotations
 

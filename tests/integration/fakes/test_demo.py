@@ -30,7 +30,7 @@ def test_demo_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     if os.environ.get("ANIBRIDGE_FAKES_CACHE"):
         env["ANIBRIDGE_FAKES_CACHE"] = os.environ["ANIBRIDGE_FAKES_CACHE"]
     out = (tmp_path / "out.txt").open("w+")
-    proc = subprocess.Popen([sys.executable, "-m", "anibridge.delivery.cli", "demo", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "anibridge.delivery.cli.main", "demo", "--port", str(port),
                              "--data-dir", str(tmp_path / "data")], env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60

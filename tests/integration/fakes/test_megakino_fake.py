@@ -1,4 +1,4 @@
-"""The Megakino fake: cookie gate, mirrors.txt, both sitemap forms, posts (sites.md §3) and the domain move."""
+"""The Megakino fake: cookie gate, mirrors.txt, both sitemap forms, posts and the domain move."""
 
 from __future__ import annotations
 

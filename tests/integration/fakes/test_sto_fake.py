@@ -1,4 +1,4 @@
-"""The s.to fake serves the v2 markup of sites.md §2.3, classic pages for one show (§2.2), tokens and faults."""
+"""The s.to fake serves s.to's v2 markup, classic (pre-2026) pages for one show, tokens and faults."""
 
 from __future__ import annotations
 

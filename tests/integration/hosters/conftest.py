@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from anibridge.adapters.hosters.base import HosterAdapter
-from anibridge.adapters.hosters.registry import build_resolvers
 from anibridge.settings import Settings
+from anibridge.wiring.streams import build_resolvers
 from anibridge_fakes.hosters import HosterFarm
 
 PROVIDERS = ("VOE", "Vidoza", "Filemoon", "Doodstream", "Streamtape", "Vidmoly", "Luluvdo", "LoadX", "GXPlayer")

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from anibridge.ports.errors import ChallengeRequired, HosterUnavailable, NotFound, PortError
+from anibridge.ports.errors import ChallengeRequired, GateKind, HosterUnavailable, NotFound, PortError, SiteGated
 from anibridge_fakes.hosters import HosterFarm
 from anibridge_fakes.hosters.farm import VOE_MIRROR
 from tests.integration.hosters.conftest import PROVIDERS, adapters
@@ -186,3 +186,14 @@ def test_fakes_enforce_the_real_hosts_request_checks(farm: HosterFarm) -> None:
         assert client.get(farm.servers["Doodstream"].base_url + pass_path).status_code == 403  # Referer required
         lulu = farm.servers["Luluvdo"].base_url + "/dl?op=embed&file_code=chkh&embed=1"
         assert "file:" not in client.get(lulu).text  # desktop UA gets no player
+
+
+@pytest.mark.anyio
+async def test_cloudflare_front_on_voe_is_a_named_gate(farm: HosterFarm) -> None:
+    """VOE sits behind Cloudflare: its managed challenge (403, cf-mitigated) is reported as such, with a retry time."""
+    farm.servers["VOE"].app.protection.front = "cloudflare"
+    async with adapters(farm) as resolvers:
+        with pytest.raises(SiteGated) as caught:
+            await resolvers["VOE"].resolve(farm.embed_url("VOE", "cf1", "hls"))
+    assert caught.value.kind is GateKind.CLOUDFLARE and caught.value.retry_at is not None
+    assert str(caught.value).startswith("VOE: Cloudflare challenge")

@@ -8,7 +8,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from anibridge.container import Container, create_container
 from anibridge.domain.catalog.identity import (
     EpisodeRef,
     Language,
@@ -16,6 +15,7 @@ from anibridge.domain.catalog.identity import (
 )
 from anibridge.ports.errors import HosterUnavailable, NotFound
 from anibridge.settings import load_settings
+from anibridge.wiring.container import Container, create_container
 from anibridge_fakes.catalogue import Show
 from anibridge_fakes.world import FakeWorld
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from anibridge.container import Container, create_container
 from anibridge.settings import load_settings
+from anibridge.wiring.container import Container, create_container
 from anibridge_fakes.world import FakeWorld
 
 

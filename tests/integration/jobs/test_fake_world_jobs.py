@@ -9,7 +9,6 @@ import subprocess
 
 import pytest
 
-from anibridge.container import Container
 from anibridge.domain.catalog.identity import (
     EpisodeRef,
     Site,
@@ -21,6 +20,7 @@ from anibridge.domain.jobs.records import (
 )
 from anibridge.domain.jobs.scheduler import new_job_id
 from anibridge.domain.jobs.strm_files import StrmWriter
+from anibridge.wiring.container import Container
 from anibridge_fakes.world import FakeWorld
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]

@@ -30,6 +30,20 @@ def test_rename_unique_numbers_collisions(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".job*"))
 
 
+def test_rename_into_a_sub_directory_creates_it_and_stays_confined(tmp_path: Path) -> None:
+    store = LocalFileStore(tmp_path)
+    src = tmp_path / ".job.VOE.mp4"
+    src.write_bytes(b"x")
+    moved = store.rename_unique(src, "E01.mp4", "tv/Show")
+    assert moved == tmp_path / "tv" / "Show" / "E01.mp4" and moved.read_bytes() == b"x"
+    again = tmp_path / ".job2.VOE.mp4"
+    again.write_bytes(b"y")
+    assert store.rename_unique(again, "E01.mp4", "tv/Show").name == "E01.2.mp4"
+    assert store.size(moved) == 1 and store.size(tmp_path / "missing.mp4") is None
+    with pytest.raises(ValueError):
+        store.rename_unique(moved, "x.mp4", "../outside")
+
+
 def test_rename_to_itself_is_a_noop(tmp_path: Path) -> None:
     store = LocalFileStore(tmp_path)
     src = tmp_path / "x.mp4"

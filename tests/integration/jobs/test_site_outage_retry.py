@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from anibridge.container import Container
 from anibridge.domain.catalog.identity import (
     EpisodeRef,
     Language,
@@ -29,6 +28,7 @@ from anibridge.domain.jobs.scheduler import new_job_id
 from anibridge.domain.jobs.strm_files import StrmWriter
 from anibridge.ports.errors import DownloadCancelled, DownloadFailed
 from anibridge.ports.streams import DownloadProgress
+from anibridge.wiring.container import Container
 from anibridge_fakes.world import FakeWorld
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]

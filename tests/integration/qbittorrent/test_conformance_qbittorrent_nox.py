@@ -8,6 +8,7 @@ a superset of 4.5's keys: every key it sends must exist in ours with the same JS
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import socket
 import subprocess
@@ -19,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from anibridge.adapters.log_ring import LogRing
 from anibridge.domain.releases.magnets import parse_magnet
 from tests.unit.qbittorrent.world import build_world, magnet, make_app
 
@@ -200,3 +202,112 @@ async def test_shapes_match_real_qbittorrent(real_qb: httpx.Client, ours: Any) -
         real_qb.get("/torrents/properties", params={"hash": "f" * 40}).status_code == 404
     assert (await client.get("/app/nope")).status_code == real_qb.get("/app/nope").status_code == 404
     assert (await client.get("/torrents/delete")).status_code == real_qb.get("/torrents/delete").status_code == 405
+
+
+def _pair(real_qb: httpx.Client) -> tuple[str, str]:
+    """(seeded, magnet-only) hashes on the real qBittorrent."""
+    info = real_qb.get("/torrents/info").json()
+    seeded = next(t["hash"] for t in info if t["name"] == "seeded.mkv")
+    return seeded, next(t["hash"] for t in info if t["hash"] != seeded)
+
+
+def _same_kinds(what: str, theirs: Any, mine: Any) -> None:
+    """Same JSON container and element kinds (lists compared element-wise where both have elements)."""
+    assert _kind(theirs) == _kind(mine), f"{what}: qB {_kind(theirs)} vs ours {_kind(mine)}"
+    if isinstance(theirs, list) and theirs and mine:
+        _same_kinds(what + "[0]", theirs[0], mine[0])
+    if isinstance(theirs, dict) and isinstance(mine, dict) and theirs and mine and \
+            all(len(k) == 40 for k in (*theirs, *mine)):  # keyed by hash: compare the values
+        _same_kinds(what + "{}", next(iter(theirs.values())), next(iter(mine.values())))
+    elif isinstance(theirs, dict) and isinstance(mine, dict) and theirs and mine:
+        assert_superset(what, theirs, mine)
+
+
+@pytest.mark.anyio
+async def test_new_endpoints_answer_like_real_qbittorrent(real_qb: httpx.Client, ours: Any) -> None:
+    """Shapes of the read endpoints added for WebAPI 2.11.4, and status + text of the same mutations and
+    mistakes on both servers (qbittorrent-nox 4.5 has every endpoint compared here)."""
+    client, world = ours
+    ring = LogRing()
+    ring.emit(logging.LogRecord("anibridge.test", logging.WARNING, __file__, 1, "hello %s", ("qB",), None))
+    world.ctx.logs = ring
+    real_seeded, real_magnet = _pair(real_qb)
+    done, queued = parse_magnet(magnet(2)).infohash, parse_magnet(magnet(1)).infohash
+
+    for theirs_hash, my_hash in ((real_seeded, done), (real_magnet, queued)):
+        for endpoint in ("webseeds", "pieceHashes", "pieceStates", "trackers"):
+            theirs = real_qb.get(f"/torrents/{endpoint}", params={"hash": theirs_hash})
+            mine = await client.get(f"/torrents/{endpoint}", params={"hash": my_hash})
+            assert theirs.status_code == mine.status_code == 200, endpoint
+            _same_kinds(endpoint, theirs.json(), mine.json())
+        for endpoint in ("uploadLimit", "downloadLimit"):
+            theirs = real_qb.post(f"/torrents/{endpoint}", data={"hashes": theirs_hash}).json()
+            mine = (await client.post(f"/torrents/{endpoint}", data={"hashes": my_hash})).json()
+            assert list(theirs) == [theirs_hash] and list(mine) == [my_hash]
+            assert theirs[theirs_hash] == mine[my_hash] == 0  # never set: no limit
+        theirs = real_qb.post("/sync/torrentPeers", data={"hash": theirs_hash}).json()
+        mine = (await client.post("/sync/torrentPeers", data={"hash": my_hash})).json()
+        assert_superset("sync/torrentPeers", theirs, mine)
+        assert mine["peers"] == {} and mine["full_update"] is True
+        theirs = real_qb.post("/sync/torrentPeers", data={"hash": theirs_hash, "rid": theirs["rid"]}).json()
+        mine = (await client.post("/sync/torrentPeers", data={"hash": my_hash, "rid": mine["rid"]})).json()
+        assert set(theirs) == set(mine) == {"rid"}
+
+    for endpoint in ("log/main", "log/peers"):
+        _same_kinds(endpoint, real_qb.get(f"/{endpoint}").json(), (await client.get(f"/{endpoint}")).json())
+    real_log = real_qb.get("/log/main").json()
+    my_log = (await client.get("/log/main")).json()
+    assert set(real_log[0]) == set(my_log[0]) == {"id", "message", "timestamp", "type"}
+    assert my_log[-1]["type"] == 4 and my_log[-1]["message"].endswith("hello qB")
+    for endpoint in ("transfer/downloadLimit", "transfer/uploadLimit"):
+        assert real_qb.get(f"/{endpoint}").text == (await client.get(f"/{endpoint}")).text == "0"
+
+    # Mutations and mistakes: same status and same text ("" for a plain success).
+    cases: list[tuple[str, dict[str, str]]] = [
+        ("torrents/setUploadLimit", {"hashes": "{h}", "limit": "1000"}),
+        ("torrents/setDownloadLimit", {"hashes": "{h}", "limit": "2000"}),
+        ("torrents/toggleSequentialDownload", {"hashes": "{h}"}),
+        ("torrents/toggleFirstLastPiecePrio", {"hashes": "{h}"}),
+        ("torrents/setSuperSeeding", {"hashes": "{h}", "value": "true"}),
+        ("torrents/setShareLimits", {"hashes": "{h}", "ratioLimit": "1.5", "seedingTimeLimit": "60"}),
+        ("torrents/addTrackers", {"hash": "{h}", "urls": "http://127.0.0.1:2/announce"}),
+        ("torrents/editTracker", {"hash": "{h}", "origUrl": "http://127.0.0.1:2/announce",
+                                  "newUrl": "http://127.0.0.1:3/announce"}),
+        ("torrents/editTracker", {"hash": "{h}", "origUrl": "http://127.0.0.1:9/x", "newUrl": "http://127.0.0.1:4/x"}),
+        ("torrents/removeTrackers", {"hash": "{h}", "urls": "http://127.0.0.1:3/announce"}),
+        ("torrents/addPeers", {"hashes": "{h}", "peers": "junk"}),
+        ("torrents/reannounce", {"hashes": "{h}"}),
+        ("torrents/recheck", {"hashes": "f" * 40}),
+        ("torrents/rename", {"hash": "{h}", "name": " "}),
+        ("torrents/rename", {"hash": "f" * 40, "name": "x"}),
+        ("torrents/renameFile", {"hash": "{h}", "oldPath": "nope.mkv", "newPath": "x.mkv"}),
+        ("torrents/renameFolder", {"hash": "{h}", "oldPath": "nope", "newPath": "x"}),
+        ("torrents/setLocation", {"hashes": "{h}", "location": ""}),
+        ("torrents/filePrio", {"hash": "{h}", "id": "0", "priority": "3"}),
+        ("torrents/filePrio", {"hash": "{h}", "id": "5", "priority": "1"}),
+        ("torrents/filePrio", {"hash": "{h}", "id": "0", "priority": "7"}),
+        ("torrents/pieceStates", {"hash": "f" * 40}),
+        ("sync/torrentPeers", {"hash": "f" * 40}),
+        ("torrents/createCategory", {"category": "tv-sonarr"}),
+        ("torrents/editCategory", {"category": "missing", "savePath": ""}),
+    ]
+    for endpoint, data in cases:
+        theirs = real_qb.post(f"/{endpoint}", data={k: v.replace("{h}", real_seeded) for k, v in data.items()})
+        mine = await client.post(f"/{endpoint}", data={k: v.replace("{h}", done) for k, v in data.items()})
+        assert (mine.status_code, mine.text) == (theirs.status_code, theirs.text), (endpoint, data)
+
+    theirs = next(t for t in real_qb.get("/torrents/info").json() if t["hash"] == real_seeded)
+    mine = next(t for t in (await client.get("/torrents/info")).json() if t["hash"] == done)
+    keys = ("up_limit", "dl_limit", "seq_dl", "f_l_piece_prio", "ratio_limit", "max_ratio", "seeding_time_limit",
+            "max_seeding_time")
+    assert {k: theirs[k] for k in keys} == {k: mine[k] for k in keys}
+    real_qb.post("/torrents/setShareLimits", data={"hashes": real_seeded, "ratioLimit": "-2", "seedingTimeLimit": "-2"})
+    await client.post("/torrents/setShareLimits", data={"hashes": done, "ratioLimit": "-2", "seedingTimeLimit": "-2"})
+    theirs = next(t for t in real_qb.get("/torrents/info").json() if t["hash"] == real_seeded)
+    mine = next(t for t in (await client.get("/torrents/info")).json() if t["hash"] == done)
+    assert (theirs["ratio_limit"], theirs["seeding_time_limit"]) == (mine["ratio_limit"], mine["seeding_time_limit"])
+    export = real_qb.get("/torrents/export", params={"hash": real_magnet})
+    my_export = await client.get("/torrents/export", params={"hash": queued})
+    assert export.status_code == my_export.status_code == 409
+    assert export.text.startswith("Unable to export torrent file. Error:") and \
+        my_export.text.startswith("Unable to export torrent file. Error:")

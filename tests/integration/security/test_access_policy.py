@@ -14,11 +14,11 @@ from pathlib import Path
 import falcon.testing
 import pytest
 
-from anibridge.container import create_container
-from anibridge.delivery.app import create_falcon_app
 from anibridge.domain.catalog.identity import EpisodeRef, Language, Site
 from anibridge.domain.releases.magnets import build_magnet
 from anibridge.settings import load_settings
+from anibridge.wiring.app import build_falcon_app
+from anibridge.wiring.container import create_container
 from tests.integration.security.conftest import OFFLINE
 
 pytestmark = pytest.mark.anyio
@@ -31,7 +31,7 @@ MAGNET = build_magnet(EpisodeRef(Site.ANIWORLD, "frieren", 1, 1, Language.GERMAN
 
 def _conductor(tmp_path: Path, env: Mapping[str, str]) -> falcon.testing.ASGIConductor:
     settings = load_settings({"DATA_DIR": str(tmp_path / "data"), **OFFLINE, **env})
-    return falcon.testing.ASGIConductor(create_falcon_app(create_container(settings)))
+    return falcon.testing.ASGIConductor(build_falcon_app(create_container(settings)))
 
 
 @pytest.fixture

@@ -16,10 +16,10 @@ import pytest
 
 from anibridge.adapters.ssrf import SsrfGuard
 from anibridge.adapters.ytdlp import YtDlpDownloader
-from anibridge.guard_wiring import trusted_hosts
 from anibridge.ports.errors import DownloadFailed
 from anibridge.ports.streams import DirectStream
 from anibridge.settings import load_settings
+from anibridge.wiring.guard import trusted_hosts
 
 pytestmark = pytest.mark.anyio
 

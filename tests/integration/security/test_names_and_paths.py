@@ -18,11 +18,12 @@ import httpx
 import pytest
 
 from anibridge.adapters.sites.aniworld import AniWorldCatalog
-from anibridge.container import create_container
-from anibridge.delivery.app import create_falcon_app
 from anibridge.domain.catalog.identity import EpisodeRef, Language, Site
 from anibridge.domain.releases.names import final_file_name
 from anibridge.settings import load_settings
+from anibridge.wiring.app import build_falcon_app
+from anibridge.wiring.catalog import site_options
+from anibridge.wiring.container import create_container
 from tests.integration.security.conftest import OFFLINE
 
 pytestmark = pytest.mark.anyio
@@ -42,7 +43,7 @@ def test_real_catalogue_slugs_pass() -> None:
         assert EpisodeRef(Site.ANIWORLD, slug, 1, 1, Language.GERMAN_DUB).slug == slug
 
 
-async def test_site_urls_keep_a_slug_in_one_path_segment() -> None:
+async def test_site_urls_keep_a_slug_in_one_path_segment(tmp_path: Path) -> None:
     seen: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -50,7 +51,8 @@ async def test_site_urls_keep_a_slug_in_one_path_segment() -> None:
         return httpx.Response(404)
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-        catalog = AniWorldCatalog(client, load_settings({"ANIWORLD_BASE_URL": "http://aniworld.test"}), None)
+        settings = load_settings({"ANIWORLD_BASE_URL": "http://aniworld.test", "DATA_DIR": str(tmp_path)})
+        catalog = AniWorldCatalog(client, site_options(settings, Site.ANIWORLD))
         with pytest.raises(Exception):  # noqa: B017 - NotFound or SiteUnavailable: only the URL matters here
             await catalog.series("../../../../etc/passwd")
     assert seen and all(p.startswith("/anime/stream/..%2F..%2F") for p in seen), seen
@@ -70,7 +72,7 @@ def test_file_names_are_visible_and_never_hidden(dn: str, expected: str | None) 
 @pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[falcon.testing.ASGIConductor]:
     env = {"DATA_DIR": str(tmp_path / "data"), "QBIT_PUBLIC_SAVE_PATH": "/downloads", **OFFLINE}
-    async with falcon.testing.ASGIConductor(create_falcon_app(create_container(load_settings(env)))) as conductor:
+    async with falcon.testing.ASGIConductor(build_falcon_app(create_container(load_settings(env)))) as conductor:
         yield conductor
 
 
@@ -85,8 +87,8 @@ async def test_magnets_and_jobs_with_evil_slugs_are_refused(client: falcon.testi
 
 
 @pytest.mark.parametrize(("name", "save_path", "status"), [
-    ("..", "", 409), ("tv/../..", "", 409), ("./x", "", 409), ("sonarr", "/etc", 400),
-    ("sonarr", "/downloads/../etc", 400), ("sonarr", "/downloads/tv", 200), ("radarr", "", 200),
+    ("..", "", 409), ("tv/../..", "", 409), ("./x", "", 409), ("sonarr", "/etc", 409),
+    ("sonarr", "/downloads/../etc", 409), ("sonarr", "/downloads/tv", 200), ("radarr", "", 200),
 ])
 async def test_categories_and_save_paths(client: falcon.testing.ASGIConductor, name: str, save_path: str,
                                          status: int) -> None:

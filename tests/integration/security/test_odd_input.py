@@ -16,11 +16,11 @@ import falcon.testing
 import pytest
 from lxml import etree
 
-from anibridge.container import create_container
-from anibridge.delivery.app import create_falcon_app
 from anibridge.domain.catalog.identity import EpisodeRef, Language, Site
 from anibridge.domain.releases.magnets import build_magnet
 from anibridge.settings import load_settings
+from anibridge.wiring.app import build_falcon_app
+from anibridge.wiring.container import create_container
 from tests.integration.security.conftest import OFFLINE
 from tests.integration.sql.conftest import PG_URL, pg_schema_url
 
@@ -49,7 +49,7 @@ async def client(tmp_path: Path, database_url: str) -> AsyncIterator[falcon.test
     env = {"DATA_DIR": str(tmp_path / "data"), **OFFLINE} | ({"DATABASE_URL": database_url} if database_url else {})
     container = create_container(load_settings(env))
     try:
-        async with falcon.testing.ASGIConductor(create_falcon_app(container)) as conductor:
+        async with falcon.testing.ASGIConductor(build_falcon_app(container)) as conductor:
             added = await conductor.simulate_post("/api/v2/torrents/add",
                                                   params={"urls": MAGNET, "category": "sonarr"})
             assert added.text == "Ok."

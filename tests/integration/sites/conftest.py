@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from anibridge.settings import Settings
+from anibridge.adapters.sites.options import SiteOptions
 from anibridge_fakes.catalogue import Catalogue, load_catalogue
 from anibridge_fakes.http import FakeServer
 
@@ -17,16 +18,11 @@ def fake_embed(provider: str, video_id: str, kind: str) -> str:
     return f"https://{provider.lower()}.invalid/e/{video_id}"
 
 
-def site_settings(**overrides: Any) -> Settings:
+def site_options(base_url: str, data_dir: Path | None = None, **overrides: Any) -> SiteOptions:
     """Short timeouts so every fault test finishes well under a second or two."""
-    values: dict[str, Any] = {
-        "http_timeout_seconds": 0.5,
-        "provider_redirect_timeout_seconds": 1,
-        "provider_redirect_retries": 0,
-        "index_refresh_hours": 24,
-    }
+    values: dict[str, Any] = {"timeout": 0.5, "redirect_timeout": 1.0, "redirect_retries": 0}
     values.update(overrides)
-    return Settings.model_validate(values)
+    return SiteOptions(base_url=base_url, data_dir=data_dir, **values)
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from anibridge.ports.errors import ChallengeRequired, NotFound, SiteUnavailable
 from anibridge_fakes.aniworld import AniWorldApp
 from anibridge_fakes.catalogue import Catalogue
 from anibridge_fakes.http import FakeServer
-from tests.integration.sites.conftest import fake_embed, serve, site_settings
+from tests.integration.sites.conftest import fake_embed, serve, site_options
 
 pytestmark = pytest.mark.anyio
 
@@ -37,7 +37,7 @@ def _reset(fake: FakeServer) -> Iterator[None]:
 
 
 def adapter(client: httpx.AsyncClient, fake: FakeServer, data_dir: Path | None = None, **kw: object) -> AniWorldCatalog:
-    return AniWorldCatalog(client, site_settings(aniworld_base_url=fake.base_url, **kw), data_dir)
+    return AniWorldCatalog(client, site_options(fake.base_url, data_dir, **kw))
 
 
 async def test_index_lists_every_show_with_alternative_titles(fake: FakeServer, catalogue: Catalogue, tmp_path: Path) -> None:
@@ -62,7 +62,7 @@ async def test_index_survives_a_restart_without_refetching(fake: FakeServer, tmp
 
 async def test_stale_index_is_served_while_one_refresh_runs(fake: FakeServer, tmp_path: Path) -> None:
     async with httpx.AsyncClient() as client:
-        catalog = adapter(client, fake, tmp_path, index_refresh_hours=1e-7)
+        catalog = adapter(client, fake, tmp_path, index_ttl_seconds=1e-7 * 3600)
         await catalog.index()
         time.sleep(0.01)
         fake.app.faults.latency = 1.0

@@ -14,7 +14,7 @@ from anibridge.ports.errors import ChallengeRequired, NotFound, SiteUnavailable
 from anibridge_fakes.catalogue import Catalogue
 from anibridge_fakes.http import FakeServer
 from anibridge_fakes.megakino import MegakinoApp
-from tests.integration.sites.conftest import fake_embed, serve, site_settings
+from tests.integration.sites.conftest import fake_embed, serve, site_options
 
 pytestmark = pytest.mark.anyio
 
@@ -32,7 +32,7 @@ def _reset(fake: FakeServer) -> Iterator[None]:
 
 
 def adapter(client: httpx.AsyncClient, base: str, data_dir: Path | None = None) -> MegakinoCatalog:
-    return MegakinoCatalog(client, site_settings(megakino_base_url=base), data_dir)
+    return MegakinoCatalog(client, site_options(base, data_dir))
 
 
 def slugs_of(catalogue: Catalogue) -> dict[str, int]:
@@ -153,9 +153,9 @@ async def test_hanging_site_fails_within_the_timeouts(fake: FakeServer) -> None:
 
 
 async def test_dead_configured_domain_with_a_live_mirror_list(fake: FakeServer) -> None:
-    settings = site_settings(megakino_base_url="http://127.0.0.1:9", megakino_mirrors_url=fake.base_url + "/mirrors.txt")
+    options = site_options("http://127.0.0.1:9", mirrors_url=fake.base_url + "/mirrors.txt")
     async with httpx.AsyncClient() as client:
-        catalog = MegakinoCatalog(client, settings, None)
+        catalog = MegakinoCatalog(client, options)
         assert await catalog.base_url() == fake.base_url
         assert await catalog.index()
 

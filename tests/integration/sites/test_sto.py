@@ -19,7 +19,7 @@ from anibridge.ports.errors import ChallengeRequired, NotFound, SiteUnavailable
 from anibridge_fakes.catalogue import Catalogue
 from anibridge_fakes.http import FakeServer
 from anibridge_fakes.sto import StoApp
-from tests.integration.sites.conftest import fake_embed, serve, site_settings
+from tests.integration.sites.conftest import fake_embed, serve, site_options
 
 pytestmark = pytest.mark.anyio
 
@@ -36,7 +36,7 @@ def _reset(fake: FakeServer) -> Iterator[None]:
 
 
 def adapter(client: httpx.AsyncClient, fake: FakeServer, data_dir: Path | None = None) -> StoCatalog:
-    return StoCatalog(client, site_settings(sto_base_url=fake.base_url), data_dir)
+    return StoCatalog(client, site_options(fake.base_url, data_dir))
 
 
 async def test_index_with_alternatives_from_data_search(fake: FakeServer, catalogue: Catalogue, tmp_path: Path) -> None:
@@ -160,5 +160,5 @@ async def test_new_episodes_from_the_series_calendar(fake: FakeServer, catalogue
 
 async def test_new_episodes_fall_back_to_nothing_without_a_listing(fake: FakeServer) -> None:
     async with httpx.AsyncClient() as client:
-        catalog = StoCatalog(client, site_settings(sto_base_url=fake.base_url + "/nowhere"), None)
+        catalog = StoCatalog(client, site_options(fake.base_url + "/nowhere"))
         assert await catalog.new_episodes() == []

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 
 from anibridge.adapters.sites.megakino import MegakinoCatalog
-from anibridge.container import create_container
-from anibridge.delivery.cli import main
+from anibridge.delivery.cli.main import main
 from anibridge.domain.catalog.identity import Site
 from anibridge.settings import load_settings
+from anibridge.wiring.catalog import site_options
+from anibridge.wiring.container import create_container
 from anibridge_fakes.world import MEGAKINO_NEXT, FakeWorld
 
 pytestmark = pytest.mark.anyio
@@ -28,7 +30,7 @@ def env(fake_world: FakeWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 async def test_container_resolver_searches_every_enabled_site(env: dict[str, str]) -> None:
     container = create_container(load_settings(env))
-    resolver = container.title_resolver()
+    resolver = container.title_lookup()
     try:
         aot = await resolver.resolve("Shingeki no Kyojin")
         nine = await resolver.resolve("911")
@@ -60,7 +62,7 @@ def test_cli_search_and_resolve(env: dict[str, str], capsys: pytest.CaptureFixtu
 async def test_megakino_domain_move(fake_world: FakeWorld, env: dict[str, str]) -> None:
     target = fake_world.move_megakino()
     async with httpx.AsyncClient() as client:
-        catalog = MegakinoCatalog(client, load_settings(env), None)
+        catalog = MegakinoCatalog(client, replace(site_options(load_settings(env), Site.MEGAKINO), data_dir=None))
         assert await catalog.base_url() == target == fake_world.sites[MEGAKINO_NEXT].base_url
         detail = await catalog.episode("avengers-endgame", 0, 0)
     assert detail.hosters

@@ -39,7 +39,7 @@ async def test_add_and_get_round_trips_every_field(repos: Repos) -> None:
         release_title="Die.Simpsons.S00E07 [STRM]", state=JobState.DOWNLOADING, provider="VOE",
         progress=12.5, downloaded_bytes=2**40, total_bytes=2**41, speed=1.5e6, eta=42, message="m",
         result_path="/x/ä.mp4", provider_used="Filemoon", worker="inst/0", lease_until=lease,
-        cancel_requested=True, attempts=3,
+        cancel_requested=True, attempts=3, target_dir="tv/Die Simpsons",
     )
     await repos.jobs.add(job)
     got = await repos.jobs.get(job.id)
@@ -49,6 +49,17 @@ async def test_add_and_get_round_trips_every_field(repos: Repos) -> None:
     job.created_at = job.updated_at = repos.clock.now()
     assert got == job
     assert await repos.jobs.get("missing") is None
+
+
+async def test_relocate_changes_destination_and_result_only(repos: Repos) -> None:
+    await repos.jobs.add(make_job(repos, 1))
+    job_id = f"{1:032x}"
+    moved = await repos.jobs.relocate(job_id, target_dir="anime", release_title="New.Name")
+    assert moved is not None and (moved.target_dir, moved.release_title, moved.state) == ("anime", "New.Name",
+                                                                                          JobState.QUEUED)
+    again = await repos.jobs.relocate(job_id, result_path="/d/anime/New.Name.mp4")
+    assert again is not None and (again.target_dir, again.result_path) == ("anime", "/d/anime/New.Name.mp4")
+    assert await repos.jobs.relocate("missing", target_dir="x") is None
 
 
 async def test_duplicate_id_is_rejected(repos: Repos) -> None:

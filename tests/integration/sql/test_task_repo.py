@@ -15,6 +15,7 @@ from anibridge.domain.jobs.records import JobMode
 from anibridge.domain.qbittorrent.records import (
     Category,
     ClientTask,
+    TaskOptions,
 )
 from tests.integration.sql.conftest import Repos
 
@@ -34,6 +35,9 @@ async def test_upsert_and_get_round_trip_every_field(repos: Repos) -> None:
         provider="VOE", job_id="c" * 32, category="sonarr", tags=("a", "b c"), save_path="/downloads",
         content_path="/downloads/x.strm", completion_on=repos.clock.now() + timedelta(minutes=1), stopped=True,
         ratio_limit=0.0, seeding_time_limit=10, priority=2, force_start=True,
+        magnet_uri="magnet:?xt=urn:btih:" + "ab" * 20 + "&dn=x&aw_slug=y",
+        options=TaskOptions(dl_limit=5, up_limit=7, seq_dl=True, auto_tmm=True, inactive_seeding_time_limit=30,
+                            download_path="tmp", file_priority=7, trackers=("http://t/a",), webseeds=("http://w/",)),
     )
     await repos.tasks.upsert(task)
     assert task.updated_seq == 1
@@ -145,3 +149,14 @@ async def test_swap_job_is_conditional_on_the_current_job(repos: Repos) -> None:
     assert got is not None and got.job_id == "b" * 32 and got.updated_seq == 3
     assert (await repos.tasks.changes_since(0))[2] == 3  # a lost swap is not a change
     assert await repos.tasks.swap_job("f" * 40, None, "d" * 32) is False  # deleted/unknown hash
+
+
+def test_stored_options_from_another_version_never_break_loading() -> None:
+    from anibridge.adapters.sql.mapping import options_from_json, options_to_json
+
+    assert options_to_json(TaskOptions()) is None  # defaults are not stored
+    assert options_from_json(None) == TaskOptions()
+    odd = {"dl_limit": "fast", "seq_dl": True, "trackers": ["http://t/"], "from_the_future": 1}
+    assert options_from_json(odd) == TaskOptions(seq_dl=True, trackers=("http://t/",))
+    options = TaskOptions(up_limit=5, webseeds=("http://w/",))
+    assert options_from_json(options_to_json(options)) == options

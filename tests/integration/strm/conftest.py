@@ -20,7 +20,7 @@ import uvicorn
 from anibridge.adapters.clock import SystemClock
 from anibridge.adapters.memory import InMemoryStrmMappingRepo
 from anibridge.adapters.ssrf import SsrfGuard
-from anibridge.adapters.strm_upstream import HttpxUpstream
+from anibridge.adapters.strm.upstream import HttpxUpstream
 from anibridge.delivery.disconnect import DisconnectGuard
 from anibridge.delivery.strm import add_strm_routes
 from anibridge.domain.catalog.identity import EpisodeRef
@@ -28,6 +28,7 @@ from anibridge.domain.strm.proxy import (
     ProxyOptions,
     StrmProxy,
 )
+from anibridge.domain.strm.urls import AuthMode
 from anibridge.ports.errors import HosterUnavailable
 from anibridge.ports.streams import DirectStream
 from anibridge_fakes.hosters.common import MediaCdn
@@ -116,7 +117,7 @@ def make_proxy(finder: Any, mappings: InMemoryStrmMappingRepo, base_url: str, au
                secret: str = "s3cret", allow: tuple[str, ...] = ("127.0.0.1",), child_ttl: int = 86400) -> StrmProxy:
     upstream = HttpxUpstream(SsrfGuard(allow))
     return StrmProxy(finder, mappings, upstream, SystemClock(),
-                     ProxyOptions(base_url, auth, secret, child_ttl=child_ttl))
+                     ProxyOptions(base_url, AuthMode(auth), secret, child_ttl=child_ttl))
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from anibridge.domain.catalog.identity import (
     Site,
 )
 from anibridge.domain.strm.urls import (
+    AuthMode,
     proxy_url,
     stream_url,
 )
@@ -40,7 +41,7 @@ def tamper(url: str, **changes: str) -> str:
 
 @pytest.mark.anyio
 async def test_token_mode(rig: Rig) -> None:
-    good = stream_url(BASE, REF, "VOE", "token", "s3cret")
+    good = stream_url(BASE, REF, "VOE", AuthMode.TOKEN, "s3cret")
     async with client_for(rig, "token") as c:
         assert (await c.get(good, headers={"Range": "bytes=0-9"})).status_code == 206
         for bad, reason in [
@@ -48,11 +49,11 @@ async def test_token_mode(rig: Rig) -> None:
             (tamper(good, sig="0" * 64), "invalid signature"),
             (tamper(good, extra="1"), "invalid signature"),
             (good.split("&sig=")[0] + good.split("&sig=")[1][64:], "missing signature"),
-            (stream_url(BASE, REF, "VOE", "token", "other-secret"), "invalid signature"),
+            (stream_url(BASE, REF, "VOE", AuthMode.TOKEN, "other-secret"), "invalid signature"),
         ]:
             resp = await c.get(bad)
             assert (resp.status_code, resp.json()["detail"]) == (403, reason), bad
-        child = proxy_url(BASE, rig.cdn.url(rig.cdn_server.base_url, "mp4", "720p.mp4"), "token", "s3cret",
+        child = proxy_url(BASE, rig.cdn.url(rig.cdn_server.base_url, "mp4", "720p.mp4"), AuthMode.TOKEN, "s3cret",
                           now=0, ttl=60, headers={"Referer": REFERER})
         resp = await c.get(child)
         assert (resp.status_code, resp.json()["detail"]) == (403, "token expired")
@@ -63,15 +64,15 @@ async def test_token_mode(rig: Rig) -> None:
 @pytest.mark.anyio
 async def test_apikey_and_none_modes(rig: Rig) -> None:
     async with client_for(rig, "apikey", "k3y") as c:
-        good = stream_url(BASE, REF, None, "apikey", "k3y")
+        good = stream_url(BASE, REF, None, AuthMode.APIKEY, "k3y")
         assert (await c.get(good, headers={"Range": "bytes=0-9"})).status_code == 206
         resp = await c.get(tamper(good, apikey="wrong"))
         assert (resp.status_code, resp.json()["detail"]) == (403, "invalid apikey")
         assert (await c.get(tamper(good, apikey=""))).status_code == 403
     async with client_for(rig, "none", "") as c:
-        assert (await c.get(stream_url(BASE, REF, None, "none", ""), headers={"Range": "bytes=0-9"})).status_code == 206
+        assert (await c.get(stream_url(BASE, REF, None, AuthMode.NONE, ""), headers={"Range": "bytes=0-9"})).status_code == 206
     async with client_for(rig, "token", "") as c:
-        resp = await c.get(stream_url(BASE, REF, None, "token", "x"))
+        resp = await c.get(stream_url(BASE, REF, None, AuthMode.TOKEN, "x"))
         # No secret = the proxy is off: the URL does not exist here (404), it is not a server fault (500).
         assert resp.status_code == 404 and "STRM_PROXY_SECRET" in resp.json()["detail"]
 
@@ -97,7 +98,7 @@ SSRF = [
 async def test_ssrf_refused_when_not_allowlisted(rig: Rig, target: str) -> None:
     url = target.format(port=rig.cdn_server.port)
     async with client_for(rig, "none", "", allow=()) as c:
-        resp = await c.get(proxy_url(BASE, url, "none", "", 0))
+        resp = await c.get(proxy_url(BASE, url, AuthMode.NONE, "", 0))
     assert resp.status_code == 400, resp.text
     assert resp.json()["detail"] in {"upstream host not allowed", "invalid upstream url scheme"}
 
@@ -106,7 +107,7 @@ async def test_ssrf_refused_when_not_allowlisted(rig: Rig, target: str) -> None:
 @pytest.mark.parametrize("path", ["/redirect-private", "/redirect-loopback"])
 async def test_redirect_to_private_address_refused(rig: Rig, path: str) -> None:
     async with client_for(rig, "none", "") as c:  # the CDN itself is allowlisted, its redirect target is not
-        resp = await c.get(proxy_url(BASE, rig.cdn_server.base_url + path, "none", "", 0))
+        resp = await c.get(proxy_url(BASE, rig.cdn_server.base_url + path, AuthMode.NONE, "", 0))
     assert (resp.status_code, resp.json()["detail"]) == (400, "upstream host not allowed")
 
 
@@ -114,8 +115,8 @@ async def test_redirect_to_private_address_refused(rig: Rig, path: str) -> None:
 async def test_allowlisted_loopback_is_served(rig: Rig) -> None:
     cdn_url = rig.cdn.url(rig.cdn_server.base_url, "mp4", "720p.mp4")
     async with client_for(rig, "none", "", allow=()) as c:
-        assert (await c.get(proxy_url(BASE, cdn_url, "none", "", 0))).status_code == 400
+        assert (await c.get(proxy_url(BASE, cdn_url, AuthMode.NONE, "", 0))).status_code == 400
     async with client_for(rig, "none", "", allow=("127.0.0.1",)) as c:
-        resp = await c.get(proxy_url(BASE, cdn_url, "none", "", 0, headers={"Referer": REFERER}),
+        resp = await c.get(proxy_url(BASE, cdn_url, AuthMode.NONE, "", 0, headers={"Referer": REFERER}),
                            headers={"Range": "bytes=0-3"})
         assert resp.status_code == 206 and len(resp.content) == 4

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from anibridge.adapters.ssrf import SsrfGuard
-from anibridge.adapters.strm_upstream import HttpxUpstream
-from anibridge.adapters.upstream_body import direct_body
+from anibridge.adapters.strm.body import direct_body
+from anibridge.adapters.strm.upstream import HttpxUpstream
 from anibridge.ports.upstream import UpstreamError
 
 BODY = bytes(range(256)) * 8192  # 2 MiB, larger than one read
@@ -160,7 +160,7 @@ async def test_stalled_body_times_out_as_upstream_error(origin: Origin) -> None:
 
 @pytest.mark.anyio
 async def test_wide_reads_are_bounded_and_given_back(origin: Origin) -> None:
-    from anibridge.adapters import upstream_body
+    from anibridge.adapters.strm import body as upstream_body
 
     slots = upstream_body.WIDE_SLOTS
     assert upstream_body._wide._free == slots

@@ -1,4 +1,4 @@
-"""Title normalisation, the §5.3 score and the index's equivalence with brute-force scoring."""
+"""Title normalisation, the candidate score and the index's equivalence with brute-force scoring."""
 
 from __future__ import annotations
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from anibridge.container import create_container
 from anibridge.delivery.access_log import EscapingFilter, escape, masked_query
-from anibridge.delivery.app import create_app
 from anibridge.settings import load_settings
+from anibridge.wiring.app import build_app
+from anibridge.wiring.container import create_container
 
 pytestmark = pytest.mark.anyio
 
@@ -26,7 +26,7 @@ KEY = "Sup3rS3cretIndexerKey"
 @pytest.fixture
 async def client(tmp_path: Path) -> httpx.AsyncClient:
     settings = load_settings({"DATA_DIR": str(tmp_path / "data"), "INDEXER_API_KEY": KEY})
-    transport = httpx.ASGITransport(app=create_app(create_container(settings)))  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=build_app(create_container(settings)))  # type: ignore[arg-type]
     return httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000")
 
 
@@ -79,7 +79,7 @@ async def test_options_is_405_in_the_clients_format(client: httpx.AsyncClient, p
 def test_serve_turns_uvicorns_access_log_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import uvicorn
 
-    from anibridge.delivery import cli
+    from anibridge.delivery.cli import main as cli
 
     seen: dict[str, object] = {}
 

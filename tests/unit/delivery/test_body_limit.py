@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from anibridge.container import create_container
-from anibridge.delivery.app import create_app
 from anibridge.delivery.body_limit import DEFAULT_BODY_LIMIT, QBITTORRENT_BODY_LIMIT
 from anibridge.settings import load_settings
+from anibridge.wiring.app import build_app
+from anibridge.wiring.container import create_container
 
 pytestmark = pytest.mark.anyio
 
@@ -61,7 +61,7 @@ class Client:
 
 @pytest.fixture
 def app(tmp_path: Path) -> Any:
-    return create_app(create_container(load_settings({"DATA_DIR": str(tmp_path / "data")})))
+    return build_app(create_container(load_settings({"DATA_DIR": str(tmp_path / "data")})))
 
 
 @pytest.mark.parametrize("path", ["/downloader/download", "/api/v2/torrents/add", "/jobs/x", "/nowhere"])

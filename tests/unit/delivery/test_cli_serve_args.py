@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from anibridge.delivery.cli import build_parser
+from anibridge.delivery.cli.main import build_parser
 
 
 def test_serve_flags_parse_and_default_to_the_environment() -> None:

@@ -52,6 +52,7 @@ def test_gcm_rejects_tampering() -> None:
         gcm_decrypt(bytes(32), nonce, cipher, tag)
 
 
+@pytest.mark.slow
 def test_gcm_matches_independent_implementation() -> None:
     yt_aes = pytest.importorskip("yt_dlp.aes")
     key, nonce = bytes(range(32)), bytes(range(100, 112))

@@ -8,30 +8,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from anibridge.domain.catalog.identity import EpisodeRef
 from anibridge.ports.errors import DownloadCancelled, DownloadFailed, HosterUnavailable, NotFound
 from anibridge.ports.streams import DirectStream, DownloadProgress
-
-
-class FakeClock:
-    """Wall time starts at a fixed instant and moves with `advance`; monotonic follows real time + offset."""
-
-    def __init__(self) -> None:
-        self._now = datetime(2026, 1, 1, tzinfo=UTC)
-        self._offset = 0.0
-        self._start = time.monotonic()
-
-    def now(self) -> datetime:
-        return self._now + timedelta(seconds=time.monotonic() - self._start + self._offset)
-
-    def monotonic(self) -> float:
-        return time.monotonic() + self._offset
-
-    def advance(self, seconds: float) -> None:
-        self._offset += seconds
 
 
 @dataclass

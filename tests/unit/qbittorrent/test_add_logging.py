@@ -22,6 +22,7 @@ async def client(world: World) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
+@pytest.mark.slow
 async def test_a_thousand_junk_urls_log_one_summary_line(client: httpx.AsyncClient,
                                                          caplog: pytest.LogCaptureFixture) -> None:
     junk = [f"http://junk.example/{i}/{'x' * 300}.torrent" for i in range(1000)]

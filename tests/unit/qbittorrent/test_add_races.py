@@ -35,8 +35,10 @@ class HookedScheduler:
         self._world = world
         self._hook = hook
 
-    async def submit(self, ref: EpisodeRef, mode: JobMode, release_title: str, provider: str | None) -> Job:
-        job = await self._world.scheduler.submit(ref, mode, release_title, provider)
+    async def submit(
+        self, ref: EpisodeRef, mode: JobMode, release_title: str, provider: str | None = None, target_dir: str = ""
+    ) -> Job:
+        job = await self._world.scheduler.submit(ref, mode, release_title, provider, target_dir)
         await self._hook()
         return job
 

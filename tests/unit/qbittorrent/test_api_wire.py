@@ -10,6 +10,7 @@ import pytest
 
 from anibridge.domain.releases.magnets import parse_magnet
 
+from .sonarr_rules import seed_goal_reached
 from .world import World, build_world, magnet, make_app
 
 pytestmark = pytest.mark.anyio
@@ -33,7 +34,8 @@ async def test_open_mode_versions_and_preferences(client: httpx.AsyncClient) -> 
     assert (await client.get("/api/v2/app/version")).text == "v5.1.4"
     prefs = (await client.get("/api/v2/app/preferences")).json()
     assert prefs["save_path"] == "/downloads" and prefs["dht"] is True and prefs["queueing_enabled"] is True
-    assert prefs["max_ratio_enabled"] is False and prefs["max_ratio_act"] == 0
+    # A global ratio limit of 0 with action "stop": Sonarr's Test only refuses actions that remove torrents.
+    assert prefs["max_ratio_enabled"] is True and prefs["max_ratio"] == 0 and prefs["max_ratio_act"] == 0
     assert (await client.get("/api/v2/app/defaultSavePath")).text == "/downloads"
     assert (await client.get("/api/v2/app/buildInfo")).json()["bitness"] == 64
 
@@ -130,14 +132,16 @@ async def test_completed_shape_for_sonarr(client: httpx.AsyncClient, world: Worl
     [t] = (await client.get("/api/v2/torrents/info")).json()
     assert t["state"] == "stoppedUP" and t["progress"] == 1.0 and t["eta"] == 0
     assert t["save_path"] == "/downloads" and t["content_path"] == f"/downloads/{path.name}"
-    assert t["ratio"] == 0.0 and t["ratio_limit"] == 0.0 and t["size"] == 1000
+    assert t["ratio"] == 0.0 and t["ratio_limit"] == -2 and t["max_ratio"] == 0.0 and t["size"] == 1000
+    prefs = (await client.get("/api/v2/app/preferences")).json()
+    assert seed_goal_reached(t, prefs)  # "use global" as qBittorrent reports it, and Sonarr still moves the file
     props = (await client.get("/api/v2/torrents/properties", params={"hash": hash_.upper()})).json()
     assert props["save_path"] == "/downloads" and props["hash"] == hash_
     files = (await client.get("/api/v2/torrents/files", params={"hash": hash_})).json()
     assert files[0]["name"] == path.name and files[0]["is_seed"] is True
     assert (await client.get("/api/v2/torrents/properties", params={"hash": "0" * 40})).status_code == 404
     assert (await client.get("/api/v2/torrents/files", params={"hash": "0" * 40})).status_code == 404
-    assert (await client.post("/api/v2/torrents/delete", data={"hashes": hash_, "deleteFiles": "True"})).text == "Ok."
+    assert (await client.post("/api/v2/torrents/delete", data={"hashes": hash_, "deleteFiles": "True"})).text == ""
     assert not path.exists()
     assert (await client.get("/api/v2/torrents/info")).json() == []
 
@@ -153,9 +157,14 @@ async def test_failure_is_error_with_reason(client: httpx.AsyncClient, world: Wo
 
 
 async def test_category_tag_limit_prio_endpoints(client: httpx.AsyncClient) -> None:
-    assert (await client.post("/api/v2/torrents/createCategory", data={"category": "tv-sonarr"})).text == "Ok."
+    assert (await client.post("/api/v2/torrents/createCategory", data={"category": "tv-sonarr"})).text == ""
+    assert (await client.post("/api/v2/torrents/createCategory", data={"category": "tv-sonarr"})).status_code == 409
     assert (await client.post("/api/v2/torrents/createCategory", data={"category": ""})).status_code == 400
     assert (await client.post("/api/v2/torrents/createCategory", data={"category": "a//b"})).status_code == 409
+    r = await client.post("/api/v2/torrents/editCategory", data={"category": "missing", "savePath": ""})
+    assert (r.status_code, r.text) == (409, "Unable to edit category")
+    r = await client.post("/api/v2/torrents/editCategory", data={"category": "tv-sonarr", "savePath": "/etc"})
+    assert r.status_code == 409 and "outside the download directory" in r.text
     await client.post("/api/v2/torrents/editCategory", data={"category": "tv-sonarr", "savePath": "/downloads/tv"})
     await client.post("/api/v2/torrents/createCategory", data={"category": "radarr"})
     assert (await client.get("/api/v2/torrents/categories")).json() == {
@@ -167,21 +176,21 @@ async def test_category_tag_limit_prio_endpoints(client: httpx.AsyncClient) -> N
     await client.post("/api/v2/torrents/add", data={"urls": magnet(1)})
     h = parse_magnet(magnet(1)).infohash
     assert (await client.post("/api/v2/torrents/setCategory", data={"hashes": h, "category": "x"})).status_code == 409
-    assert (await client.post("/api/v2/torrents/setCategory", data={"hashes": h, "category": "tv-sonarr"})).text == "Ok."
+    assert (await client.post("/api/v2/torrents/setCategory", data={"hashes": h, "category": "tv-sonarr"})).text == ""
     await client.post("/api/v2/torrents/addTags", data={"hashes": h, "tags": "sonarr,anime"})
     assert (await client.get("/api/v2/torrents/tags")).json() == ["anime", "sonarr"]
     r = await client.post("/api/v2/torrents/setShareLimits", data={"hashes": h, "ratioLimit": "-1", "seedingTimeLimit": "-1"})
-    assert r.text == "Ok."
+    assert (r.status_code, r.text) == (200, "")  # qBittorrent answers actions without a result with an empty body
     assert (await client.post("/api/v2/torrents/setShareLimits", data={"hashes": h})).status_code == 400
-    assert (await client.post("/api/v2/torrents/topPrio", data={"hashes": h})).text == "Ok."
-    assert (await client.post("/api/v2/torrents/setForceStart", data={"hashes": h, "value": "true"})).text == "Ok."
+    assert (await client.post("/api/v2/torrents/topPrio", data={"hashes": h})).text == ""
+    assert (await client.post("/api/v2/torrents/setForceStart", data={"hashes": h, "value": "true"})).text == ""
     assert (await client.post("/api/v2/torrents/setForceStart", data={"hashes": h, "value": "maybe"})).status_code == 400
     [t] = (await client.get("/api/v2/torrents/info")).json()
     assert t["category"] == "tv-sonarr" and t["tags"] == "sonarr, anime" and t["ratio_limit"] == -1.0
     assert t["force_start"] is True and t["priority"] == 1
-    assert (await client.post("/api/v2/torrents/pause", data={"hashes": h})).text == "Ok."
+    assert (await client.post("/api/v2/torrents/pause", data={"hashes": h})).text == ""
     assert (await client.get("/api/v2/torrents/info")).json()[0]["state"] == "stoppedDL"
-    assert (await client.post("/api/v2/torrents/resume", data={"hashes": "all"})).text == "Ok."
+    assert (await client.post("/api/v2/torrents/resume", data={"hashes": "all"})).text == ""
     assert (await client.get("/api/v2/torrents/info")).json()[0]["state"] == "queuedDL"
 
 

@@ -57,7 +57,7 @@ async def test_readd_after_failure_retries(world: World) -> None:
 
 
 async def test_add_strm_and_bad_urls(world: World) -> None:
-    result = await world.service.add(AddRequest([magnet(2, mode="strm"), "http://x/y.torrent", "magnet:?xt=bad"]))
+    result = await world.service.add(AddRequest([magnet(2, mode=JobMode.STRM), "http://x/y.torrent", "magnet:?xt=bad"]))
     assert len(result.added) == 1 and len(result.rejected) == 2
     task = (await world.tasks.list())[0]
     assert task.mode is JobMode.STRM
@@ -106,13 +106,16 @@ async def test_delete_keeps_files_unless_asked_and_tolerates_moved_content(world
 
 async def test_categories(world: World) -> None:
     await world.service.labels.create_category("tv-sonarr", "/downloads/x")
-    await world.service.labels.create_category("tv-sonarr", "/downloads/x")  # again: fine
+    with pytest.raises(TorrentConflict):  # again: 409 like qBittorrent
+        await world.service.labels.create_category("tv-sonarr", "/downloads/x")
+    with pytest.raises(TorrentConflict):  # editing a missing one does not create it
+        await world.service.labels.edit_category("radarr", "")
     with pytest.raises(TorrentError):
         await world.service.labels.create_category("  ", "")
     with pytest.raises(TorrentConflict):
         await world.service.labels.create_category("/bad", "")
-    await world.service.labels.edit_category("tv-sonarr", "/downloads/y")
-    assert [(c.name, c.save_path) for c in await world.service.labels.categories()] == [("tv-sonarr", "/downloads/y")]
+    await world.service.labels.edit_category("tv-sonarr", "y")
+    assert [(c.name, c.save_path) for c in await world.service.labels.categories()] == [("tv-sonarr", "y")]
     uri = magnet(1)
     await world.service.add(AddRequest([uri]))
     hash_ = parse_magnet(uri).infohash

@@ -67,7 +67,8 @@ def test_content_path_mapping_and_finality() -> None:
 def test_finished_reaches_seed_goal_and_running_fields() -> None:
     cfg = ClientConfig(download_dir="/d")
     done = torrent_info(_task(), _job(JobState.COMPLETED, result_path="/d/A.mp4", total_bytes=10), NOW, cfg, 3)
-    assert (done["ratio"], done["ratio_limit"], done["priority"], done["eta"]) == (0.0, 0.0, 0, 0)
+    assert (done["ratio"], done["ratio_limit"], done["priority"], done["eta"]) == (0.0, -2.0, 0, 0)
+    assert (done["max_ratio"], done["seeding_time_limit"], done["max_seeding_time"]) == (0.0, -2, -1)
     limited = torrent_info(_task(ratio_limit=1.5, seeding_time_limit=10), _job(JobState.COMPLETED), NOW, cfg, 1)
     assert limited["ratio"] == 1.5 and limited["seeding_time"] == 600
     unlimited = torrent_info(_task(ratio_limit=-1.0), _job(JobState.COMPLETED), NOW, cfg, 1)

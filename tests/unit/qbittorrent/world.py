@@ -19,6 +19,7 @@ from anibridge.domain.catalog.identity import (
     Site,
 )
 from anibridge.domain.jobs.records import (
+    JobMode,
     JobState,
     ProgressUpdate,
 )
@@ -38,7 +39,7 @@ def ref(episode: int = 1, lang: Language = Language.GERMAN_DUB, slug: str = "kag
     return EpisodeRef(Site.ANIWORLD, slug, 1, episode, lang)
 
 
-def magnet(episode: int = 1, mode: str | None = None, slug: str = "kaguya-sama") -> str:
+def magnet(episode: int = 1, mode: JobMode | None = None, slug: str = "kaguya-sama") -> str:
     title = f"Kaguya-sama.S01E{episode:02d}.1080p.WEB.H264.GER-ANIWORLD"
     return build_magnet(ref(episode, slug=slug), title, provider="VOE", mode=mode)
 
@@ -63,10 +64,12 @@ class World:
         job = await self.jobs.transition(task.job_id, frozenset({JobState.QUEUED}), JobState.DOWNLOADING)
         assert job is not None
         await self.jobs.record_progress(job.id, ProgressUpdate(500, 1000, 250.0, 2, 50.0), self.clock.now())
-        path = self.root / f"{task.name}.mp4"
+        folder = self.root / job.target_dir if job.target_dir else self.root
+        path = folder / f"{task.name}.mp4"
         if fail:
             await self.jobs.transition(job.id, frozenset({JobState.DOWNLOADING}), JobState.FAILED, message=fail)
             return path
+        folder.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"x" * 1000)
         await self.jobs.transition(
             job.id, frozenset({JobState.DOWNLOADING}), JobState.COMPLETED, result_path=str(path), provider_used="VOE"

@@ -1,4 +1,4 @@
-"""Magnet wire format (reference §3) and strict parsing."""
+"""Magnet wire format (byte-compatible with the reference) and strict parsing."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from anibridge.domain.catalog.identity import (
     Language,
     Site,
 )
+from anibridge.domain.jobs.records import JobMode
 from anibridge.domain.releases.magnets import (
     MagnetError,
     build_magnet,
@@ -26,14 +27,18 @@ STO_STRM = (
 
 
 def test_infohash_vectors() -> None:
-    assert infohash("connectivity-test", 1, 1, "German Dub") == "bd4fb4d643b7262c97b07add615270de9ce3085a"
-    assert infohash("9-1-1", 1, 2, Language.GERMAN_DUB, "strm") == "c81a2083d5093fe9f24925516c63363c16e0592f"
-    assert infohash("9-1-1", 1, 2, "German Dub", " STRM ") == "c81a2083d5093fe9f24925516c63363c16e0592f"
+    assert infohash("connectivity-test", 1, 1, Language.GERMAN_DUB) == "bd4fb4d643b7262c97b07add615270de9ce3085a"
+    assert infohash("9-1-1", 1, 2, Language.GERMAN_DUB, JobMode.STRM) == "c81a2083d5093fe9f24925516c63363c16e0592f"
+    # Plain strings are not the library's types: they fail at the call instead of hashing something else.
+    with pytest.raises(TypeError, match="Language.parse"):
+        infohash("9-1-1", 1, 2, "german dub")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="JobMode"):
+        infohash("9-1-1", 1, 2, Language.GERMAN_DUB, "strm")  # type: ignore[arg-type]
 
 
 def test_sto_strm_magnet_byte_for_byte() -> None:
     ref = EpisodeRef(Site.STO, "9-1-1", 1, 2, Language.GERMAN_DUB)
-    assert build_magnet(ref, "9.1.1.S01E02.720p.WEB.H264.GER-STO [STRM]", provider="VOE", mode="strm") == STO_STRM
+    assert build_magnet(ref, "9.1.1.S01E02.720p.WEB.H264.GER-STO [STRM]", provider="VOE", mode=JobMode.STRM) == STO_STRM
     parsed = parse_magnet(STO_STRM)
     assert parsed.ref == ref
     assert parsed.infohash == "c81a2083d5093fe9f24925516c63363c16e0592f"
@@ -107,7 +112,7 @@ def test_round_trip_generated_titles() -> None:
         lang = rng.choice(list(Language))
         slug = rng.choice(["9-1-1", "kaguya-sama", "86", "a-b-c"])  # slugs are [a-z0-9-] (EpisodeRef refuses more)
         ref = EpisodeRef(site, slug, rng.randint(0, 30), rng.randint(0, 1200), lang)
-        mode = rng.choice([None, "strm"])
+        mode = rng.choice([None, JobMode.STRM])
         provider = rng.choice([None, "VOE", "Filemoon", "Dood Stream"])
         uri = build_magnet(ref, title, provider=provider, mode=mode)
         assert " " not in uri

@@ -39,8 +39,8 @@ TITLE = "9.1.1.S01E02.720p.WEB.H264.GER-STO [STRM]"
 
 
 def release() -> Release:
-    base = infohash(REF.slug, 1, 2, REF.language, "strm")
-    return Release(TITLE, "sto:9-1-1:s1e2:German Dub:strm", build_magnet(REF, TITLE, "VOE", "strm"), base, 1,
+    base = infohash(REF.slug, 1, 2, REF.language, JobMode.STRM)
+    return Release(TITLE, "sto:9-1-1:s1e2:German Dub:strm", build_magnet(REF, TITLE, "VOE", JobMode.STRM), base, 1,
                    (5000,), NOW)
 
 
@@ -54,7 +54,7 @@ def job(state: JobState, job_id: str = "j" * 32) -> Job:
 
 
 def test_generation_zero_is_the_reference_hash_and_later_ones_are_stable_and_distinct() -> None:
-    base = "c81a2083d5093fe9f24925516c63363c16e0592f"  # reference §3.2 vector
+    base = "c81a2083d5093fe9f24925516c63363c16e0592f"  # the reference's hash of `9-1-1|1|2|German Dub|strm`
     assert release().infohash == base and regrab_hash(base, 0) == base
     assert regrab_hash(base, 1) == regrab_hash(base, 1)
     assert len({base, regrab_hash(base, 1), regrab_hash(base, 2)}) == 3

@@ -67,6 +67,7 @@ def test_media_playlist_key_map_and_no_trailing_newline() -> None:
     assert rewrite_playlist("", BASE, proxy) == ""
 
 
+@pytest.mark.slow
 def test_unknown_tags_untouched_and_linear_time() -> None:
     src = "#EXTM3U\n#X-CUSTOM:URI=\"a.ts\"\n#EXT-X-MEDIA-SEQUENCE:URI=x\n"
     assert rewrite_playlist(src, BASE, proxy) == src

@@ -21,6 +21,7 @@ from anibridge.domain.strm.proxy import (
     StrmProxyError,
 )
 from anibridge.domain.strm.records import StrmMapping
+from anibridge.domain.strm.urls import AuthMode
 from anibridge.ports.errors import HosterUnavailable, NotFound
 from anibridge.ports.streams import DirectStream
 from anibridge.ports.upstream import UpstreamError
@@ -91,7 +92,7 @@ def mp4(status: int = 200, **extra: str) -> Callable[[str, str, Mapping[str, str
 def make(finder: FakeFinder, upstream: FakeUpstream, cache_ttl: int = 0) -> tuple[StrmProxy, InMemoryStrmMappingRepo,
                                                                                  FakeClock]:
     repo, clock = InMemoryStrmMappingRepo(), FakeClock(START, mono=START.timestamp())
-    opts = ProxyOptions("http://media.test/", "token", "k", child_ttl=3600, cache_ttl=cache_ttl)
+    opts = ProxyOptions("http://media.test/", AuthMode.TOKEN, "k", child_ttl=3600, cache_ttl=cache_ttl)
     return StrmProxy(finder, repo, upstream, clock, opts), repo, clock
 
 

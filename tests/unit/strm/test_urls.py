@@ -1,4 +1,4 @@
-"""STRM URL signing (reference §11.3) and its verification failures."""
+"""STRM URL signing (HMAC-SHA256 over the key-sorted query) and its verification failures."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from anibridge.domain.catalog.identity import (
     Site,
 )
 from anibridge.domain.strm.urls import (
+    AuthMode,
     SignatureError,
     authenticate,
     canonical,
@@ -40,7 +41,7 @@ def test_reference_signature_vector() -> None:
 
 
 def test_stream_url_token_layout_and_roundtrip() -> None:
-    url = stream_url(BASE, REF, "VOE", "token", "secret", now=1000)
+    url = stream_url(BASE, REF, "VOE", AuthMode.TOKEN, "secret", now=1000)
     assert url.startswith("http://media.local:8000/strm/stream?e=3&lang=German+Dub&provider=VOE&s=1&sig=")
     params = q(url)
     assert "exp" not in params
@@ -49,14 +50,14 @@ def test_stream_url_token_layout_and_roundtrip() -> None:
 
 
 def test_stream_url_modes() -> None:
-    assert stream_url(BASE, REF, None, "none", "") == (
+    assert stream_url(BASE, REF, None, AuthMode.NONE, "") == (
         "http://media.local:8000/strm/stream?e=3&lang=German+Dub&s=1&site=s.to&slug=9-1-1"
     )
-    url = stream_url(BASE, REF, None, "apikey", "k y")
+    url = stream_url(BASE, REF, None, AuthMode.APIKEY, "k y")
     assert url.endswith("/strm/stream?apikey=k+y&e=3&lang=German+Dub&s=1&site=s.to&slug=9-1-1")
-    authenticate(q(url), "apikey", "k y", 0)
+    authenticate(q(url), AuthMode.APIKEY, "k y", 0)
     with pytest.raises(SignatureError, match="invalid apikey"):
-        authenticate(q(url), "apikey", "other", 0)
+        authenticate(q(url), AuthMode.APIKEY, "other", 0)
 
 
 @pytest.mark.parametrize(
@@ -71,15 +72,15 @@ def test_stream_url_modes() -> None:
     ],
 )
 def test_tampering_is_refused(mutate, reason: str) -> None:  # type: ignore[no-untyped-def]
-    params = q(stream_url(BASE, REF, "VOE", "token", "secret"))
+    params = q(stream_url(BASE, REF, "VOE", AuthMode.TOKEN, "secret"))
     mutate(params)
     with pytest.raises(SignatureError, match=reason):
-        authenticate(params, "token", "secret", 0)
+        authenticate(params, AuthMode.TOKEN, "secret", 0)
 
 
 def test_proxy_url_expiry_and_name() -> None:
     up = "https://cdn.example/hls/seg-001.ts?token=a&b=c d"
-    url = proxy_url(BASE, up, "token", "secret", now=1000, ttl=86400)
+    url = proxy_url(BASE, up, AuthMode.TOKEN, "secret", now=1000, ttl=86400)
     parts = urlsplit(url)
     assert parts.path == "/strm/proxy/seg-001.ts"
     params = q(url)
@@ -87,14 +88,14 @@ def test_proxy_url_expiry_and_name() -> None:
     verify(params, "secret", now=1000 + 86400)
     with pytest.raises(SignatureError, match="token expired"):
         verify(params, "secret", now=1000 + 86401)
-    assert urlsplit(proxy_url(BASE, "https://x.example/dir/", "none", "", 0)).path == "/strm/proxy/resource.bin"
-    assert proxy_url(BASE, url, "token", "secret", 5) == url
+    assert urlsplit(proxy_url(BASE, "https://x.example/dir/", AuthMode.NONE, "", 0)).path == "/strm/proxy/resource.bin"
+    assert proxy_url(BASE, url, AuthMode.TOKEN, "secret", 5) == url
 
 
 def test_misconfigured_secret() -> None:
     with pytest.raises(SignatureError, match="misconfigured"):
-        authenticate({}, "token", "", 0)
-    authenticate({}, "none", "", 0)
+        authenticate({}, AuthMode.TOKEN, "", 0)
+    authenticate({}, AuthMode.NONE, "", 0)
 
 
 @pytest.mark.parametrize(
@@ -121,7 +122,7 @@ def test_identity_aliases_and_default_site() -> None:
 @pytest.mark.parametrize("mode", ["none", "token", "apikey"])
 def test_child_signer_matches_generic_signing(mode: str) -> None:
     up = "https://cdn.example/a b/seg-1.ts?x=1&y=ä"
-    url = proxy_url(BASE, up, mode, "se cret", now=50, ttl=100)
+    url = proxy_url(BASE, up, AuthMode(mode), "se cret", now=50, ttl=100)
     params = q(url)
     assert params["u"] == up
     expected = {"u": up}
@@ -132,7 +133,7 @@ def test_child_signer_matches_generic_signing(mode: str) -> None:
         expected["apikey"] = "se cret"
     assert params == expected
     assert urlsplit(url).query == canonical(expected)
-    authenticate(params, mode, "se cret", 150)
+    authenticate(params, AuthMode(mode), "se cret", 150)
 
 
 def test_form_encode_equals_quote_plus() -> None:
@@ -145,7 +146,7 @@ def test_form_encode_equals_quote_plus() -> None:
 
 def test_child_urls_carry_signed_hoster_headers() -> None:
     headers = {"Referer": "https://voe.example/e/abc", "User-Agent": "Mozilla/5.0 x", "Cookie": "no"}
-    url = proxy_url(BASE, "https://cdn.example/seg.ts", "token", "k", now=0, ttl=10, headers=headers)
+    url = proxy_url(BASE, "https://cdn.example/seg.ts", AuthMode.TOKEN, "k", now=0, ttl=10, headers=headers)
     params = q(url)
     assert child_headers(params) == {"Referer": "https://voe.example/e/abc", "User-Agent": "Mozilla/5.0 x"}
     verify(params, "k", now=5)

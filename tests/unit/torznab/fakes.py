@@ -13,7 +13,7 @@ from anibridge.domain.catalog.identity import (
     Language,
     Site,
 )
-from anibridge.domain.catalog.lookup import TitleResolver
+from anibridge.domain.catalog.lookup import TitleLookup
 from anibridge.domain.streams.availability import AvailabilityService
 from anibridge.domain.torznab.config import SearchConfig
 from anibridge.domain.torznab.context import SearchContext
@@ -252,7 +252,7 @@ def world(config: SearchConfig | None = None, *, list_languages: bool = True, de
     repo = InMemoryAvailabilityRepo()
     clock = FakeClock(datetime(2026, 3, 14, 17, 10, 42, tzinfo=UTC))
     availability = AvailabilityService(repo, finder, probe, clock, ttl_hours=24)
-    ctx = SearchContext(catalogs, TitleResolver(catalogs), metadata, availability, clock, config)  # type: ignore[arg-type]
+    ctx = SearchContext(catalogs, TitleLookup(catalogs), metadata, availability, clock, config)  # type: ignore[arg-type]
     return World(catalogs, finder, probe, metadata, repo, clock, availability, TorznabSearch(ctx), config)
 
 

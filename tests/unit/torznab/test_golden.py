@@ -1,4 +1,4 @@
-"""Golden examples from reference-behaviour §2.12 and §3.2, byte for byte (title, guid, magnet, infohash)."""
+"""Golden examples of the reference's episode search and infohashes, byte for byte (title, guid, magnet, infohash)."""
 
 from __future__ import annotations
 
@@ -75,4 +75,4 @@ def test_megakino_guid_names_its_site_while_the_magnet_keeps_the_aw_wire_format(
     assert release.magnet.startswith(f"magnet:?xt=urn:btih:{release.infohash}&dn=Dune.Part.Two.2024.1080p.WEB.H264.GER-MEGAKINO")
     assert "&aw_slug=dune-part-two&aw_s=0&aw_e=0&aw_lang=German+Dub&aw_site=megakino&aw_provider=VOE" in release.magnet
     aniworld = build_releases(SearchConfig(), Variant(EpisodeRef(Site.ANIWORLD, "dune-part-two", 0, 0, Language.GERMAN_DUB), "X", None), NOW, frozenset())[0]
-    assert release.infohash == aniworld.infohash == "a1f6cac2ea8f42ce08308a16c317397c8a2d0c16"  # no site in the hash (§3.2)
+    assert release.infohash == aniworld.infohash == "a1f6cac2ea8f42ce08308a16c317397c8a2d0c16"  # no site in the hash

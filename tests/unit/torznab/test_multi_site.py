@@ -57,7 +57,7 @@ async def test_episode_search_returns_every_sites_offer_in_catalogue_order() -> 
         "sto:attack-on-titan:s1e1:English Dub",
     ]
     assert "aw_site=aniworld.to" in items[0].magnet and "sto_site=s.to" in items[2].magnet
-    # WIRE (§3.2): the site is not hashed, so the same episode+language shares its infohash across sites.
+    # WIRE: the site is not hashed, so the same episode+language shares its infohash across sites.
     assert items[0].infohash == items[2].infohash
     assert len({i.infohash for i in items}) == 3
 

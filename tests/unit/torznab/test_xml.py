@@ -1,4 +1,4 @@
-"""Caps and RSS documents under Sonarr/Prowlarr's parsing rules (arr-contracts §2.2–§2.4)."""
+"""Caps and RSS documents under Sonarr/Prowlarr's parsing rules."""
 
 from __future__ import annotations
 

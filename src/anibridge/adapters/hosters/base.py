@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from anibridge.adapters.sites.gates import classify
 from anibridge.ports.errors import ChallengeRequired, HosterUnavailable, NotFound, PortError
 from anibridge.ports.streams import DirectStream
 
@@ -110,6 +111,10 @@ class HosterAdapter:
         status = response.status_code
         if method == "HEAD" and status in (403, 429, 503):  # a HEAD has no body to tell a challenge apart
             return await self.fetch("GET", url, headers=headers, what=what, follow=follow, params=params)
+        if status in (403, 429, 503):
+            gate = classify(status, response.headers, response.text, url, site=self.name)
+            if gate is not None and gate.blocking:  # Cloudflare / DDoS-Guard / 429: named, with a retry time
+                raise gate.error()
         if status in (403, 429, 503) and is_challenge(response.text):
             raise ChallengeRequired(f"{self.name}: {what} is behind a captcha/bot challenge (HTTP {status}, {url})")
         if status in (404, 410):
@@ -128,7 +133,7 @@ _SKIP_EXT = (".css", ".gif", ".ico", ".jpeg", ".jpg", ".js", ".json", ".png", ".
 
 
 def redirect_candidate(html: str, current: str) -> str | None:
-    """The most likely next page in a JS-redirect stub (reference §10.4.1 ranking, minus DNS lookups)."""
+    """The most likely next page in a JS-redirect stub (ranked by `/e/` path, other host, `permanenttoken=`; no DNS)."""
     seen: list[str] = []
     for raw in _URL_IN_HTML.findall(html):
         url = raw.rstrip(");,")

@@ -24,7 +24,7 @@ def _b64(text: str) -> bytes:
 
 
 def voe_decode(encoded: str) -> dict[str, Any]:
-    """ROT13 → drop junk tokens → base64 → shift −3 → reverse → base64 → JSON (sites.md §4.1)."""
+    """ROT13 → drop junk tokens → base64 → shift −3 → reverse → base64 → JSON (VOE's player config encoding)."""
     step = codecs.decode(encoded, "rot13")
     for junk in VOE_JUNK:
         step = step.replace(junk, "_")

@@ -1,5 +1,5 @@
 """Doodstream: `pass_md5` path + `token` from the page JS; the direct URL is the pass_md5 body plus 10 random
-characters and `?token=&expiry=` (sites.md §4.4). The media host checks the same User-Agent and the Referer.
+characters and `?token=&expiry=`. The media host checks the same User-Agent and the Referer.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Filemoon/Byse: `/api/videos/<code>` with an AES-256-GCM encrypted playback payload; legacy pages carry a
-Dean-Edwards packed JW player config instead (sites.md §4.3).
+Dean-Edwards packed JW player config instead.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""GXPlayer (Megakino): `"uid"`, `"md5"`, `"id"` from the embed page build the `master.txt` HLS URL (§4.9).
+"""GXPlayer (Megakino): `"uid"`, `"md5"`, `"id"` from the embed page build the `master.txt` HLS URL.
 
 The embed is only served with a Referer from the Megakino site; the playlist lives on the embed's own host.
 """

@@ -1,4 +1,4 @@
-"""Vidmoly and Luluvdo: JW Player pages whose config holds `file:"…"` (sites.md §4.6, §4.7)."""
+"""Vidmoly and Luluvdo: JW Player pages whose config holds `file:"…"`."""
 
 from __future__ import annotations
 

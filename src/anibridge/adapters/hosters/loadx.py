@@ -1,4 +1,4 @@
-"""LoadX: HEAD the embed (following redirects) to learn the hash, then POST `getVideo` as XHR (sites.md §4.8)."""
+"""LoadX: HEAD the embed (following redirects) to learn the hash, then POST `getVideo` as XHR."""
 
 from __future__ import annotations
 

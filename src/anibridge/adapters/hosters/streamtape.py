@@ -1,5 +1,5 @@
 """Streamtape: the `robotlink` innerHTML assignment concatenates quoted parts with `.substring(n)` chains; the
-resulting `get_video` URL redirects to the MP4 (sites.md §4.5). Hidden divs hold decoys, so only the script
+resulting `get_video` URL redirects to the MP4. Hidden divs hold decoys, so only the script
 counts.
 """
 

@@ -1,4 +1,4 @@
-"""Vidoza: the MP4 URL is in the player's `sourcesCode` and in `<video><source src>` (sites.md §4.2)."""
+"""Vidoza: the MP4 URL is in the player's `sourcesCode` and in `<video><source src>`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""VOE: the embed page JS-redirects to a rotating mirror whose page holds the encoded player config (§4.1)."""
+"""VOE: the embed page JS-redirects to a rotating mirror whose page holds the encoded player config."""
 
 from __future__ import annotations
 

@@ -8,10 +8,7 @@ import logging
 import re
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from urllib.parse import quote
-
-import httpx
 
 from anibridge.adapters.sites import classic, newest
 from anibridge.adapters.sites.html import parse
@@ -20,7 +17,6 @@ from anibridge.adapters.sites.token_site import TokenSite
 from anibridge.domain.catalog.identity import Site
 from anibridge.ports.catalog import EpisodeDetail, EpisodeListing, NewEpisode, SeriesDetail, SeriesEntry
 from anibridge.ports.errors import NotFound, SiteUnavailable
-from anibridge.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +28,6 @@ class AniWorldCatalog(TokenSite):
     """CatalogPort for AniWorld (classic template; the v2 button shape is accepted on episode pages)."""
 
     site = Site.ANIWORLD
-
-    def __init__(self, client: httpx.AsyncClient, settings: Settings, data_dir: Path | None) -> None:
-        super().__init__(client, settings, data_dir, settings.aniworld_base_url)
 
     async def _load_index(self) -> IndexSnapshot:
         doc = parse(await self._http.text(f"{self._base}/animes-alphabet"))

@@ -1,4 +1,4 @@
-"""Parsers for the "classic" page template shared by AniWorld and pre-2026 s.to (sites.md §1.2–§1.6, §2.2).
+"""Parsers for the "classic" page template shared by AniWorld and pre-2026 s.to (index, series, season, episode pages).
 
 Kept separate from the site adapters because both sites use it: AniWorld today, s.to for shows still served
 in the old layout. Everything is keyed on tags and attributes from the spec, never on document order alone.
@@ -169,7 +169,7 @@ def parse_episode(doc: HtmlElement, site: Site, page_url: str) -> EpisodePage:
 
 
 def _lang(site: Site, key: str) -> Language | None:
-    if site is Site.ANIWORLD and key == "4":  # the rare English dub key (sites.md §1.6)
+    if site is Site.ANIWORLD and key == "4":  # the rare English dub key (AniWorld only)
         return Language.ENGLISH_DUB
     try:
         return Language.from_site_id(site, key)

@@ -7,7 +7,7 @@ import re
 from lxml import html as lxml_html
 from lxml.html import HtmlElement
 
-from anibridge.settings import KNOWN_PROVIDERS
+from anibridge.domain.streams.providers import KNOWN_PROVIDERS
 
 _WS = re.compile(r"\s+")
 
@@ -80,7 +80,7 @@ def canonical_provider(name: str) -> str | None:
 
 
 def provider_from_url(url: str) -> str | None:
-    """Guess the hoster from an embed URL's hostname (reference §14.1 hints)."""
+    """Guess the hoster from an embed URL's hostname: the first hint it contains (`voe`, `dood`, …)."""
     from urllib.parse import urlsplit
 
     host = (urlsplit(url).hostname or "").lower()

@@ -1,6 +1,6 @@
 """Megakino catalogue (DLE engine): discovered domain, cookie-gate warm-up, sitemap index, movie and season posts.
 
-Hosters come from both shapes sites.md §3.5 describes: movie tabs (`iframe[data-src]`) and the season pickers
+Hosters come from both shapes Megakino's detail pages use: movie tabs (`iframe[data-src]`) and the season pickers
 (`select.se-select` + `select#epN.mr-select`), which the reference never reads. Index entries store the post
 *path*, so a domain move only changes the origin the paths are joined to.
 """
@@ -13,24 +13,25 @@ import re
 import time
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 
 import httpx
 from lxml import etree
 from lxml.html import HtmlElement
 
+from anibridge.adapters.clock import SystemClock
 from anibridge.adapters.sites import megakino_domain
 from anibridge.adapters.sites import megakino_pages as pages
 from anibridge.adapters.sites.html import attr, first, has_class, parse, text_of, xp
 from anibridge.adapters.sites.http import SiteHttp
 from anibridge.adapters.sites.index_cache import IndexCache, IndexSnapshot, index_path
+from anibridge.adapters.sites.options import SiteOptions
 from anibridge.domain.catalog.identity import (
     Language,
     Site,
 )
+from anibridge.domain.kit.ttl_map import ExpiringMap
 from anibridge.ports.catalog import EpisodeDetail, EpisodeListing, HosterLink, NewEpisode, SeriesDetail, SeriesEntry
 from anibridge.ports.errors import ChallengeRequired, NotFound, PortError, SiteUnavailable
-from anibridge.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -49,20 +50,21 @@ class MegakinoCatalog:
 
     site = Site.MEGAKINO
 
-    def __init__(self, client: httpx.AsyncClient, settings: Settings, data_dir: Path | None) -> None:
+    def __init__(self, client: httpx.AsyncClient, options: SiteOptions) -> None:
         self._client = client
-        self._configured = settings.megakino_base_url.rstrip("/")
-        self._mirrors_url = settings.megakino_mirrors_url
-        self._timeout = settings.http_timeout_seconds
-        self._http = SiteHttp(client, self.site, timeout=settings.http_timeout_seconds, retries=1)
+        self._configured = options.base_url.rstrip("/")
+        self._mirrors_url = options.mirrors_url
+        self._timeout = options.timeout
+        self._http = SiteHttp(client, self.site, timeout=options.timeout, retries=1)
         self._base: str | None = None
         self._base_checked = 0.0
         self._base_lock = asyncio.Lock()
         self._warmed: dict[str, float] = {}
         self._extra_paths: dict[str, str] = {}
-        self._posts: dict[str, tuple[float, str]] = {}  # series/season/episode of one post share one fetch
+        # series/season/episode of one post share one fetch
+        self._posts: ExpiringMap[str, str] = ExpiringMap(SystemClock(), max_entries=POST_CACHE_SIZE)
         self._cache = IndexCache(
-            self.site, self._load_index, path=index_path(data_dir, self.site), ttl_seconds=settings.index_refresh_hours * 3600
+            self.site, self._load_index, path=index_path(options.data_dir, self.site), ttl_seconds=options.index_ttl_seconds
         )
 
     async def base_url(self, *, rediscover: bool = False) -> str:
@@ -172,13 +174,11 @@ class MegakinoCatalog:
             path = snapshot.urls.get(slug)
         if path is None:
             raise NotFound(f"megakino: {slug!r} is not in the sitemap")
-        hit = self._posts.get(path)
-        if hit is not None and time.monotonic() - hit[0] < POST_CACHE_SECONDS:
-            return parse(hit[1])
+        hit = self._posts.lookup(path)
+        if hit is not None:
+            return parse(hit[0])
         body, _ = await self._fetch(path)
-        self._posts[path] = (time.monotonic(), body)
-        while len(self._posts) > POST_CACHE_SIZE:
-            self._posts.pop(next(iter(self._posts)))
+        self._posts.put(path, body, POST_CACHE_SECONDS)
         return parse(body)
 
     async def series(self, slug: str) -> SeriesDetail:

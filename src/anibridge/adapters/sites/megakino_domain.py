@@ -1,4 +1,4 @@
-"""Megakino domain discovery (reference §5.9): mirror lists, then a sitemap probe over every candidate.
+"""Megakino domain discovery: mirror lists, then a sitemap probe over every candidate.
 
 Megakino rotates its domain every few weeks. A candidate is valid when `<origin>/sitemap.xml` answers < 400 with
 an XML `urlset`/`sitemapindex` root; the origin of the *final* URL (after redirects) wins, so an old domain that
@@ -49,7 +49,7 @@ def parse_mirrors(body: str) -> list[str]:
 
 
 def is_cookie_gate(body: str) -> bool:
-    """The ~230-byte DLE stub that fetches `/index.php?yg=token` and reloads (sites.md §3.2)."""
+    """The ~230-byte DLE stub that fetches `/index.php?yg=token` and reloads (DLE's cookie gate)."""
     return "yg=token" in body and len(body) < 4096 and "<h1" not in body
 
 

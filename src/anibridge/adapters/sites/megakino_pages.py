@@ -1,4 +1,4 @@
-"""Megakino page parsing (sites.md §3.3–§3.5): sitemap XML, post titles, movie tabs and season selects.
+"""Megakino page parsing: sitemap XML, post titles, movie tabs and season selects.
 
 Pure functions over lxml trees, kept apart from the adapter's fetching, discovery and caching.
 """
@@ -76,7 +76,7 @@ def hoster(name: str, url: str) -> HosterLink | None:
     if provider == "VOE":
         parts = urlsplit(url)
         segments = [s for s in parts.path.split("/") if s]
-        if len(segments) == 1:  # `https://voe.sx/<id>` → `/e/<id>` (sites.md §3.5)
+        if len(segments) == 1:  # `https://voe.sx/<id>` → `/e/<id>` (Megakino embeds both forms)
             url = f"{parts.scheme}://{parts.netloc}/e/{segments[0]}"
     return HosterLink(provider, Language.GERMAN_DUB, url)
 

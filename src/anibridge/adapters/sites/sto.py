@@ -13,20 +13,21 @@ import re
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 from lxml.html import HtmlElement
 
-from anibridge.adapters.sites import classic, newest, v2
+from anibridge.adapters.sites import classic, newest, sto_gate, v2
 from anibridge.adapters.sites.html import parse
 from anibridge.adapters.sites.index_cache import IndexSnapshot
+from anibridge.adapters.sites.options import SiteOptions
+from anibridge.adapters.sites.redirects import GatePass
+from anibridge.adapters.sites.sto_gate import StoGatePass
 from anibridge.adapters.sites.token_site import TokenSite
 from anibridge.domain.catalog.identity import Site
 from anibridge.ports.catalog import EpisodeDetail, EpisodeListing, NewEpisode, SeriesDetail, SeriesEntry
 from anibridge.ports.errors import NotFound, SiteUnavailable
-from anibridge.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +41,13 @@ class StoCatalog(TokenSite):
 
     site = Site.STO
 
-    def __init__(self, client: httpx.AsyncClient, settings: Settings, data_dir: Path | None) -> None:
-        super().__init__(client, settings, data_dir, settings.sto_base_url)
+    def __init__(self, client: httpx.AsyncClient, options: SiteOptions) -> None:
+        super().__init__(client, options)
         self._classic_slugs: set[str] = set()
+        self._gate = StoGatePass(self._http)
+
+    def _gate_pass(self) -> GatePass | None:
+        return self._gate
 
     async def _load_index(self) -> IndexSnapshot:
         doc = parse(await self._http.text(f"{self._base}/serien", params={"by": "alpha"}))
@@ -138,6 +143,7 @@ class StoCatalog(TokenSite):
             languages = v2.button_languages(doc, self.site)
             if not languages:
                 raise SiteUnavailable(f"{self.site.value}: episode page {url} has no provider buttons (layout changed?)")
+            self._gate.remember(hosters, sto_gate.read_context(doc, url))
             return EpisodeDetail(self.site, slug, season, episode, title_de, title_en, languages, tuple(hosters))
         page = classic.parse_episode(doc, self.site, url)
         if not page.hosters and not page.languages:
@@ -145,7 +151,7 @@ class StoCatalog(TokenSite):
         return EpisodeDetail(self.site, slug, season, episode, page.title_de, page.title_en, page.languages, page.hosters)
 
     async def new_episodes(self) -> Sequence[NewEpisode]:
-        """Episodes that aired lately: the v2 `/serienkalender` (sites.md §2.3), else the classic `/neue-episoden`.
+        """Episodes that aired lately: the v2 `/serienkalender`, else the classic `/neue-episoden`.
 
         s.to v2 has no "new episodes" page; its series calendar is the listing of what aired when. A calendar
         also lists upcoming episodes, which are not on the site yet: entries dated in the future are dropped

@@ -8,28 +8,27 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from pathlib import Path
 
 import httpx
 
 from anibridge.adapters.sites.http import SiteHttp
 from anibridge.adapters.sites.index_cache import IndexCache, IndexSnapshot, index_path
-from anibridge.adapters.sites.redirects import follow_token
+from anibridge.adapters.sites.options import SiteOptions
+from anibridge.adapters.sites.redirects import GatePass, follow_token
 from anibridge.domain.catalog.identity import Site
 from anibridge.ports.catalog import HosterLink, SeriesEntry
-from anibridge.settings import Settings
 
 
 class TokenSite(ABC):
     site: Site
 
-    def __init__(self, client: httpx.AsyncClient, settings: Settings, data_dir: Path | None, base_url: str) -> None:
-        self._base = base_url.rstrip("/")
-        self._http = SiteHttp(client, self.site, timeout=settings.http_timeout_seconds, retries=1)
-        self._redirect_timeout = settings.provider_redirect_timeout_seconds
-        self._redirect_retries = settings.provider_redirect_retries
+    def __init__(self, client: httpx.AsyncClient, options: SiteOptions) -> None:
+        self._base = options.base_url.rstrip("/")
+        self._http = SiteHttp(client, self.site, timeout=options.timeout, retries=1)
+        self._redirect_timeout = options.redirect_timeout
+        self._redirect_retries = options.redirect_retries
         self._cache = IndexCache(
-            self.site, self._load_index, path=index_path(data_dir, self.site), ttl_seconds=settings.index_refresh_hours * 3600
+            self.site, self._load_index, path=index_path(options.data_dir, self.site), ttl_seconds=options.index_ttl_seconds
         )
 
     @property
@@ -41,8 +40,13 @@ class TokenSite(ABC):
 
     async def embed_url(self, link: HosterLink) -> str:
         return await follow_token(
-            self._http, self._base, link, timeout=self._redirect_timeout, retries=self._redirect_retries
+            self._http, self._base, link, timeout=self._redirect_timeout, retries=self._redirect_retries,
+            gate_pass=self._gate_pass(),
         )
+
+    def _gate_pass(self) -> GatePass | None:
+        """How this site answers a redirect gate's bridge page (None: it is reported as SiteGated)."""
+        return None
 
     @abstractmethod
     async def _load_index(self) -> IndexSnapshot: ...

@@ -1,4 +1,4 @@
-"""Parsers for the 2026 s.to "v2" template (sites.md §2.3): series list items, season pills, episode rows and
+"""Parsers for the 2026 s.to "v2" template (live since 2026-01-29): series list items, season pills, episode rows and
 `button[data-play-url]` provider buttons. AniWorld's episode parser also uses the button parser, because the
 spec expects AniWorld to migrate to the same markup.
 """
@@ -139,7 +139,7 @@ def parse_episode_titles(doc: HtmlElement) -> tuple[str | None, str | None]:
 
 
 def parse_play_buttons(doc: HtmlElement, site: Site, page_url: str) -> list[HosterLink]:
-    """Every `[data-play-url]` with a real provider name; "Provider" placeholders are dropped (sites.md §2.3)."""
+    """Every `[data-play-url]` with a real provider name; s.to's "Provider" placeholders are dropped."""
     out: list[HosterLink] = []
     for node in xp(doc, "//*[@data-play-url]"):
         raw_name = attr(node, "data-provider-name")

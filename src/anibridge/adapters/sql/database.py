@@ -14,6 +14,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from anibridge.adapters.sql.migrations import apply_migrations
+
 T = TypeVar("T")
 
 
@@ -47,8 +49,6 @@ class Database:
 
     async def startup(self) -> None:
         """Apply pending migrations (exactly once, even when several processes start together)."""
-        from anibridge.adapters.sql.migrations import apply_migrations
-
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, apply_migrations, self.engine)
 
@@ -70,7 +70,7 @@ def _make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # NOTE: pysqlite's own transaction handling loses updates under concurrency (stack.md §4.3); we issue
+        # NOTE: pysqlite's own transaction handling loses updates under concurrency (no BEGIN on SELECT); we issue
         # BEGIN IMMEDIATE ourselves so every write transaction takes the lock up front.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()

@@ -228,3 +228,32 @@ class SqlJobRepo:
             return [job_from_row(row) for row in rows]
 
         return await self._db.run(_list)
+
+    async def relocate(
+        self,
+        job_id: str,
+        *,
+        target_dir: str | None = None,
+        release_title: str | None = None,
+        result_path: str | None = None,
+    ) -> Job | None:
+        values: dict[str, Any] = {"updated_at": self._clock.now()}
+        if target_dir is not None:
+            values["target_dir"] = target_dir
+        if release_title is not None:
+            values["release_title"] = release_title
+        if result_path is not None:
+            values["result_path"] = result_path
+
+        def _relocate(session: Session) -> Job | None:
+            stmt = (
+                sql_update(JobRow)
+                .where(JobRow.id == job_id)
+                .values(**values)
+                .returning(JobRow)
+                .execution_options(synchronize_session=False)
+            )
+            row = session.scalars(stmt).one_or_none()
+            return job_from_row(row) if row else None
+
+        return await self._db.run(_relocate)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import Table
@@ -19,7 +20,9 @@ from anibridge.domain.jobs.records import (
     JobMode,
     JobState,
 )
-from anibridge.domain.qbittorrent.records import ClientTask
+from anibridge.domain.qbittorrent.records import ClientTask, TaskOptions
+
+_DEFAULT_OPTIONS = TaskOptions()
 
 
 def ref_of(row: Any) -> EpisodeRef:
@@ -58,6 +61,7 @@ def job_from_row(row: JobRow) -> Job:
         attempts=row.attempts,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        target_dir=row.target_dir or "",
     )
 
 
@@ -83,6 +87,7 @@ def job_values(job: Job) -> dict[str, Any]:
         "attempts": job.attempts,
         "created_at": job.created_at,
         "updated_at": job.updated_at,
+        "target_dir": job.target_dir,
     }
 
 
@@ -106,6 +111,8 @@ def task_from_row(row: ClientTaskRow) -> ClientTask:
         priority=row.priority,
         force_start=row.force_start,
         updated_seq=row.updated_seq,
+        magnet_uri=row.magnet_uri or "",
+        options=options_from_json(row.options),
     )
 
 
@@ -129,7 +136,33 @@ def task_values(task: ClientTask) -> dict[str, Any]:
         "priority": task.priority,
         "force_start": task.force_start,
         "updated_seq": task.updated_seq,
+        "magnet_uri": task.magnet_uri,
+        "options": options_to_json(task.options),
     }
+
+
+def options_to_json(options: TaskOptions) -> dict[str, Any] | None:
+    """Only the settings that differ from the defaults (most tasks store NULL)."""
+    changed = {f.name: getattr(options, f.name) for f in fields(TaskOptions)
+               if getattr(options, f.name) != getattr(_DEFAULT_OPTIONS, f.name)}
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in changed.items()} or None
+
+
+def options_from_json(raw: Any) -> TaskOptions:
+    """Unknown keys (from a newer anibridge) and values of the wrong type are ignored, never fatal."""
+    if not isinstance(raw, dict):
+        return _DEFAULT_OPTIONS
+    values: dict[str, Any] = {}
+    for f in fields(TaskOptions):
+        if f.name not in raw:
+            continue
+        default = getattr(_DEFAULT_OPTIONS, f.name)
+        value = raw[f.name]
+        if isinstance(default, tuple) and isinstance(value, list):
+            values[f.name] = tuple(str(v) for v in value)
+        elif type(value) is type(default):
+            values[f.name] = value
+    return TaskOptions(**values)
 
 
 def upsert(session: Session, table: Table, values: dict[str, Any]) -> None:

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table, func, insert, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from anibridge.adapters.sql.schema_v1 import schema_version_table, tables_v1
 
@@ -48,12 +47,23 @@ def _v3_regrab_generations(conn: Connection) -> None:
     ).create(conn)
 
 
+def _v4_save_paths_and_torrent_options(conn: Connection) -> None:
+    """Nullable columns, so plain ADD COLUMN works on SQLite and PostgreSQL alike. `save_path` becomes a
+    directory relative to the download root; every earlier task was saved in the root itself."""
+    conn.exec_driver_sql("ALTER TABLE jobs ADD COLUMN target_dir TEXT")
+    conn.exec_driver_sql("ALTER TABLE client_tasks ADD COLUMN magnet_uri TEXT")
+    conn.exec_driver_sql("ALTER TABLE client_tasks ADD COLUMN options TEXT")
+    conn.exec_driver_sql("UPDATE client_tasks SET save_path = ''")
+
+
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "initial schema: jobs, client_tasks, removed_tasks, counters, categories, availability, strm mappings",
      _v1_initial_schema),
     (2, "tags: qBittorrent's global tag list survives restarts and is shared by instances", _v2_tags),
     (3, "regrab_generations: a new info hash for a release after its completed download was deleted",
      _v3_regrab_generations),
+    (4, "save paths and per-torrent options: jobs.target_dir, client_tasks.magnet_uri and options",
+     _v4_save_paths_and_torrent_options),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
@@ -93,27 +103,3 @@ def current_version(engine: Engine) -> int:
         if not engine.dialect.has_table(conn, "schema_version"):
             return 0
         return int(conn.execute(select(func.max(versions.c.version))).scalar() or 0)
-
-
-class DatabaseProblem(Exception):
-    """The database cannot be opened or migrated; the message is one line for the user (no traceback)."""
-
-
-def migrate_url(url: str) -> list[int]:
-    """Open the database at `url` just long enough to migrate it, for `serve` (before uvicorn, so an unusable
-    database is one clear line and exit 1 instead of a lifespan traceback) and `migrate`."""
-    from anibridge.adapters.sql.database import Database
-
-    try:
-        database = Database(url, pool_threads=1)
-    except ImportError as ex:  # postgresql:// without the optional driver
-        raise DatabaseProblem(f"{ex} (install the driver: pip install 'anibridge[postgres]')") from None
-    except SQLAlchemyError as ex:
-        raise DatabaseProblem(f"invalid DATABASE_URL: {ex}") from None
-    try:
-        return apply_migrations(database.engine)
-    except (SchemaTooNew, SQLAlchemyError, OSError) as ex:
-        lines = str(ex).strip().splitlines()
-        raise DatabaseProblem(lines[0] if lines else type(ex).__name__) from None
-    finally:
-        database.dispose()

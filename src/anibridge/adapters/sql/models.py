@@ -86,6 +86,7 @@ class JobRow(Base):
     attempts: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    target_dir: Mapped[str | None] = mapped_column(Text)
 
 
 class ClientTaskRow(Base):
@@ -113,6 +114,8 @@ class ClientTaskRow(Base):
     priority: Mapped[int] = mapped_column(Integer)
     force_start: Mapped[bool] = mapped_column(Boolean)
     updated_seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    magnet_uri: Mapped[str | None] = mapped_column(Text)
+    options: Mapped[dict[str, Any] | None] = mapped_column(JsonText)
 
 
 class RemovedTaskRow(Base):

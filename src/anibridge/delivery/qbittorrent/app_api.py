@@ -6,13 +6,16 @@ from typing import Any
 
 from anibridge.delivery.qbittorrent import auth
 from anibridge.delivery.qbittorrent.context import APP_VERSION, READ, WEBAPI_VERSION, WRITE, Call, Endpoint
-from anibridge.delivery.qbittorrent.wire import Reply, as_json, ok, text
+from anibridge.delivery.qbittorrent.wire import Reply, as_json, done, text
+from anibridge.domain.qbittorrent.service import GLOBAL_MAX_RATIO
 
 BUILD_INFO = {"bitness": 64, "boost": "1.86.0", "libtorrent": "2.0.11.0", "openssl": "3.0.15", "qt": "6.7.3", "zlib": "1.3.1"}
 
 
 def preferences(save_path: str, username: str = "admin") -> dict[str, Any]:
-    """The values Sonarr/Radarr read (arr-contracts §1.4, §7): no removal at share limits, DHT on, queueing on."""
+    """The values Sonarr/Radarr read: DHT on, queueing on, and a global share limit of ratio 0 with action
+    "stop" (never "remove", which fails Sonarr's Test): torrents left on "use global" (-2) have then reached
+    their limit when finished, so Sonarr moves their files and deletes them."""
     return {
         "add_stopped_enabled": False,
         "add_to_top_of_queue": False,
@@ -39,9 +42,9 @@ def preferences(save_path: str, username: str = "admin") -> dict[str, Any]:
         "max_connec_per_torrent": 100,
         "max_inactive_seeding_time": -1,
         "max_inactive_seeding_time_enabled": False,
-        "max_ratio": -1,
+        "max_ratio": GLOBAL_MAX_RATIO,
         "max_ratio_act": 0,
-        "max_ratio_enabled": False,
+        "max_ratio_enabled": True,
         "max_seeding_time": -1,
         "max_seeding_time_enabled": False,
         "pex": False,
@@ -85,7 +88,7 @@ async def _preferences(call: Call) -> Reply:
 
 async def _set_preferences(call: Call) -> Reply:
     """Accepted and ignored: anibridge's behaviour is configured through its environment."""
-    return ok()
+    return done()
 
 
 async def _default_save_path(call: Call) -> Reply:

@@ -8,7 +8,17 @@ import logging
 import falcon
 import falcon.asgi
 
-from anibridge.delivery.qbittorrent import app_api, sync_api, torrents_read, torrents_write
+from anibridge.delivery.qbittorrent import (
+    app_api,
+    extras_api,
+    log_api,
+    sync_api,
+    torrents_content,
+    torrents_options,
+    torrents_read,
+    torrents_write,
+    transfer_api,
+)
 from anibridge.delivery.qbittorrent.auth import COOKIE
 from anibridge.delivery.qbittorrent.context import Call, Endpoint, QbitContext
 from anibridge.delivery.qbittorrent.forms import read_form
@@ -22,6 +32,11 @@ ENDPOINTS: dict[str, Endpoint] = {
     **torrents_read.ENDPOINTS,
     **torrents_write.ENDPOINTS,
     **sync_api.ENDPOINTS,
+    **torrents_content.ENDPOINTS,
+    **torrents_options.ENDPOINTS,
+    **log_api.ENDPOINTS,
+    **transfer_api.ENDPOINTS,
+    **extras_api.ENDPOINTS,
 }
 
 

@@ -71,12 +71,7 @@ async def _transfer_info(call: Call) -> Reply:
     return as_json(transfer_info(dl_speed, downloaded))
 
 
-async def _speed_limits_mode(call: Call) -> Reply:
-    return as_json(0)
-
-
 ENDPOINTS: dict[str, Endpoint] = {
     "sync/maindata": Endpoint(_maindata, READ),
     "transfer/info": Endpoint(_transfer_info, READ),
-    "transfer/speedLimitsMode": Endpoint(_speed_limits_mode, READ),
 }

@@ -67,7 +67,8 @@ async def _properties(call: Call) -> Reply:
 
 async def _files(call: Call) -> Reply:
     info, _job = await _one(call)
-    files = torrent_files(info, None)
+    task = await call.ctx.service.get(info["hash"])
+    files = torrent_files(info, None, task.options.file_priority)
     wanted = call.form.get("indexes")
     if wanted:
         # ASCII digits only (`²` passes str.isdigit() but not int()); no file has a 10-digit index.
@@ -78,7 +79,8 @@ async def _files(call: Call) -> Reply:
 
 async def _trackers(call: Call) -> Reply:
     info, _job = await _one(call)
-    return as_json(torrent_trackers(info))
+    task = await call.ctx.service.get(info["hash"])
+    return as_json(torrent_trackers(info, task.options.trackers))
 
 
 async def _categories(call: Call) -> Reply:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from anibridge.delivery.qbittorrent.context import WRITE, Call, Endpoint
-from anibridge.delivery.qbittorrent.wire import QbitError, Reply, ok, text
+from anibridge.delivery.qbittorrent.wire import QbitError, Reply, done, ok, text
+from anibridge.domain.qbittorrent.records import TaskOptions
 from anibridge.domain.qbittorrent.service import (
     AddRequest,
     TorrentError,
@@ -13,6 +14,12 @@ from anibridge.domain.qbittorrent.service import (
 )
 
 log = logging.getLogger(__name__)
+
+TORRENT_FILES_REFUSED = ("anibridge adds only magnets from its own Torznab indexer; .torrent files cannot be added "
+                         "(grab the release's magnet link instead)")
+
+MAX_SPEED_LIMIT = 2**31 - 1
+"""Bytes/s; qBittorrent keeps speed limits in an int."""
 
 _REASONS_SHOWN = 3  # a request with 1,000 junk URLs still writes one short warning line
 _REASON_CHARS = 120
@@ -41,13 +48,22 @@ async def _add(call: Call) -> Reply:
     urls = [u for raw in form.all("urls") for u in _split_lines(raw)]
     if form.files:
         field_name, file_name, _data = form.files[0]
-        log.warning("torrents/add: %d .torrent upload(s) not supported (first: %s %.120s)", len(form.files),
+        log.warning("torrents/add: %d .torrent upload(s) refused (first: %s %.120s)", len(form.files),
                     field_name, file_name)
     if not urls:
         if form.files:
-            raise QbitError(415, "Torrent file is not valid")
+            raise QbitError(415, TORRENT_FILES_REFUSED)
         raise QbitError(400, "Missing required parameter: urls")
     stopped = form.boolean("stopped", form.boolean("paused", False))
+    inactive = _seeding(form.integer("inactiveSeedingTimeLimit"))
+    options = TaskOptions(
+        dl_limit=min(max(0, form.integer("dlLimit", 0) or 0), MAX_SPEED_LIMIT),
+        up_limit=min(max(0, form.integer("upLimit", 0) or 0), MAX_SPEED_LIMIT),
+        seq_dl=form.boolean("sequentialDownload"),
+        f_l_piece_prio=form.boolean("firstLastPiecePrio"),
+        auto_tmm=form.boolean("autoTMM"),
+        inactive_seeding_time_limit=-2 if inactive is None else inactive,
+    )
     request = AddRequest(
         urls=urls,
         category=form.text("category"),
@@ -55,6 +71,8 @@ async def _add(call: Call) -> Reply:
         stopped=stopped,
         ratio_limit=_ratio(form.number("ratioLimit")),
         seeding_time_limit=_seeding(form.integer("seedingTimeLimit")),
+        save_path=form.text("savepath"),
+        options=options,
     )
     result = await call.ctx.service.add(request)
     if result.rejected:
@@ -65,49 +83,54 @@ async def _add(call: Call) -> Reply:
 async def _delete(call: Call) -> Reply:
     form = call.form
     await call.ctx.service.delete(form.required("hashes"), form.boolean("deleteFiles"))
-    return ok()
+    return done()
 
 
 async def _set_category(call: Call) -> Reply:
     await call.ctx.service.labels.set_category(call.form.required("hashes"), call.form.text("category"))
-    return ok()
+    return done()
 
 
 async def _create_category(call: Call) -> Reply:
     await call.ctx.service.labels.create_category(call.form.text("category"), call.form.text("savePath"))
-    return ok()
+    return done()
 
 
 async def _edit_category(call: Call) -> Reply:
     await call.ctx.service.labels.edit_category(call.form.text("category"), call.form.text("savePath"))
-    return ok()
+    return done()
 
 
 async def _remove_categories(call: Call) -> Reply:
     """qBittorrent separates names with newlines; the `|` of older bridges is accepted too."""
     raw = call.form.text("categories")
     await call.ctx.service.labels.remove_categories(_split_lines(raw.replace("|", "\n")))
-    return ok()
+    return done()
 
 
 async def _add_tags(call: Call) -> Reply:
     await call.ctx.service.labels.add_tags(call.form.required("hashes"), split_tags(call.form.text("tags")))
-    return ok()
+    return done()
+
+
+async def _set_tags(call: Call) -> Reply:
+    await call.ctx.service.labels.set_tags(call.form.required("hashes"), split_tags(call.form.required("tags")))
+    return done()
 
 
 async def _remove_tags(call: Call) -> Reply:
     await call.ctx.service.labels.remove_tags(call.form.required("hashes"), split_tags(call.form.text("tags")))
-    return ok()
+    return done()
 
 
 async def _create_tags(call: Call) -> Reply:
     await call.ctx.service.labels.create_tags(split_tags(call.form.text("tags")))
-    return ok()
+    return done()
 
 
 async def _delete_tags(call: Call) -> Reply:
     await call.ctx.service.labels.delete_tags(split_tags(call.form.text("tags")))
-    return ok()
+    return done()
 
 
 MAX_RATIO, MAX_SEEDING_MINUTES = 9998.0, 525600
@@ -127,33 +150,34 @@ async def _set_share_limits(call: Call) -> Reply:
     form = call.form
     ratio = _ratio(form.number("ratioLimit"))
     seeding = _seeding(form.integer("seedingTimeLimit"))
+    inactive = _seeding(form.integer("inactiveSeedingTimeLimit"))  # qB ≥ 4.6; Sonarr does not send it
     if ratio is None or seeding is None:
         raise QbitError(400, "Missing required parameter: ratioLimit/seedingTimeLimit")
-    await call.ctx.service.set_share_limits(form.required("hashes"), ratio, seeding)
-    return ok()
+    await call.ctx.service.set_share_limits(form.required("hashes"), ratio, seeding, inactive)
+    return done()
 
 
 def _prio(how: str) -> Endpoint:
     async def handler(call: Call) -> Reply:
         await call.ctx.service.move_priority(call.form.required("hashes"), how)
-        return ok()
+        return done()
 
     return Endpoint(handler, WRITE)
 
 
 async def _force_start(call: Call) -> Reply:
     await call.ctx.service.set_force_start(call.form.required("hashes"), call.form.boolean("value"))
-    return ok()
+    return done()
 
 
 async def _stop(call: Call) -> Reply:
     await call.ctx.service.stop(call.form.required("hashes"))
-    return ok()
+    return done()
 
 
 async def _start(call: Call) -> Reply:
     await call.ctx.service.start(call.form.required("hashes"))
-    return ok()
+    return done()
 
 
 ENDPOINTS: dict[str, Endpoint] = {
@@ -165,6 +189,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "torrents/removeCategories": Endpoint(_remove_categories, WRITE),
     "torrents/addTags": Endpoint(_add_tags, WRITE),
     "torrents/removeTags": Endpoint(_remove_tags, WRITE),
+    "torrents/setTags": Endpoint(_set_tags, WRITE),
     "torrents/createTags": Endpoint(_create_tags, WRITE),
     "torrents/deleteTags": Endpoint(_delete_tags, WRITE),
     "torrents/setShareLimits": Endpoint(_set_share_limits, WRITE),

@@ -36,6 +36,11 @@ def ok() -> Reply:
     return text("Ok.")
 
 
+def done() -> Reply:
+    """What qBittorrent answers for an action without a result: 200 and an empty body."""
+    return Reply()
+
+
 def as_json(payload: Any) -> Reply:
     return Reply(body=json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(), content_type=JSON)
 

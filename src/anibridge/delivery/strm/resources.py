@@ -71,7 +71,7 @@ class UpstreamBody:
 
 
 def _params(req: falcon.asgi.Request) -> dict[str, str]:
-    """Query parameters, last value winning for repeated keys (reference §11.3)."""
+    """Query parameters, last value winning for repeated keys, as the reference reads them to verify signatures."""
     return dict(parse_qsl(req.query_string, keep_blank_values=True))
 
 

@@ -1,4 +1,4 @@
-"""`t=caps` (arr-contracts §2.2): integer limits, `available="yes"`, comma-only supportedParams, and exactly the
+"""`t=caps` as Sonarr/Prowlarr parse it: integer limits, `available="yes"`, comma-only supportedParams, and exactly the
 category ids items use — Prowlarr accepts no item category that caps do not list."""
 
 from __future__ import annotations

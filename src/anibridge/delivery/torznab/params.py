@@ -1,7 +1,7 @@
 """Torznab query parameters → SearchRequest, or a Torznab error (code 201/202) — never an HTTP 4xx.
 
 Parameter names are case-insensitive (Torznab spec). `cat` is split by hand: Falcon's csv option would also split
-free text (`q=a,b`, stack.md §1.4).
+free text (`q=a,b` would come back as `b`).
 """
 
 from __future__ import annotations

@@ -2,26 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import falcon.asgi
 
 from anibridge import __version__
 from anibridge.delivery.torznab.resource import TorznabResource
+from anibridge.domain.torznab.config import SearchConfig
 from anibridge.domain.torznab.service import TorznabSearch
-from anibridge.settings import Settings
-from anibridge.torznab_wiring import search_config
+
+
+@dataclass(frozen=True, slots=True)
+class TorznabOptions:
+    """What the Torznab endpoint itself needs besides the search: key, channel name, sites and swarm numbers."""
+
+    config: SearchConfig
+    api_key: str
+    indexer_name: str
+    sites: tuple[str, ...]
+    seeders: int
+    leechers: int
 
 
 def add_torznab_routes(
-    app: falcon.asgi.App[falcon.asgi.Request, falcon.asgi.Response], search: TorznabSearch, settings: Settings
+    app: falcon.asgi.App[falcon.asgi.Request, falcon.asgi.Response], search: TorznabSearch, options: TorznabOptions
 ) -> None:
     resource = TorznabResource(
         search,
-        search_config(settings),
-        api_key=settings.indexer_api_key.get_secret_value(),
-        indexer_name=settings.indexer_name,
-        sites=list(settings.catalog_sites),
+        options.config,
+        api_key=options.api_key,
+        indexer_name=options.indexer_name,
+        sites=list(options.sites),
         version=__version__,
-        seeders=settings.torznab_fake_seeders,
-        leechers=settings.torznab_fake_leechers,
+        seeders=options.seeders,
+        leechers=options.leechers,
     )
     app.add_route("/torznab/api", resource)

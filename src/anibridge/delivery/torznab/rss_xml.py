@@ -1,5 +1,5 @@
 """RSS 2.0 + Torznab attrs with lxml: always well-formed UTF-8, control characters stripped, attrs in the
-`http://torznab.com/schemas/2015/feed` namespace (arr-contracts §2.3)."""
+`http://torznab.com/schemas/2015/feed` namespace (the only one Sonarr and Prowlarr read attrs from)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""Identity of a catalogue episode: the key of every cache, magnet, job and STRM mapping."""
+"""Identity of a catalogue episode: the key of every cache, magnet, job and STRM mapping.
+
+The library's rule for its public types: a value must already have the library's type. A plain string where a
+`Site` or `Language` is expected raises TypeError at construction (convert with `Site.parse`/`Language.parse`,
+which accept every known spelling); a value of the right type but out of range raises ValueError.
+"""
 
 from __future__ import annotations
 
@@ -135,6 +140,41 @@ hyphens. Anything else — `/`, `..`, `?`, `%`, whitespace — could steer a sit
 
 def is_valid_slug(slug: str) -> bool:
     return _SLUG.fullmatch(slug) is not None
+MAX_NUMBER_DIGITS = 6
+"""Season/episode numbers have at most this many digits: no show has a million episodes, and the job tables'
+INTEGER columns are 32-bit."""
+MAX_SLUG_LEN = 255
+MAX_PROVIDER_LEN = 32
+"""Column widths of the job tables (PostgreSQL refuses longer values; SQLite would store them)."""
+_DIGITS = re.compile(r"[0-9]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def require(value: object, kind: type | tuple[type, ...], what: str, hint: str = "") -> None:
+    """TypeError naming the argument when `value` is not of `kind` (bool is never accepted as an int)."""
+    if isinstance(value, kind) and not (isinstance(value, bool) and kind in (int, (int,))):
+        return
+    names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+    raise TypeError(f"{what} must be {names}, got {type(value).__name__} {value!r}{hint}")
+
+
+def parse_number(raw: str, what: str) -> int:
+    """Season/episode text from a URL, form or magnet: ASCII digits only (`str.isdigit` accepts "²"), at most
+    MAX_NUMBER_DIGITS significant digits; ValueError naming `what` otherwise."""
+    text = raw.strip()
+    if not _DIGITS.fullmatch(text):
+        raise ValueError(f"non-integer {what}: {text[:32]!r}")
+    if len(text.lstrip("0")) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"{what} out of range: {text[:32]!r}")
+    return int(text)
+
+
+def check_text(value: str, what: str, limit: int | None = None) -> str:
+    """A stored or hashed text field: no control characters (PostgreSQL text and file names refuse NUL), and
+    at most `limit` characters (the column width); ValueError naming `what` otherwise."""
+    if _CONTROL.search(value) or (limit is not None and len(value) > limit):
+        raise ValueError(f"unusable {what}: {value[:40]!r}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,10 +191,16 @@ class EpisodeRef:
     language: Language
 
     def __post_init__(self) -> None:
-        if not is_valid_slug(self.slug):
+        require(self.site, Site, "site", " (use Site.parse)")
+        require(self.slug, str, "slug")
+        require(self.season, int, "season")
+        require(self.episode, int, "episode")
+        require(self.language, Language, "language", " (use Language.parse)")
+        if not is_valid_slug(self.slug):  # also bounds it to MAX_SLUG_LEN and keeps NUL out
             raise ValueError(f"invalid slug {self.slug[:80]!r} (lowercase letters, digits and hyphens)")
-        if self.season < 0 or self.episode < 0:
-            raise ValueError(f"season/episode must be >= 0, got {self.season}/{self.episode}")
+        limit = 10**MAX_NUMBER_DIGITS
+        if not (0 <= self.season < limit and 0 <= self.episode < limit):
+            raise ValueError(f"season/episode must be 0..{limit - 1}, got {self.season}/{self.episode}")
 
     def with_language(self, language: Language) -> EpisodeRef:
         return EpisodeRef(self.site, self.slug, self.season, self.episode, language)

@@ -1,9 +1,9 @@
-"""Title resolution across catalogue sites (reference §5.4–§5.6, with its gaps closed).
+"""Title resolution across catalogue sites (the reference's multi-site search and s.to suggest, gaps closed).
 
 Order of work for a query:
 1. **Primary pass** — one `TitleIndex` over the indexes of every enabled site except Megakino (site order kept
-   for ties); titles and alternative titles score per §5.3; accept at ≥ 3.5. A title whose compact form equals
-   the query's (`911` vs "9-1-1") counts as exact although §5.3 gives it 0 for sharing no token.
+   for ties); titles and alternative titles get the reference's candidate score; accept at ≥ 3.5. A title whose compact
+   form equals the query's (`911` vs "9-1-1") counts as exact although that score is 0 for sharing no token.
 2. **Site-search fallbacks** when the pass finds nothing: s.to's suggest API (term variants `911` → `9-1-1`) and
    AniWorld's own JSON search (the reference has none) — also used when a site's index could not be loaded.
    Unlike the reference, a suggestion needs at least one shared token (or an equal compact form).
@@ -46,15 +46,15 @@ _URL_SCORE = EXACT_SCORE  # a direct post URL is as certain as an exact title ma
 
 
 @dataclass(frozen=True, slots=True)
-class _Prepared:
+class _SiteIndexes:
     seqs: tuple[Sequence[SeriesEntry], ...]
     index: TitleIndex
     exact: dict[str, IndexEntry]
 
 
 @dataclass(frozen=True, slots=True)
-class Match:
-    """One resolved candidate: which site and slug, the title that matched, its §5.3 score and how it was found."""
+class CatalogMatch:
+    """One resolved candidate: which site and slug, the title that matched, its candidate score and how it was found."""
 
     site: Site
     slug: str
@@ -63,24 +63,24 @@ class Match:
     source: str = "index"
 
 
-class TitleResolver:
+class TitleLookup:
     """Resolves free-text titles to catalogue slugs over the enabled sites (`catalogs` in CATALOG_SITES order)."""
 
     def __init__(self, catalogs: Mapping[Site, CatalogPort], *, threshold: float = ACCEPT_THRESHOLD) -> None:
         self._catalogs = dict(catalogs)
         self._threshold = threshold
-        self._prepared_by_sites: dict[tuple[Site, ...], _Prepared] = {}
+        self._prepared_by_sites: dict[tuple[Site, ...], _SiteIndexes] = {}
         self._build_locks: dict[tuple[Site, ...], asyncio.Lock] = {}
 
     @property
     def sites(self) -> tuple[Site, ...]:
         return tuple(self._catalogs)
 
-    async def resolve(self, query: str, *, site: Site | None = None) -> Match | None:
+    async def resolve(self, query: str, *, site: Site | None = None) -> CatalogMatch | None:
         found = await self.search(query, site=site, limit=1)
         return found[0] if found else None
 
-    async def search(self, query: str, *, site: Site | None = None, limit: int = 10, fallbacks: bool = True) -> list[Match]:
+    async def search(self, query: str, *, site: Site | None = None, limit: int = 10, fallbacks: bool = True) -> list[CatalogMatch]:
         """Ranked matches (best first). Empty when nothing reaches the threshold on any fallback.
 
         `fallbacks=False` answers from the loaded indexes only (no site search requests): for extra titles of a
@@ -111,7 +111,7 @@ class TitleResolver:
             log.warning("title resolution: %s index unavailable: %s", site.value, ex)
             return None
 
-    async def _prepared(self, sites: Sequence[Site]) -> _Prepared:
+    async def _prepared(self, sites: Sequence[Site]) -> _SiteIndexes:
         """TitleIndex (+ compact-title map) over the sites' current indexes, rebuilt only when an index changed."""
         loaded = [await self._load(s) for s in sites]
         seqs = tuple(seq if seq is not None else () for seq in loaded)
@@ -129,20 +129,20 @@ class TitleResolver:
             self._prepared_by_sites[key] = prepared
             return prepared
 
-    async def _index_pass(self, query: str, sites: Sequence[Site], limit: int) -> list[Match]:
+    async def _index_pass(self, query: str, sites: Sequence[Site], limit: int) -> list[CatalogMatch]:
         prepared = await self._prepared(sites)
         found = [
-            Match(m.entry.site, m.entry.slug, m.entry.title, m.score)
+            CatalogMatch(m.entry.site, m.entry.slug, m.entry.title, m.score)
             for m in prepared.index.ranked(query, limit=limit, threshold=self._threshold)
         ]
-        # `911` vs "9-1-1": equal compact forms but no shared token, which §5.3 scores 0. It is an exact title.
+        # `911` vs "9-1-1": equal compact forms but no shared token, which the score rates 0. It is an exact title.
         twin = prepared.exact.get(compact(query))
         if twin is not None and not any(m.site is twin.site and m.slug == twin.slug for m in found):
-            found.insert(0, Match(twin.site, twin.slug, twin.title, EXACT_SCORE, "exact"))
+            found.insert(0, CatalogMatch(twin.site, twin.slug, twin.title, EXACT_SCORE, "exact"))
             found = found[:limit]
         return found
 
-    async def _search_fallbacks(self, query: str, sites: Sequence[Site], limit: int) -> list[Match]:
+    async def _search_fallbacks(self, query: str, sites: Sequence[Site], limit: int) -> list[CatalogMatch]:
         """The sites' own search endpoints, in site order; the first site with an acceptable hit wins."""
         for site in sites:
             terms = suggest_terms(query) if site is Site.STO else [query]
@@ -151,8 +151,8 @@ class TitleResolver:
                 return found[:limit]
         return []
 
-    async def _site_search(self, site: Site, query: str, terms: Sequence[str], source: str) -> list[Match]:
-        best: dict[str, Match] = {}
+    async def _site_search(self, site: Site, query: str, terms: Sequence[str], source: str) -> list[CatalogMatch]:
+        best: dict[str, CatalogMatch] = {}
         q, qn = match_tokens(query), compact(query)
         for term in terms:
             try:
@@ -169,20 +169,20 @@ class TitleResolver:
                     value = max(value, 8.0)
                 previous = best.get(entry.slug)
                 if previous is None or value > previous.score:
-                    best[entry.slug] = Match(site, entry.slug, entry.title, round(value, 4), source)
+                    best[entry.slug] = CatalogMatch(site, entry.slug, entry.title, round(value, 4), source)
         return sorted(best.values(), key=lambda m: -m.score)
 
-    async def _megakino(self, query: str, limit: int, fallbacks: bool = True) -> list[Match]:
+    async def _megakino(self, query: str, limit: int, fallbacks: bool = True) -> list[CatalogMatch]:
         url = _MEGAKINO_URL.search(query)
         if url:
             slug = url.group(1).lower()
-            return [Match(Site.MEGAKINO, slug, _slug_title(slug), _URL_SCORE, "shortcut")]
+            return [CatalogMatch(Site.MEGAKINO, slug, _slug_title(slug), _URL_SCORE, "shortcut")]
         entries = await self._load(Site.MEGAKINO)
         lowered = query.lower()
         if entries and _SLUG_SHAPE.match(lowered):
             for entry in entries:
                 if entry.slug == lowered:
-                    return [Match(Site.MEGAKINO, entry.slug, entry.title, _URL_SCORE, "shortcut")]
+                    return [CatalogMatch(Site.MEGAKINO, entry.slug, entry.title, _URL_SCORE, "shortcut")]
         found = await self._index_pass(query, [Site.MEGAKINO], limit)
         if found or not fallbacks:
             return found
@@ -193,17 +193,17 @@ def _same(a: tuple[Sequence[SeriesEntry], ...], b: tuple[Sequence[SeriesEntry], 
     return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
-def _prepare(seqs: tuple[Sequence[SeriesEntry], ...], sites: list[Site]) -> _Prepared:
+def _prepare(seqs: tuple[Sequence[SeriesEntry], ...], sites: list[Site]) -> _SiteIndexes:
     entries = [IndexEntry(e.site, e.slug, e.title, e.alt_titles) for seq in seqs for e in seq]
     exact: dict[str, IndexEntry] = {}
     for entry in entries:
         for title in entry.all_titles:
             exact.setdefault(compact(title), entry)
-    return _Prepared(seqs, TitleIndex(entries, site_order=sites), exact)
+    return _SiteIndexes(seqs, TitleIndex(entries, site_order=sites), exact)
 
 
 def suggest_terms(query: str) -> list[str]:
-    """s.to suggest terms (§5.6): raw, compact if different, and digits dashed (`911` → `9-1-1`)."""
+    """s.to suggest terms (the reference's): raw, compact if different, and digits dashed (`911` → `9-1-1`)."""
     raw = query.strip()
     terms = [raw]
     squeezed = compact(raw)

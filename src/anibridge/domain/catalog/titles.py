@@ -1,4 +1,4 @@
-"""Title matching (reference §5.2–5.4): normalisation, the candidate score and a fast per-catalogue index.
+"""Title matching as the reference AniBridge does it: normalisation, the candidate score and a fast per-catalogue index.
 
 Score for query Q against title T (tokens q/t, compact forms qn/tn):
     0 if q, t or tn is empty or q∩t = ∅; else
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Indel
 
-from anibridge.domain.catalog.identity import Site
+from anibridge.domain.catalog.identity import Site, require
 
 ACCEPT_THRESHOLD = 3.5
 STOP_WORDS = frozenset(
@@ -37,6 +37,7 @@ _EPS = 1e-9
 
 def match_tokens(text: str) -> frozenset[str]:
     """Lower-cased Unicode alphanumeric runs as a set, stop words removed unless nothing would remain."""
+    require(text, str, "text")
     words = frozenset(_WORD.findall(text.lower()))
     kept = words - STOP_WORDS
     return kept if kept else words
@@ -44,11 +45,12 @@ def match_tokens(text: str) -> frozenset[str]:
 
 def compact(text: str) -> str:
     """Lower-case concatenation of only the alphanumeric characters (`Kaguya-sama: Love` → `kaguyasamalove`)."""
+    require(text, str, "text")
     return "".join(_WORD.findall(text.lower()))
 
 
 def score_parts(q: frozenset[str], qn: str, t: frozenset[str], tn: str) -> float:
-    """The §5.3 score from precomputed tokens and compact forms."""
+    """The candidate score (see the module docstring) from precomputed tokens and compact forms."""
     if not q or not t or not tn:
         return 0.0
     return _score_counted(len(q & t), len(q), len(t), qn, tn)
@@ -68,6 +70,8 @@ def _score_counted(inter: int, ql: int, tl: int, qn: str, tn: str) -> float:
 
 
 def score(query: str, title: str) -> float:
+    require(query, str, "query")
+    require(title, str, "title")
     return score_parts(match_tokens(query), compact(query), match_tokens(title), compact(title))
 
 
@@ -80,20 +84,33 @@ class IndexEntry:
     title: str
     alt_titles: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        require(self.site, Site, "site", " (use Site.parse)")
+        require(self.slug, str, "slug")
+        require(self.title, str, "title")
+        require(self.alt_titles, tuple, "alt_titles")
+
     @property
     def all_titles(self) -> tuple[str, ...]:
         return (self.title, *(a for a in self.alt_titles if a != self.title))
 
 
 @dataclass(frozen=True, slots=True)
-class Match:
+class TitleMatch:
+    """One ranked hit of a TitleIndex: the entry, its score and which of its titles scored it."""
+
     entry: IndexEntry
     score: float
     matched_title: str
 
+    def __post_init__(self) -> None:
+        require(self.entry, IndexEntry, "entry")
+        require(self.score, (float, int), "score")
+        require(self.matched_title, str, "matched_title")
+
 
 @dataclass(slots=True)
-class _Prepared:
+class _Postings:
     entries: list[IndexEntry] = field(default_factory=list)
     site_rank: list[int] = field(default_factory=list)
     title_entry: list[int] = field(default_factory=list)
@@ -113,9 +130,10 @@ class TitleIndex:
     """
 
     def __init__(self, entries: Iterable[IndexEntry], site_order: Sequence[Site] | None = None) -> None:
-        p = _Prepared()
+        p = _Postings()
         order: dict[Site, int] = {s: i for i, s in enumerate(site_order or ())}
         for entry in entries:
+            require(entry, IndexEntry, "entry")
             if entry.site not in order:
                 order[entry.site] = len(order)
             eidx = len(p.entries)
@@ -204,20 +222,20 @@ class TitleIndex:
                 consider(tid, c)
         return best
 
-    def ranked(self, query: str, limit: int | None = 10, threshold: float = ACCEPT_THRESHOLD) -> list[Match]:
+    def ranked(self, query: str, limit: int | None = 10, threshold: float = ACCEPT_THRESHOLD) -> list[TitleMatch]:
         """Entries scoring ≥ threshold, best first; equal to brute-force scoring for those entries."""
         p = self._p
         best = self._scores(query, threshold, limit)
         order = sorted(best, key=lambda e: (-best[e][0], p.site_rank[e], e))
         if limit is not None:
             order = order[:limit]
-        return [Match(p.entries[e], best[e][0], p.title_text[best[e][1]]) for e in order]
+        return [TitleMatch(p.entries[e], best[e][0], p.title_text[best[e][1]]) for e in order]
 
-    def best_match(self, query: str, threshold: float = ACCEPT_THRESHOLD) -> Match | None:
+    def best_match(self, query: str, threshold: float = ACCEPT_THRESHOLD) -> TitleMatch | None:
         found = self.ranked(query, limit=1, threshold=threshold)
         return found[0] if found else None
 
-    def brute_force(self, query: str, threshold: float = ACCEPT_THRESHOLD) -> list[Match]:
+    def brute_force(self, query: str, threshold: float = ACCEPT_THRESHOLD) -> list[TitleMatch]:
         """Reference path: score every title; used by tests to prove the index prunes nothing it should keep."""
         p = self._p
         q, qn = match_tokens(query), compact(query)
@@ -227,4 +245,4 @@ class TitleIndex:
             if s >= threshold and (eidx not in best or s > best[eidx][0]):
                 best[eidx] = (s, tid)
         order = sorted(best, key=lambda e: (-best[e][0], p.site_rank[e], e))
-        return [Match(p.entries[e], best[e][0], p.title_text[best[e][1]]) for e in order]
+        return [TitleMatch(p.entries[e], best[e][0], p.title_text[best[e][1]]) for e in order]

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from anibridge.domain.releases.names import final_file_name
 from anibridge.ports.errors import (
@@ -35,7 +35,7 @@ from anibridge.ports.errors import (
 if TYPE_CHECKING:
     from anibridge.domain.catalog.identity import EpisodeRef
     from anibridge.domain.jobs.records import Job
-    from anibridge.ports.streams import DirectStream, DownloadProgress, MediaDownloaderPort
+    from anibridge.ports.streams import DirectStream, DownloadProgress, MediaDownloaderPort, StreamSource
     from anibridge.ports.system import FileStore
 
 log = logging.getLogger(__name__)
@@ -43,14 +43,6 @@ log = logging.getLogger(__name__)
 TEMP_PREFIX = ".anibridge-"
 SITE_RETRY_DELAYS: tuple[float, ...] = (5.0, 20.0, 60.0)
 """Seconds to wait before asking a site that answered SiteUnavailable again (then the job fails)."""
-
-
-class StreamSource(Protocol):
-    """What the download needs from `anibridge.domain.streams.finder.StreamFinder`."""
-
-    async def find(
-        self, ref: EpisodeRef, preferred: str | None = None, exclude: frozenset[str] = frozenset()
-    ) -> DirectStream: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +148,7 @@ class EpisodeDownload:
         ext = path.suffix
         name = final_file_name(job.release_title, ext) or final_file_name(fallback_title(job.ref, provider), ext)
         assert name is not None  # the fallback title is never empty
-        final = self._files.rename_unique(path, name)
+        final = self._files.rename_unique(path, name, job.target_dir)
         self.discard_partials(job.id)  # leftovers such as `.ytdl` state or other hosters' partials
         size = final.stat().st_size
         log.info("job %s: finished %s (%d bytes) via %s", job.id, final.name, size, provider)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
+from anibridge.domain.catalog.identity import require
 from anibridge.domain.jobs.records import (
     Job,
     JobState,
@@ -53,6 +54,9 @@ def transition(job: Job, new_state: JobState, now: datetime) -> Job:
 
     Completing sets progress to 100 %; requeueing clears the worker lease so another worker may claim it.
     """
+    require(job, Job, "job")
+    require(new_state, JobState, "new_state", " (use JobState(value))")
+    require(now, datetime, "now")
     if not can_transition(job.state, new_state):
         raise IllegalTransition(job.id, job.state, new_state)
     changes: dict[str, object] = {"state": new_state, "updated_at": now}

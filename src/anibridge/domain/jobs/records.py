@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from anibridge.domain.catalog.identity import EpisodeRef
+from anibridge.domain.catalog.identity import EpisodeRef, require
 
 
 class JobState(StrEnum):
@@ -54,6 +54,14 @@ class Job:
     attempts: int = 0
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    target_dir: str = ""
+    """Where the finished file goes, relative to the download root ("" = the root): a client's save path."""
+
+    def __post_init__(self) -> None:
+        require(self.id, str, "id")
+        require(self.ref, EpisodeRef, "ref")
+        require(self.mode, JobMode, "mode", " (use JobMode(value))")
+        require(self.state, JobState, "state", " (use JobState(value))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +73,8 @@ class ProgressUpdate:
     speed: float | None
     eta: int | None
     progress: float
+
+    def __post_init__(self) -> None:
+        require(self.downloaded_bytes, int, "downloaded_bytes")
+        require(self.total_bytes, (int, type(None)), "total_bytes")
+        require(self.progress, (float, int), "progress")

@@ -87,7 +87,7 @@ class JobScheduler:
         return self._instance_id
 
     async def submit(
-        self, ref: EpisodeRef, mode: JobMode, release_title: str, provider: str | None = None
+        self, ref: EpisodeRef, mode: JobMode, release_title: str, provider: str | None = None, target_dir: str = ""
     ) -> Job:
         """Create a queued job with a fresh id; a local worker picks it up immediately if one is idle."""
         now = self._clock.now()
@@ -99,6 +99,7 @@ class JobScheduler:
             provider=provider,
             created_at=now,
             updated_at=now,
+            target_dir=target_dir,
         )
         await self._repo.add(job)
         log.info("job %s queued: %s (%s)", job.id, ref.label, mode.value)

@@ -1,4 +1,4 @@
-"""STRM job use case: resolve the episode once and write a `.strm` pointer file atomically (reference §11.2).
+"""STRM job use case: resolve the episode once and write a `.strm` pointer file atomically (temp sibling, then rename).
 
 In `direct` mode the file holds the hoster's URL (short-lived); in `proxy` mode it holds anibridge's signed,
 never-expiring `/strm/stream` URL and the resolved URL is remembered in the mapping table so the proxy does
@@ -17,13 +17,12 @@ from urllib.parse import urlsplit
 
 from anibridge.domain.jobs.download import (
     SITE_RETRY_DELAYS,
-    StreamSource,
     find_stream,
     job_prefix,
 )
 from anibridge.domain.releases.names import strip_invisible
 from anibridge.domain.strm.records import StrmMapping
-from anibridge.domain.strm.urls import stream_url
+from anibridge.domain.strm.urls import AuthMode, stream_url
 from anibridge.ports.errors import DownloadCancelled, DownloadFailed
 
 if TYPE_CHECKING:
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
 
     from anibridge.domain.jobs.records import Job
     from anibridge.ports.repos import StrmMappingRepo
+    from anibridge.ports.streams import StreamSource
     from anibridge.ports.system import Clock, FileStore
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class StrmProxyConfig:
     """`STRM_PROXY_MODE=proxy`: where the proxy is reachable from the media server and how URLs are signed."""
 
     public_base_url: str
-    auth_mode: str
+    auth_mode: AuthMode
     secret: str
 
 
@@ -61,7 +61,7 @@ class StrmResult:
 
 
 def strm_base_name(title: str, job: Job) -> str:
-    """Media-server-safe base name; keeps ` [STRM]` so Sonarr's grab and the file match (reference §11.2.4)."""
+    """Media-server-safe base name; keeps ` [STRM]` so Sonarr's grab and the file match (the reference keeps it too)."""
     base = title.strip() or f"{job.ref.slug}.S{job.ref.season:02d}E{job.ref.episode:02d}"
     base = _SAMPLE.sub("clip", base)
     base = _SPACES.sub(" ", _UNSAFE.sub("_", strip_invisible(base))).strip().lstrip(".").strip()
@@ -120,4 +120,4 @@ class StrmWriter:
     def _write_strm(self, job: Job, content: str) -> Path:
         """Atomic write of the temp file, then rename to the final unique name (blocking; run in a thread)."""
         tmp = self._files.write_text_atomic(f"{job_prefix(job.id)}.strm.tmp", content)
-        return self._files.rename_unique(tmp, strm_base_name(job.release_title, job) + ".strm")
+        return self._files.rename_unique(tmp, strm_base_name(job.release_title, job) + ".strm", job.target_dir)

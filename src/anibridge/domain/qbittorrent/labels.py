@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
@@ -18,6 +17,7 @@ from anibridge.domain.qbittorrent.records import (
 )
 
 if TYPE_CHECKING:
+    from anibridge.domain.qbittorrent.paths import SavePaths
     from anibridge.ports.repos import ClientTaskRepo
 
 Resolve = Callable[[str], Awaitable[list[ClientTask]]]
@@ -42,20 +42,10 @@ def _clean_category(name: str) -> str:
     return cleaned
 
 
-def _clean_save_path(path: str, roots: Sequence[str]) -> str:
-    """Empty, or inside one of `roots` (the download directory and the save path reported to *arr apps): a
-    category pointing at `/etc` would tell clients that media lives there."""
+def _clean_save_path(path: str) -> str:
     if _CONTROL.search(path):  # NUL cannot be stored in PostgreSQL text nor used as a path
         raise TorrentError("Invalid save path")
-    cleaned = path.strip()
-    if not cleaned or not roots:
-        return cleaned
-    normal = posixpath.normpath(cleaned.replace("\\", "/"))
-    for root in roots:
-        base = posixpath.normpath(root.replace("\\", "/"))
-        if root and (normal == base or normal.startswith(base.rstrip("/") + "/")):
-            return cleaned
-    raise TorrentError("Invalid save path: it must be inside the download directory")
+    return path.strip()
 
 
 MAX_TAG_LEN = 255
@@ -75,10 +65,10 @@ class TorrentLabels:
     """Categories and the global tag list live in the ClientTaskRepo (so they survive restarts and are shared by
     instances on one database); a task's own tags live on the task."""
 
-    def __init__(self, tasks: ClientTaskRepo, resolve: Resolve, save_roots: Sequence[str] = ()) -> None:
-        self._roots = tuple(r for r in save_roots if r)
+    def __init__(self, tasks: ClientTaskRepo, resolve: Resolve, paths: SavePaths | None = None) -> None:
         self._tasks = tasks
         self._resolve = resolve
+        self._paths = paths
 
     async def ensure_category(self, name: str) -> str:
         """torrents/add with an unknown category creates it, as qBittorrent does; returns the clean name."""
@@ -93,11 +83,29 @@ class TorrentLabels:
         return sorted(await self._tasks.categories(), key=lambda c: c.name)
 
     async def create_category(self, name: str, save_path: str) -> None:
-        """Existing names are accepted again (real qB says 409) so Sonarr's Test never trips over a race."""
-        await self._tasks.save_category(Category(_clean_category(name), _clean_save_path(save_path, self._roots)))
+        """409 for an existing name, as qBittorrent answers (Sonarr only creates categories it did not list)."""
+        if not name.strip():
+            raise TorrentError("Category cannot be empty")
+        category = Category(_clean_category(name), self._checked_save_path(save_path, "Unable to create category"))
+        if category.name in {c.name for c in await self._tasks.categories()}:
+            raise TorrentConflict("Unable to create category")
+        await self._tasks.save_category(category)
 
     async def edit_category(self, name: str, save_path: str) -> None:
-        await self._tasks.save_category(Category(_clean_category(name), _clean_save_path(save_path, self._roots)))
+        """409 for a missing name, as qBittorrent answers (it never creates a category here)."""
+        if not name.strip():
+            raise TorrentError("Category cannot be empty")
+        category = Category(_clean_category(name), self._checked_save_path(save_path, "Unable to edit category"))
+        if category.name not in {c.name for c in await self._tasks.categories()}:
+            raise TorrentConflict("Unable to edit category")
+        await self._tasks.save_category(category)
+
+    def _checked_save_path(self, path: str, refusal: str) -> str:
+        """Kept as the client wrote it (it reads it back), but it must lie inside the download root."""
+        cleaned = _clean_save_path(path)
+        if self._paths is not None:
+            self._paths.relative(cleaned, refusal)
+        return cleaned
 
     async def remove_categories(self, names: Iterable[str]) -> None:
         doomed = {n.strip() for n in names if n.strip()}
@@ -142,6 +150,14 @@ class TorrentLabels:
             merged = tuple(dict.fromkeys((*task.tags, *tags)))
             if merged != task.tags:
                 await self._tasks.upsert(replace(task, tags=merged))
+
+    async def set_tags(self, hashes: str, tags: Sequence[str]) -> None:
+        """Replace each task's tags (qBittorrent ≥ 5.1's setTags); new names join the global list."""
+        wanted = tuple(dict.fromkeys(t for t in tags if t))
+        await self.create_tags(wanted)
+        for task in await self._resolve(hashes):
+            if task.tags != wanted:
+                await self._tasks.upsert(replace(task, tags=wanted))
 
     async def remove_tags(self, hashes: str, tags: Sequence[str]) -> None:
         """An empty tag list removes every tag, as in qBittorrent."""

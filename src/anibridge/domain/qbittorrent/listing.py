@@ -153,6 +153,8 @@ class TorrentListing:
         ) and all(self._tasks[t.hash].added_on == t.added_on for t in changed if t.hash in self._tasks)
         for task in changed:
             self._tasks[task.hash] = task
+            if task.job_id:  # a move or rename rewrites a finished job too: read it again with its task
+                self._final_jobs.pop(task.job_id, None)
         if in_place:
             self._order.extend(sorted((t.hash for t in fresh), key=lambda h: (self._tasks[h].added_on, h)))
         elif changed or removed:

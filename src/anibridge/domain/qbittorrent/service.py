@@ -20,6 +20,7 @@ from anibridge.domain.jobs.records import (
     JobMode,
     JobState,
 )
+from anibridge.domain.qbittorrent.content import TorrentContent
 from anibridge.domain.qbittorrent.errors import (
     TorrentConflict,
     TorrentError,
@@ -30,9 +31,11 @@ from anibridge.domain.qbittorrent.labels import (
     TorrentLabels,
     split_tags,
 )
-from anibridge.domain.qbittorrent.records import ClientTask
+from anibridge.domain.qbittorrent.magnet_input import parse_client_magnet
+from anibridge.domain.qbittorrent.options import TorrentOptionsService
+from anibridge.domain.qbittorrent.paths import PathOutsideRoot, SavePaths
+from anibridge.domain.qbittorrent.records import ClientTask, TaskOptions
 from anibridge.domain.releases import regrab
-from anibridge.domain.releases.magnets import parse_magnet
 
 if TYPE_CHECKING:
     from anibridge.ports.repos import ClientTaskRepo, JobRepo, RegrabRepo
@@ -44,7 +47,9 @@ log = logging.getLogger(__name__)
 class Scheduler(Protocol):
     """The part of `anibridge.domain.jobs.scheduler.JobScheduler` the client use cases need."""
 
-    async def submit(self, ref: EpisodeRef, mode: JobMode, release_title: str, provider: str | None) -> Job: ...
+    async def submit(
+        self, ref: EpisodeRef, mode: JobMode, release_title: str, provider: str | None = None, target_dir: str = ""
+    ) -> Job: ...
 
     async def cancel(self, job_id: str) -> object: ...
 
@@ -61,6 +66,16 @@ class ClientConfig:
     def reported_save_path(self) -> str:
         return (self.public_save_path or self.download_dir).rstrip("/") or "/"
 
+    @property
+    def paths(self) -> SavePaths:
+        return SavePaths(self.download_dir, self.reported_save_path)
+
+
+GLOBAL_MAX_RATIO = 0.0
+"""The global share limit torrents with ratio limit -2 ("use global") follow: reached at once, so Sonarr may move
+finished files and delete the torrent (its rule for -2 reads `max_ratio_enabled` and `max_ratio` from the
+preferences). Action 0 (stop) keeps Sonarr's Test happy; finished tasks are `stoppedUP` anyway."""
+
 
 @dataclass(frozen=True, slots=True)
 class AddRequest:
@@ -72,6 +87,9 @@ class AddRequest:
     stopped: bool = False
     ratio_limit: float | None = None
     seeding_time_limit: int | None = None
+    save_path: str = ""
+    """The client's `savepath` ("" = the category's save path, else the download root)."""
+    options: TaskOptions = TaskOptions()
 
 
 @dataclass(slots=True)
@@ -95,7 +113,8 @@ __all__ = [
 
 
 class TorrentService:
-    """Use cases behind /api/v2/torrents/*; categories and tags are in `labels` (`TorrentLabels`)."""
+    """Use cases behind /api/v2/torrents/*; categories and tags are in `labels` (`TorrentLabels`), names and
+    locations of files in `content` (`TorrentContent`), per-torrent settings in `options`."""
 
     def __init__(
         self,
@@ -114,7 +133,9 @@ class TorrentService:
         self._clock = clock
         self._config = config
         self._files = files
-        self.labels = TorrentLabels(tasks, self.resolve, (config.download_dir, config.public_save_path))
+        self.labels = TorrentLabels(tasks, self.resolve, config.paths)
+        self.content = TorrentContent(tasks, jobs, files, config, self.resolve, self._start_job)
+        self.options = TorrentOptionsService(tasks, self.resolve, config.paths)
 
     @property
     def config(self) -> ClientConfig:
@@ -125,6 +146,7 @@ class TorrentService:
         """Create a task and queue its job per magnet; a known hash is answered Ok. without a second job."""
         result = AddResult()
         category = await self.labels.ensure_category(request.category)
+        target = await self._target_dir(request.save_path, category)
         tags = tuple(dict.fromkeys(t for t in request.tags if t))
         if tags:  # qBittorrent adds a new torrent's tags to its global list, where they outlive the torrent
             await self.labels.create_tags(tags)
@@ -133,7 +155,7 @@ class TorrentService:
             if not url:
                 continue
             try:
-                magnet = parse_magnet(url)
+                magnet, kept = parse_client_magnet(url)
             except ValueError as ex:
                 log.debug("torrents/add rejected %.120s: %s", url, ex)  # the caller logs one summary per request
                 result.rejected.append((url, str(ex)))
@@ -147,11 +169,13 @@ class TorrentService:
                 provider=magnet.provider,
                 category=category,
                 tags=tags,
-                save_path=self._config.reported_save_path,
+                save_path=target,
                 stopped=request.stopped,
                 ratio_limit=request.ratio_limit if request.ratio_limit is not None else -2.0,
                 seeding_time_limit=request.seeding_time_limit if request.seeding_time_limit is not None else -2,
                 priority=self._bottom_priority(),
+                magnet_uri=kept,
+                options=request.options,
             )
             # Insert first, job second: only the one add that inserted the row (across every instance on this
             # database) submits a job, so concurrent adds of one magnet never download it twice.
@@ -169,6 +193,19 @@ class TorrentService:
                     raise
             result.added.append(task.hash)
         return result
+
+    async def _target_dir(self, requested: str, category: str) -> str:
+        """`savepath` wins, then the category's save path (relative ones below the default save path)."""
+        if requested.strip():
+            return self._config.paths.relative(requested)
+        if category:
+            for known in await self._tasks.categories():
+                if known.name == category and known.save_path:
+                    try:
+                        return self._config.paths.relative(known.save_path)
+                    except PathOutsideRoot as ex:  # stored before paths were checked: never fail Sonarr's grab
+                        log.warning("category %r: %s; using the download directory", category, ex)
+        return ""
 
     async def _readd(self, task: ClientTask, stopped: bool) -> None:
         """Re-grab of a known hash: nothing to do unless its last job failed/was cancelled, then retry it."""
@@ -196,7 +233,7 @@ class TorrentService:
         The swap is conditional on the job the caller saw, so a concurrent start/re-add of the same task or a
         delete is never clobbered; the loser cancels the job it just submitted (it never ran for long).
         """
-        job = await self._scheduler.submit(task.ref, task.mode, task.name, task.provider)
+        job = await self._scheduler.submit(task.ref, task.mode, task.name, task.provider, task.save_path)
         if not await self._tasks.swap_job(task.hash, task.job_id, job.id):
             log.info("task %s changed while starting job %s; cancelling that job", task.hash, job.id)
             await self._scheduler.cancel(job.id)
@@ -254,9 +291,19 @@ class TorrentService:
         return jobs
 
     # ------------------------------------------------------- share limits
-    async def set_share_limits(self, hashes: str, ratio_limit: float, seeding_time_limit: int) -> None:
+    async def set_share_limits(
+        self, hashes: str, ratio_limit: float, seeding_time_limit: int, inactive_limit: int | None = None
+    ) -> None:
+        """Stored as given (-2 "use global" stays -2: clients compare what they read with what they set).
+        Values below -2 mean "no limit" (-1), as qBittorrent stores them."""
+        ratio_limit = -1.0 if ratio_limit < -2 else ratio_limit
+        seeding_time_limit = -1 if seeding_time_limit < -2 else seeding_time_limit
         for task in await self.resolve(hashes):
-            await self._tasks.upsert(replace(task, ratio_limit=ratio_limit, seeding_time_limit=seeding_time_limit))
+            options = task.options
+            if inactive_limit is not None:
+                options = replace(options, inactive_seeding_time_limit=-1 if inactive_limit < -2 else inactive_limit)
+            await self._tasks.upsert(replace(task, ratio_limit=ratio_limit, seeding_time_limit=seeding_time_limit,
+                                             options=options))
 
     # ----------------------------------------------------------- priority
     async def move_priority(self, hashes: str, how: str) -> None:

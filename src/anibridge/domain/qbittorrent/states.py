@@ -7,6 +7,7 @@ because Sonarr shows it as a warning although nothing is wrong.
 
 from __future__ import annotations
 
+from anibridge.domain.catalog.identity import require
 from anibridge.domain.jobs.records import Job, JobState
 from anibridge.domain.qbittorrent.records import ClientTask
 
@@ -20,6 +21,8 @@ ERROR = "error"
 
 def qbit_state(job: Job | None, task: ClientTask | None = None) -> str:
     """qBittorrent `state` for a job, refined by its task's stop and force-start flags when a task is given."""
+    require(job, (Job, type(None)), "job")
+    require(task, (ClientTask, type(None)), "task")
     if job is None or job.state is JobState.QUEUED:
         return STOPPED_DL if task is not None and task.stopped else QUEUED_DL
     state = {
@@ -41,6 +44,7 @@ def qbit_progress(job: Job | None) -> float:
 
     Byte counts win when the total is known (they are what was actually written); completed is always 1.0.
     """
+    require(job, (Job, type(None)), "job")
     if job is None:
         return 0.0
     if job.state is JobState.COMPLETED:

@@ -12,14 +12,14 @@ import posixpath
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 from anibridge.domain.jobs.records import (
     Job,
     JobState,
 )
+from anibridge.domain.qbittorrent.magnet_input import reported_magnet
 from anibridge.domain.qbittorrent.records import ClientTask
-from anibridge.domain.qbittorrent.service import ClientConfig
+from anibridge.domain.qbittorrent.service import GLOBAL_MAX_RATIO, ClientConfig
 from anibridge.domain.qbittorrent.states import qbit_progress, qbit_state
 
 UNKNOWN_ETA = 8640000
@@ -61,37 +61,41 @@ def torrent_info(task: ClientTask, job: Job | None, now: datetime, config: Clien
     speed = int(job.speed or 0) if running and job is not None else 0
     eta = 0 if finished else (job.eta if running and job is not None and job.eta is not None else UNKNOWN_ETA)
     completed_at = task.completion_on or (job.updated_at if finished and job is not None else None)
-    ratio_limit = 0.0 if task.ratio_limit == -2.0 else float(task.ratio_limit)
-    save_path = config.reported_save_path
+    ratio_limit = float(task.ratio_limit)
+    max_ratio = GLOBAL_MAX_RATIO if ratio_limit == -2.0 else ratio_limit
+    max_seeding = -1 if task.seeding_time_limit == -2 else int(task.seeding_time_limit)
+    inactive = task.options.inactive_seeding_time_limit
+    save_path = config.paths.reported(task.save_path)
     added = _epoch(task.added_on)
+    opts = task.options
     return {
         "added_on": added,
         "amount_left": max(0, size - downloaded),
-        "auto_tmm": False,
+        "auto_tmm": opts.auto_tmm,
         "availability": float(progress if running else 0.0),
         "category": task.category,
         "comment": error_text(job),
         "completed": downloaded,
         "completion_on": _epoch(completed_at) if finished else 0,
         "content_path": content_path(job, config),
-        "dl_limit": 0,
+        "dl_limit": opts.dl_limit,
         "dlspeed": speed,
-        "download_path": "",
+        "download_path": config.paths.reported(opts.download_path) if opts.download_path else "",
         "downloaded": downloaded,
         "downloaded_session": downloaded,
         "eta": int(eta),
-        "f_l_piece_prio": False,
+        "f_l_piece_prio": opts.f_l_piece_prio,
         "force_start": task.force_start,
         "has_metadata": True,
         "hash": task.hash,
-        "inactive_seeding_time_limit": -2,
+        "inactive_seeding_time_limit": inactive,
         "infohash_v1": task.hash,
         "infohash_v2": "",
         "last_activity": _epoch(job.updated_at if job is not None and job.updated_at else task.added_on),
-        "magnet_uri": f"magnet:?xt=urn:btih:{task.hash}&dn={quote(task.name, safe='')}",
-        "max_inactive_seeding_time": -1,
-        "max_ratio": -1.0,
-        "max_seeding_time": -1,
+        "magnet_uri": reported_magnet(task.magnet_uri, task.hash, task.ref, task.name, task.provider, task.mode),
+        "max_inactive_seeding_time": -1 if inactive == -2 else inactive,
+        "max_ratio": max_ratio,
+        "max_seeding_time": max_seeding,
         "name": task.name,
         "num_complete": 0,
         "num_incomplete": 0,
@@ -101,7 +105,7 @@ def torrent_info(task: ClientTask, job: Job | None, now: datetime, config: Clien
         "priority": 0 if finished else rank,
         "private": False,
         "progress": progress,
-        "ratio": max(ratio_limit, 0.0) if finished else 0.0,
+        "ratio": max(max_ratio, 0.0) if finished else 0.0,
         "ratio_limit": ratio_limit,
         "reannounce": 0,
         "root_path": "",
@@ -109,16 +113,16 @@ def torrent_info(task: ClientTask, job: Job | None, now: datetime, config: Clien
         "seeding_time": max(0, int(task.seeding_time_limit)) * 60 if finished else 0,
         "seeding_time_limit": int(task.seeding_time_limit),
         "seen_complete": _epoch(completed_at) if finished else 0,
-        "seq_dl": False,
+        "seq_dl": opts.seq_dl,
         "size": size,
         "state": state,
-        "super_seeding": False,
+        "super_seeding": opts.super_seeding,
         "tags": ", ".join(task.tags),
         "time_active": _time_active(task, job, now, running, completed_at),
         "total_size": size,
         "tracker": "",
-        "trackers_count": 0,
-        "up_limit": 0,
+        "trackers_count": len(opts.trackers),
+        "up_limit": opts.up_limit,
         "uploaded": 0,
         "uploaded_session": 0,
         "upspeed": 0,
@@ -140,7 +144,7 @@ def torrent_properties(info: Torrent) -> Torrent:
         "completion_date": info["completion_on"] if finished else -1,
         "created_by": "anibridge",
         "creation_date": info["added_on"],
-        "dl_limit": -1,
+        "dl_limit": info["dl_limit"] or -1,
         "dl_speed": info["dlspeed"],
         "dl_speed_avg": info["dlspeed"],
         "download_path": "",
@@ -174,13 +178,13 @@ def torrent_properties(info: Torrent) -> Torrent:
         "total_uploaded": 0,
         "total_uploaded_session": 0,
         "total_wasted": 0,
-        "up_limit": -1,
+        "up_limit": info["up_limit"] or -1,
         "up_speed": 0,
         "up_speed_avg": 0,
     }
 
 
-def torrent_files(info: Torrent, job: Job | None) -> list[Torrent]:
+def torrent_files(info: Torrent, job: Job | None, priority: int = 1) -> list[Torrent]:
     """One file per task: the final file name once known, else the release title (single-file torrent)."""
     name = posixpath.basename(info["content_path"]) if info["content_path"] else info["name"]
     finished = info["state"] == "stoppedUP"
@@ -191,15 +195,21 @@ def torrent_files(info: Torrent, job: Job | None) -> list[Torrent]:
             "is_seed": finished,
             "name": name,
             "piece_range": [0, 0],
-            "priority": 1,
+            "priority": priority,
             "progress": float(info["progress"]),
             "size": info["size"],
         }
     ]
 
 
-def torrent_trackers(info: Torrent) -> list[Torrent]:
-    """A pseudo tracker row carries the failure reason: qBittorrent UIs show tracker messages per torrent."""
+def torrent_trackers(info: Torrent, added: Iterable[str] = ()) -> list[Torrent]:
+    """A pseudo tracker row carries the failure reason: qBittorrent UIs show tracker messages per torrent.
+    Trackers a client added follow as "not contacted yet" (status 1): there is no swarm to announce to."""
+    extra = [
+        {"msg": "", "num_downloaded": -1, "num_leeches": -1, "num_peers": -1, "num_seeds": -1, "status": 1,
+         "tier": 0, "url": url}
+        for url in added
+    ]
     return [
         {
             "msg": info["comment"] or ("finished" if info["state"] == "stoppedUP" else ""),
@@ -211,7 +221,7 @@ def torrent_trackers(info: Torrent) -> list[Torrent]:
             "tier": 0,
             "url": "anibridge://hoster",
         }
-    ]
+    ] + extra
 
 
 # --------------------------------------------------------------------------- filtering and sorting

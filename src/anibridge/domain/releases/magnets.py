@@ -1,4 +1,4 @@
-"""Synthetic magnet links (reference §3): build, parse, and the infohash Sonarr tracks grabs by.
+"""Synthetic magnet links: build, parse, and the infohash Sonarr tracks grabs by.
 
 The wire format is kept byte-compatible with the reference so existing Sonarr grab histories survive a
 switch: fixed key order, `urn:btih:` literal, form-encoded values, `aw_`/`sto_` key prefixes, and an infohash
@@ -14,11 +14,18 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote_plus
 
 from anibridge.domain.catalog.identity import (
+    MAX_NUMBER_DIGITS,
+    MAX_PROVIDER_LEN,
+    MAX_SLUG_LEN,
     EpisodeRef,
     Language,
     Site,
+    check_text,
     is_valid_slug,
+    parse_number,
+    require,
 )
+from anibridge.domain.jobs.records import JobMode
 
 MAGNET_SCHEME = "magnet:?"
 _BTIH = re.compile(r"[0-9a-f]{40}")
@@ -29,18 +36,20 @@ class MagnetError(ValueError):
     """A magnet the qBittorrent shim cannot accept; the message says which part is wrong."""
 
 
-def _norm_mode(mode: str | None) -> str | None:
-    if mode is None:
-        return None
-    m = mode.strip().lower()
-    return m or None
+def _mode_key(mode: JobMode | None) -> str | None:
+    """The `mode` a magnet and its hash carry: only `strm`; a download is the reference's mode-less form."""
+    require(mode, (JobMode, type(None)), "mode", " (use JobMode.STRM or None)")
+    return "strm" if mode is JobMode.STRM else None
 
 
-def infohash(slug: str, season: int, episode: int, language: Language | str, mode: str | None = None) -> str:
+def infohash(slug: str, season: int, episode: int, language: Language, mode: JobMode | None = None) -> str:
     """Lower-case SHA-1 hex of `slug|season|episode|language[|mode]` (UTF-8), source numbering."""
-    label = language.value if isinstance(language, Language) else str(language)
-    key = f"{slug}|{season}|{episode}|{label}"
-    m = _norm_mode(mode)
+    require(slug, str, "slug")
+    require(season, int, "season")
+    require(episode, int, "episode")
+    require(language, Language, "language", " (use Language.parse)")
+    key = f"{slug}|{season}|{episode}|{language.value}"
+    m = _mode_key(mode)
     if m:
         key += f"|{m}"
     return hashlib.sha1(key.encode("utf-8")).hexdigest()
@@ -51,11 +60,14 @@ def _enc(value: str) -> str:
     return quote_plus(value, safe="")
 
 
-def build_magnet(ref: EpisodeRef, title: str, provider: str | None = None, mode: str | None = None) -> str:
+def build_magnet(ref: EpisodeRef, title: str, provider: str | None = None, mode: JobMode | None = None) -> str:
     """`magnet:?xt=urn:btih:<hash>&dn=<title>&<p>_slug=…&<p>_s&<p>_e&<p>_lang&<p>_site[&<p>_mode][&<p>_provider]`."""
+    require(ref, EpisodeRef, "ref")
+    require(title, str, "title")
+    require(provider, (str, type(None)), "provider")
     p = ref.site.magnet_prefix
-    m = _norm_mode(mode)
-    btih = infohash(ref.slug, ref.season, ref.episode, ref.language, m)
+    m = _mode_key(mode)
+    btih = infohash(ref.slug, ref.season, ref.episode, ref.language, mode)
     parts = [
         f"xt=urn:btih:{btih}",
         f"dn={_enc(title)}",
@@ -84,7 +96,17 @@ class MagnetPayload:
     episode: int
     language: Language
     provider: str | None = None
-    mode: str | None = None
+    mode: JobMode | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("infohash", "title", "slug"):
+            require(getattr(self, name), str, name)
+        require(self.site, Site, "site", " (use Site.parse)")
+        require(self.season, int, "season")
+        require(self.episode, int, "episode")
+        require(self.language, Language, "language", " (use Language.parse)")
+        require(self.provider, (str, type(None)), "provider")
+        require(self.mode, (JobMode, type(None)), "mode")
 
     @property
     def ref(self) -> EpisodeRef:
@@ -92,23 +114,18 @@ class MagnetPayload:
 
     @property
     def is_strm(self) -> bool:
-        return self.mode == "strm"
+        return self.mode is JobMode.STRM
 
 
-MAX_NUMBER_DIGITS = 6
-MAX_SLUG_LEN, MAX_PROVIDER_LEN = 255, 32
-"""Column widths of the job tables (PostgreSQL refuses longer values; SQLite would store them)."""
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-"""Season/episode numbers have at most this many digits (no show has a million episodes; the DB column is 32-bit)."""
+__all__ = ["MAX_NUMBER_DIGITS", "MAX_PROVIDER_LEN", "MAX_SLUG_LEN", "MagnetError", "MagnetPayload", "build_magnet",
+           "infohash", "parse_magnet"]
 
 
 def _int_param(params: dict[str, str], key: str) -> int:
-    raw = params[key].strip()
-    if not re.fullmatch(r"[0-9]+", raw):
-        raise MagnetError(f"non-integer {key}: {raw!r}")
-    if len(raw.lstrip("0")) > MAX_NUMBER_DIGITS:  # would overflow the job tables' INTEGER columns
-        raise MagnetError(f"{key} out of range: {raw[:32]!r}")
-    return int(raw)
+    try:
+        return parse_number(params[key], key)
+    except ValueError as ex:
+        raise MagnetError(str(ex)) from None
 
 
 def parse_magnet(uri: str) -> MagnetPayload:
@@ -117,7 +134,8 @@ def parse_magnet(uri: str) -> MagnetPayload:
     The hash is taken from `xt` as given (lower-cased) even when it does not match the payload: Sonarr tracks
     the torrent by that hash, so answering under another one would orphan the grab.
     """
-    if not isinstance(uri, str) or not uri.startswith(MAGNET_SCHEME):
+    require(uri, str, "uri")
+    if not uri.startswith(MAGNET_SCHEME):
         raise MagnetError("not a magnet")
     params: dict[str, str] = {}
     for key, value in parse_qsl(uri[len(MAGNET_SCHEME):], keep_blank_values=False):
@@ -161,9 +179,10 @@ def parse_magnet(uri: str) -> MagnetPayload:
     provider = params.get(f"{p}_provider", "").strip() or None
     for key, value, limit in ((f"{p}_slug", slug, MAX_SLUG_LEN), (f"{p}_provider", provider or "", MAX_PROVIDER_LEN),
                               ("dn", title, None)):
-        if _CONTROL.search(value) or (limit is not None and len(value) > limit):
-            # NUL/control characters cannot go into PostgreSQL text or file names; over-long values into columns
-            raise MagnetError(f"unusable {key}: {value[:40]!r}")
+        try:
+            check_text(value, key, limit)
+        except ValueError as ex:
+            raise MagnetError(str(ex)) from None
     return MagnetPayload(
         infohash=btih,
         title=title,
@@ -173,5 +192,5 @@ def parse_magnet(uri: str) -> MagnetPayload:
         episode=episode,
         language=language,
         provider=provider,
-        mode=_norm_mode(params.get(f"{p}_mode")),
+        mode=JobMode.STRM if params.get(f"{p}_mode", "").strip().lower() == "strm" else None,
     )

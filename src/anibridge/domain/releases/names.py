@@ -1,12 +1,12 @@
-"""Release names and final file names (reference §4), kept byte-compatible so Sonarr's parser and grab
-history keep working after switching from the reference implementation."""
+"""Release names (`Series.SxxEyy.Quality.SOURCE.Codec.Lang-GROUP`) and final file names, kept byte-compatible
+so Sonarr's parser and grab history keep working after switching from the reference implementation."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
-from anibridge.domain.catalog.identity import Language
+from anibridge.domain.catalog.identity import Language, require
 
 STRM_SUFFIX = " [STRM]"
 
@@ -74,7 +74,7 @@ def build_release_name(
     episode: int | None = None,
     height: int | None = None,
     vcodec: str | None = None,
-    language: Language | str = Language.GERMAN_DUB,
+    language: Language = Language.GERMAN_DUB,
     group: str = "ANIWORLD",
     source_tag: str = "WEB",
     year: int | None = None,
@@ -85,6 +85,14 @@ def build_release_name(
     Specials: the caller passes the alias numbering Sonarr asked for (e.g. S00E05); movies pass no
     season/episode and may pass `year`, which is appended to the title before sanitising.
     """
+    require(title, str, "title")
+    for name, value in (("season", season), ("episode", episode), ("height", height), ("year", year)):
+        require(value, (int, type(None)), name)
+    require(vcodec, (str, type(None)), "vcodec")
+    require(language, Language, "language", " (use Language.parse)")
+    require(group, str, "group")
+    require(source_tag, str, "source_tag")
+    require(strm, bool, "strm")
     display = f"{title} {year}" if year is not None else title
     parts = [
         sanitize_series(display),
@@ -124,12 +132,14 @@ def sanitize_file_name(name: str) -> str:
 
 
 def final_file_name(dn: str, ext: str) -> str | None:
-    """File name for a finished download named after the magnet's `dn` (reference §4.2 steps 1–2).
+    """File name for a finished download named after the magnet's `dn`: sanitised, plus the extension.
 
     `ext` is the temp file's extension with or without the dot. Returns None when `dn` is empty after
     stripping ` [STRM]` (the caller then falls back to building a name). Collision numbering (`.2`, `.3`)
     needs the filesystem and is the FileStore's job.
     """
+    require(dn, str, "dn")
+    require(ext, str, "ext")
     base = sanitize_file_name(strip_strm(dn))
     if not base:
         return None

@@ -1,12 +1,12 @@
 """Re-grab generations: a new info hash for a release once Sonarr/Radarr has taken its download away.
 
 Why: Sonarr and Radarr track a grab by its info hash. When a hash they already imported is grabbed again (the user
-deleted a bad file and searched anew), they find the old import in their history, treat the new download as
-already imported and never import it; with "Remove Completed" on they even delete it from the client. Our hashes
-are deterministic (reference §3.2, kept byte for byte), so the same episode would always come back under the same
-hash. After a completed torrent is deleted from the client (that is what Sonarr does after an import), the release
-moves to the next generation: generation 0 is the reference's hash, generation N>0 is a hash derived from it. The
-magnet's payload is unchanged, so the download works as before; only the identity Sonarr tracks is new.
+deleted a bad file and searched anew), they find the old import in their history, treat the new download as already
+imported and never import it; with "Remove Completed" on they even delete it from the client. Our hashes are
+deterministic (SHA-1 of `slug|S|E|language[|mode]`, as the reference's), so the same episode would always come back
+under the same hash. After a completed torrent is deleted from the client (that is what Sonarr does after an import),
+the release moves to the next generation: generation 0 is the reference's hash, generation N>0 is a hash derived from
+it. The magnet's payload is unchanged, so the download works as before; only the identity Sonarr tracks is new.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def regrab_hash(base: str, generation: int) -> str:
 
 
 def task_base_hash(task: ClientTask) -> str:
-    mode = "strm" if task.mode is JobMode.STRM else None
+    mode = JobMode.STRM if task.mode is JobMode.STRM else None
     ref = task.ref
     return infohash(ref.slug, ref.season, ref.episode, ref.language, mode)
 

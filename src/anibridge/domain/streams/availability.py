@@ -1,6 +1,6 @@
 """Availability and quality of one EpisodeRef: cached, probed once at a time, remembered briefly when it fails.
 
-Why this exists (reference §7 and its performance notes, §16.1 "014"): live probing — hoster resolution plus a
+Why this exists (as the reference's own performance review found): live probing — hoster resolution plus a
 quality probe (master playlist or ffprobe) — dominates Torznab latency. So:
 - a fresh available row in the AvailabilityRepo (AVAILABILITY_TTL_HOURS) answers without any network;
 - concurrent identical searches share one probe per EpisodeRef (single-flight);
@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from anibridge.domain.kit.single_flight import SingleFlight
 from anibridge.domain.kit.ttl_map import ExpiringMap
@@ -25,16 +25,10 @@ from anibridge.ports.streams import Quality
 if TYPE_CHECKING:
     from anibridge.domain.catalog.identity import EpisodeRef
     from anibridge.ports.repos import AvailabilityRepo
-    from anibridge.ports.streams import DirectStream, QualityProbePort
+    from anibridge.ports.streams import QualityProbePort, StreamSource
     from anibridge.ports.system import Clock
 
 log = logging.getLogger(__name__)
-
-
-class StreamFinding(Protocol):
-    """What `anibridge.domain.streams.finder.StreamFinder` offers; a Protocol so tests can pass a small fake."""
-
-    async def find(self, ref: EpisodeRef, preferred: str | None = None, exclude: frozenset[str] = frozenset()) -> DirectStream: ...
 
 
 class AvailabilityService:
@@ -43,7 +37,7 @@ class AvailabilityService:
     def __init__(
         self,
         repo: AvailabilityRepo,
-        finder: StreamFinding,
+        finder: StreamSource,
         probe: QualityProbePort,
         clock: Clock,
         *,
@@ -138,7 +132,7 @@ class AvailabilityService:
             return await self._unavailable(ref, self._failure_ttl, f"{type(ex).__name__}: {ex}")
         try:
             quality = await self._probe.probe(stream)
-        except Exception as ex:  # noqa: BLE001 - available with unknown quality (reference §7.2 step 4)
+        except Exception as ex:  # noqa: BLE001 - available with unknown quality, as in the reference
             log.info("quality probe failed for %s via %s: %s", ref, stream.provider, ex)
             quality = Quality()
         result = Availability(ref, True, now, quality.height, quality.vcodec, stream.provider)

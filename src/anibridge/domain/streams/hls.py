@@ -1,4 +1,4 @@
-"""HLS playlist rewriting for the STRM proxy (reference §11.5, RFC 8216).
+"""HLS playlist rewriting for the STRM proxy (URI lines and `URI=` attributes, RFC 8216).
 
 Every URI a player would fetch — variant and segment lines, and the `URI` attribute of EXT-X-KEY, EXT-X-MAP,
 EXT-X-MEDIA, EXT-X-I-FRAME-STREAM-INF, EXT-X-SESSION-KEY and the LL-HLS tags EXT-X-PART, EXT-X-PRELOAD-HINT,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from anibridge.domain.catalog.identity import EpisodeRef
+from anibridge.domain.catalog.identity import EpisodeRef, require
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,4 +18,10 @@ class Availability:
     height: int | None = None
     vcodec: str | None = None
     provider: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, str] = field(default_factory=dict, hash=False)
+    """Free-form probe details; left out of the hash so the frozen record stays hashable."""
+
+    def __post_init__(self) -> None:
+        require(self.ref, EpisodeRef, "ref")
+        require(self.available, bool, "available")
+        require(self.checked_at, datetime, "checked_at")

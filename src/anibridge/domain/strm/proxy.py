@@ -1,4 +1,4 @@
-"""STRM proxy use case: stable `/strm/stream` identities → a playable upstream response (reference §11.4–11.7).
+"""STRM proxy use case: stable `/strm/stream` identities → a playable upstream response (no redirects).
 
 Resolution goes memory → `StrmMappingRepo` → `StreamFinder.find`. Hoster URLs expire (typically after a few
 hours) and are bound to our IP; when the upstream answers 403/404/410/429/451 or cannot be reached, the cached
@@ -23,14 +23,14 @@ from anibridge.domain.streams.hls import (
     rewrite_playlist,
 )
 from anibridge.domain.strm.records import StrmMapping
-from anibridge.domain.strm.urls import ChildSigner
+from anibridge.domain.strm.urls import AuthMode, ChildSigner
 from anibridge.ports.errors import NotFound
 from anibridge.ports.upstream import UpstreamError, UpstreamRefused
 
 if TYPE_CHECKING:
     from anibridge.domain.catalog.identity import EpisodeRef
-    from anibridge.domain.jobs.download import StreamSource
     from anibridge.ports.repos import StrmMappingRepo
+    from anibridge.ports.streams import StreamSource
     from anibridge.ports.system import Clock
     from anibridge.ports.upstream import MediaUpstreamPort, UpstreamResponse
 
@@ -54,7 +54,7 @@ class StrmProxyError(Exception):
 @dataclass(frozen=True, slots=True)
 class ProxyOptions:
     public_base_url: str
-    auth_mode: str
+    auth_mode: AuthMode
     secret: str
     child_ttl: int = 86400
     cache_ttl: int = 0

@@ -1,4 +1,5 @@
-"""Signed STRM proxy URLs (reference §11.3), pure so the STRM job writer and the proxy share one definition.
+"""Signed STRM proxy URLs (HMAC-SHA256 over the key-sorted, form-encoded query, as the reference signs them), pure
+so the STRM job writer and the proxy share one definition.
 
 API (stable; the download helper writes `.strm` files with `stream_url`):
 
@@ -27,20 +28,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from collections.abc import Mapping
 from enum import StrEnum
 from urllib.parse import quote, quote_plus, urlsplit
 
 from anibridge.domain.catalog.identity import (
+    MAX_PROVIDER_LEN,
+    MAX_SLUG_LEN,
     EpisodeRef,
     Language,
     Site,
-)
-from anibridge.domain.releases.magnets import (
-    MAX_NUMBER_DIGITS,
-    MAX_PROVIDER_LEN,
-    MAX_SLUG_LEN,
+    check_text,
+    parse_number,
+    require,
 )
 
 STREAM_PATH = "/strm/stream"
@@ -74,7 +74,7 @@ def form_encode(value: str) -> str:
 
 
 def canonical(params: Mapping[str, str]) -> str:
-    """Form-encoded `k=v` pairs joined with `&`, keys sorted ascending (reference §11.3)."""
+    """Form-encoded `k=v` pairs joined with `&`, keys sorted ascending: the reference's canonical string."""
     return "&".join(f"{form_encode(k)}={form_encode(str(params[k]))}" for k in sorted(params))
 
 
@@ -108,9 +108,17 @@ def verify(params: Mapping[str, str], secret: str, now: float) -> None:
         raise SignatureError("invalid signature")
 
 
-def authenticate(params: Mapping[str, str], mode: AuthMode | str, secret: str, now: float) -> None:
+def _require_auth(mode: AuthMode, secret: str) -> None:
+    """URLs signed with an empty secret would be refused by the proxy later: refuse them now."""
+    require(mode, AuthMode, "auth_mode", " (use AuthMode(value))")
+    require(secret, str, "secret")
+    if mode is not AuthMode.NONE and not secret:
+        raise ValueError(f"auth_mode {mode.value} needs a non-empty secret (STRM_PROXY_SECRET)")
+
+
+def authenticate(params: Mapping[str, str], mode: AuthMode, secret: str, now: float) -> None:
     """The check for one request under `mode`; raises SignatureError (the caller answers 403 with the reason)."""
-    mode = AuthMode(mode)
+    require(mode, AuthMode, "mode", " (use AuthMode(value))")
     if mode is AuthMode.NONE:
         return
     if not secret:
@@ -151,14 +159,16 @@ def stream_url(
     base_url: str,
     ref: EpisodeRef,
     provider: str | None,
-    auth_mode: AuthMode | str,
+    auth_mode: AuthMode,
     secret: str,
     now: float | None = None,
     ttl: int | None = None,
 ) -> str:
     """Stable `/strm/stream` URL for a `.strm` file; expires only if both `now` and a positive `ttl` are given."""
+    require(ref, EpisodeRef, "ref")
+    _require_auth(auth_mode, secret)
     expires = int(now) + ttl if now is not None and ttl is not None and ttl > 0 else None
-    params = _with_auth(identity_params(ref, provider), AuthMode(auth_mode), secret, expires)
+    params = _with_auth(identity_params(ref, provider), auth_mode, secret, expires)
     return f"{base_url.rstrip('/')}{STREAM_PATH}?{canonical(params)}"
 
 
@@ -176,11 +186,12 @@ class ChildSigner:
     segments get the same headers as the playlist without any server-side state.
     """
 
-    def __init__(self, base_url: str, auth_mode: AuthMode | str, secret: str, now: float,
+    def __init__(self, base_url: str, auth_mode: AuthMode, secret: str, now: float,
                  ttl: int = DEFAULT_CHILD_TTL, headers: Mapping[str, str] | None = None) -> None:
         self._base = base_url.rstrip("/")
         self._own = self._base + "/strm/"
-        self._mode = AuthMode(auth_mode)
+        _require_auth(auth_mode, secret)
+        self._mode = auth_mode
         self._secret = secret
         self._mac = hmac.new(secret.encode("utf-8"), digestmod=hashlib.sha256)
         fixed: dict[str, str] = {}
@@ -230,13 +241,14 @@ def child_headers(params: Mapping[str, str]) -> dict[str, str]:
 def proxy_url(
     base_url: str,
     upstream: str,
-    auth_mode: AuthMode | str,
+    auth_mode: AuthMode,
     secret: str,
     now: float,
     ttl: int = DEFAULT_CHILD_TTL,
     headers: Mapping[str, str] | None = None,
 ) -> str:
     """`/strm/proxy/<name>?exp=&sig=&u=` for one playlist child; in token mode valid for `ttl` seconds."""
+    _require_auth(auth_mode, secret)
     return ChildSigner(base_url, auth_mode, secret, now, ttl, headers)(upstream)
 
 
@@ -260,13 +272,16 @@ def stream_identity(params: Mapping[str, str]) -> tuple[EpisodeRef, str | None]:
     e_raw = _first(params, "e", "episode")
     if s_raw is None or e_raw is None:
         raise ValueError("missing season/episode")
-    number = re.compile(rf"[0-9]{{1,{MAX_NUMBER_DIGITS}}}")  # isdigit() takes "²"; bigger overflows the DB
-    if not (number.fullmatch(s_raw) and number.fullmatch(e_raw)):
-        raise ValueError("invalid season/episode")
+    try:
+        season, episode = parse_number(s_raw, "season"), parse_number(e_raw, "episode")
+    except ValueError:
+        raise ValueError("invalid season/episode") from None
     provider = _first(params, "provider")
     for name, value, limit in (("slug", slug, MAX_SLUG_LEN), ("provider", provider or "", MAX_PROVIDER_LEN)):
-        if len(value) > limit or any(ord(c) < 32 or ord(c) == 127 for c in value):  # mapping columns / NUL
-            raise ValueError(f"invalid {name}")
+        try:
+            check_text(value, name, limit)  # mapping columns; NUL cannot go into PostgreSQL text
+        except ValueError:
+            raise ValueError(f"invalid {name}") from None
     try:
         site = Site.parse(_first(params, "site") or Site.ANIWORLD.value)
     except ValueError:
@@ -275,4 +290,4 @@ def stream_identity(params: Mapping[str, str]) -> tuple[EpisodeRef, str | None]:
         language = Language.parse(lang)
     except ValueError:
         raise ValueError("invalid lang") from None
-    return EpisodeRef(site, slug, int(s_raw), int(e_raw), language), provider
+    return EpisodeRef(site, slug, season, episode, language), provider

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from anibridge.domain.catalog.identity import (
@@ -20,6 +20,7 @@ from anibridge.domain.torznab.config import (
     DEFAULT_LANGUAGES,
     SearchConfig,
 )
+from anibridge.domain.torznab.locating import Located
 from anibridge.domain.torznab.release import Variant
 from anibridge.domain.torznab.representative import (
     RepresentativeQuality,
@@ -29,7 +30,7 @@ from anibridge.domain.torznab.shows import ShowLookup
 from anibridge.ports.errors import NotFound, PortError
 
 if TYPE_CHECKING:
-    from anibridge.domain.catalog.lookup import TitleResolver
+    from anibridge.domain.catalog.lookup import TitleLookup
     from anibridge.domain.streams.availability import AvailabilityService
     from anibridge.ports.catalog import CatalogPort, EpisodeListing
     from anibridge.ports.metadata import MetadataPort, Show
@@ -45,23 +46,11 @@ SITE_LANGUAGES: Mapping[Site, tuple[Language, ...]] = {
 }
 
 
-@dataclass(slots=True)
-class Located:
-    """The catalogue entry a search is about, plus the SkyHook show when known (ids, episodes, absolutes)."""
-
-    site: Site
-    slug: str
-    title: str
-    show: Show | None = None
-    show_looked_up: bool = False
-    lookup: asyncio.Future[Show | None] | None = None
-
-
 class SearchContext:
     def __init__(
         self,
         catalogs: Mapping[Site, CatalogPort],
-        resolver: TitleResolver,
+        resolver: TitleLookup,
         metadata: MetadataPort,
         availability: AvailabilityService,
         clock: Clock,
@@ -73,7 +62,7 @@ class SearchContext:
         self.availability = availability
         self.clock = clock
         self.config = config
-        self.flat_cache: dict[tuple[str, str], tuple[float, list[tuple[int, int]]]] = {}
+        self.flat_cache: ExpiringMap[tuple[str, str], list[tuple[int, int]]] = ExpiringMap(clock, max_entries=2048)
         # Short-lived page caches so a repeated (fast) season search costs no site request: season pages and the
         # languages an episode page offers. Five minutes: new episodes reach RSS sync through `new_episodes()`.
         self._listings: ExpiringMap[tuple[Site, str, int], list[EpisodeListing]] = ExpiringMap(clock)

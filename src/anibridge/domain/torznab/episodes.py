@@ -1,4 +1,4 @@
-"""Episode and season searches (reference §2.9, made concurrent, bounded and TVDB-aware)."""
+"""Episode and season searches (the reference's tvsearch, made concurrent, bounded and TVDB-aware)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,8 @@ from anibridge.domain.torznab import (
 
 if TYPE_CHECKING:
     from anibridge.domain.catalog.identity import Language
-    from anibridge.domain.torznab.context import (
-        Located,
-        SearchContext,
-    )
+    from anibridge.domain.torznab.context import SearchContext
+    from anibridge.domain.torznab.locating import Located
     from anibridge.domain.torznab.release import Variant
 
 log = logging.getLogger(__name__)
@@ -46,7 +44,7 @@ async def episode(ctx: SearchContext, loc: Located, season: int, number: int) ->
             found = await ctx.probed(loc, target[0], (season, number))
             if found:
                 return found
-    # Scene/metadata numbering of a special that AniWorld keeps under /filme (reference §6.4, episode variant).
+    # Scene/metadata numbering of a special that AniWorld keeps under /filme (its metadata title picks the `film-N`).
     if loc.site is Site.ANIWORLD and ctx.config.specials_enabled and meta.title:
         film = specials.best_film(await specials.films(ctx, loc), meta, ctx.config.specials_threshold)
         if film is not None:
@@ -117,7 +115,7 @@ async def _languages(
 
 
 async def _strict_discovery(ctx: SearchContext, loc: Located, number: int, wanted: int, slots: asyncio.Semaphore) -> list[Variant]:
-    """No listing and no metadata: probe episode 1, 2, … until STRICT_MAX_MISSES misses in a row (reference §2.9.3)."""
+    """No listing and no metadata: probe episode 1, 2, … until STRICT_MAX_MISSES misses in a row (strict mode)."""
     out: list[Variant] = []
     misses = 0
     for ep in range(1, ctx.config.strict_max_episodes + 1):

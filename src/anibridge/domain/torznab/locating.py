@@ -7,7 +7,7 @@ catalogue order, CATALOG_SITES). Rules:
   runs the resolver's full path (index, then the sites' search endpoints); the later titles only look for the
   sites still missing and only in the loaded indexes — a site-search round trip per alias would slow down every
   search for a show that simply is not on the other site.
-* A site's best match must pass the §5.3 threshold (3.5). When some site matched the title *identically*, another
+* A site's best match must pass the title-score threshold (3.5). When some site matched the title *identically*, another
   site's merely similar title does not count: "Naruto" is exact on one site, and "Naruto Shippuden" on the other
   is a different show that would be released under the same TVDB title (a wrong grab).
 * Megakino joins only when no episode site matched (the resolver's own rule; it is a film site first).
@@ -15,9 +15,11 @@ catalogue order, CATALOG_SITES). Rules:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from anibridge.domain.catalog.identity import Site
@@ -28,13 +30,25 @@ from anibridge.domain.catalog.titles import (
 
 if TYPE_CHECKING:
     from anibridge.domain.catalog.lookup import (
-        Match,
-        TitleResolver,
+        CatalogMatch,
+        TitleLookup,
     )
-    from anibridge.domain.torznab.context import Located
     from anibridge.ports.metadata import Show
 
 log = logging.getLogger(__name__)
+
+@dataclass(slots=True)
+class Located:
+    """The catalogue entry a search is about, plus the SkyHook show when known (ids, episodes, absolutes)."""
+
+    site: Site
+    slug: str
+    title: str
+    show: Show | None = None
+    show_looked_up: bool = False
+    lookup: asyncio.Future[Show | None] | None = None
+
+
 
 # Enough ranked hits that every site's best one is among them (each site contributes its best few).
 RANKED_LIMIT = 50
@@ -45,16 +59,14 @@ _YEAR = re.compile(r"\(\s*(?:19|20)\d\d\s*\)")
 
 
 async def locate_all(
-    resolver: TitleResolver,
+    resolver: TitleLookup,
     sites: Sequence[Site],
     titles: Sequence[str],
     *,
     show: Show | None = None,
 ) -> list[Located]:
     """One Located per site that has the show, in `sites` order (empty when no title matches anywhere)."""
-    from anibridge.domain.torznab.context import Located
-
-    best: dict[Site, Match] = {}
+    best: dict[Site, CatalogMatch] = {}
     identical = False
     first = True
     for title in dict.fromkeys(t.strip() for t in titles if t and t.strip()):
@@ -82,6 +94,6 @@ async def locate_all(
     return [Located(m.site, m.slug, m.title, show, show is not None) for m in ranked]
 
 
-def _same_title(title: str, match: Match) -> bool:
+def _same_title(title: str, match: CatalogMatch) -> bool:
     """Identical, or identical but for a "(2013)" year tag one site adds to tell remakes apart."""
     return match.score >= IDENTICAL_SCORE or compact(_YEAR.sub("", match.title)) == compact(_YEAR.sub("", title))

@@ -15,10 +15,8 @@ from typing import TYPE_CHECKING
 from anibridge.ports.errors import PortError
 
 if TYPE_CHECKING:
-    from anibridge.domain.torznab.context import (
-        Located,
-        SearchContext,
-    )
+    from anibridge.domain.torznab.context import SearchContext
+    from anibridge.domain.torznab.locating import Located
     from anibridge.ports.metadata import MetaEpisode, Show
 
 log = logging.getLogger(__name__)
@@ -29,10 +27,9 @@ _FLAT_TTL = 600.0
 async def site_episodes(ctx: SearchContext, loc: Located) -> list[tuple[int, int]]:
     """All (season, episode) of the site's numbered seasons in order; cached for ten minutes per slug."""
     key = (loc.site.value, loc.slug)
-    hit = ctx.flat_cache.get(key)
-    now = ctx.clock.monotonic()
-    if hit is not None and hit[0] > now:
-        return hit[1]
+    hit = ctx.flat_cache.lookup(key)
+    if hit is not None:
+        return hit[0]
     catalog = ctx.catalog(loc.site)
     if catalog is None:
         return []
@@ -45,7 +42,7 @@ async def site_episodes(ctx: SearchContext, loc: Located) -> list[tuple[int, int
     listings = await asyncio.gather(*(ctx.season_listing(loc.site, loc.slug, s) for s in seasons))
     flat = [(s, e.episode) for s, listing in zip(seasons, listings, strict=True) for e in (listing or []) if e.episode > 0]
     if flat:
-        ctx.flat_cache[key] = (now + _FLAT_TTL, flat)
+        ctx.flat_cache.put(key, flat, _FLAT_TTL)
     return flat
 
 
@@ -60,7 +57,7 @@ async def absolute_target(ctx: SearchContext, loc: Located, absolute: int) -> tu
 
     The alias is TVDB's SxxEyy: Sonarr maps `SxxEyy` for standard *and* anime series types (anime series accept
     standard numbering when a release carries no absolute number), whereas a bare absolute number such as
-    `Title - 105` is misread as S01E05 by a standard-type series (arr-contracts §2.5). So the title always
+    `Title - 105` is misread as S01E05 by a standard-type series. So the title always
     says the TVDB season/episode of that absolute number, and the magnet carries where the site has it.
     """
     if absolute < 1:

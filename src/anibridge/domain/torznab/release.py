@@ -1,8 +1,9 @@
 """A search result ("release") and how it is built: title, guid, magnet, size, categories, language attrs.
 
-Wire rules kept from the reference (§2.5, §3): release name per §4.1 with the *alias* numbering (what Sonarr
-asked for) while the magnet carries the *source* (site) numbering; guid `<p>:<slug>:s<S>e<E>:<lang>` plus
-`:alias-s..e..` when they differ and `:strm` for STRM twins; size from the quality in the title.
+Wire rules kept from the reference: release name `Series.SxxEyy.Quality.SOURCE.Codec.Lang-GROUP` with the *alias*
+numbering (what Sonarr asked for) while the magnet carries the *source* (site) numbering; guid
+`<p>:<slug>:s<S>e<E>:<lang>` plus `:alias-s..e..` when they differ and `:strm` for STRM twins; size from the quality in
+the title.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from anibridge.domain.catalog.identity import (
     Language,
     Site,
 )
+from anibridge.domain.jobs.records import JobMode
 from anibridge.domain.releases.magnets import (
     build_magnet,
     infohash,
@@ -68,7 +70,7 @@ class Variant:
 
 
 def size_for(title: str) -> int:
-    """Reference size heuristic, but `4k` only as a token (the reference matched it anywhere, §16.2 #27)."""
+    """Reference size heuristic, but `4k` only as a token (the reference matched the substring anywhere)."""
     for pattern, size in _SIZES:
         if pattern.search(title):
             return size
@@ -161,7 +163,7 @@ def build_releases(
             year=variant.year,
             strm=strm,
         )
-        mode = "strm" if strm else None
+        mode = JobMode.STRM if strm else None
         out.append(
             Release(
                 title=title,
@@ -181,7 +183,7 @@ def build_releases(
 
 
 def connectivity_releases(config: SearchConfig, published_at: datetime, *, movie: bool, requested: frozenset[int]) -> list[Release]:
-    """The synthetic connectivity item (reference §2.6.1): magnet byte-identical to the reference's."""
+    """The synthetic connectivity item (what Prowlarr's Test gets): magnet byte-identical to the reference's."""
     ref = EpisodeRef(Site.ANIWORLD, config.test_slug, config.test_season, config.test_episode, config.test_language)
     natural = config.movie_categories if movie else config.tv_categories
     cats = select_categories(config, natural, requested)
@@ -192,7 +194,7 @@ def connectivity_releases(config: SearchConfig, published_at: datetime, *, movie
     out = []
     for strm in modes:
         title = config.test_title + (" [STRM]" if strm else "")
-        mode = "strm" if strm else None
+        mode = JobMode.STRM if strm else None
         out.append(
             Release(
                 title=title,

@@ -27,7 +27,7 @@ from anibridge.domain.torznab.config import (
     DEFAULT_LANGUAGES,
     SearchConfig,
 )
-from anibridge.domain.torznab.context import Located
+from anibridge.domain.torznab.locating import Located
 from anibridge.domain.torznab.queries import (
     read_query,
     split_year,
@@ -282,7 +282,7 @@ def _undated(variants: list[Variant]) -> list[Dated]:
 def _unique(config: SearchConfig, found: list[Dated], now: datetime, categories: frozenset[int]) -> list[Release]:
     """Releases in variant order, one per (site, slug, season, episode, language, alias, mode), guids unique.
 
-    Infohash collisions between sites are kept on purpose. The infohash (§3.2, WIRE) hashes slug, S, E, language
+    Infohash collisions between sites are kept on purpose. The reference's infohash (WIRE) hashes slug, S, E, language
     and mode but not the site, so AniWorld's and s.to's `attack-on-titan` S01E01 German Sub share it. Sonarr keys
     its grab history and the download client's task by that hash, so the two offers are one "torrent" seen at
     two sources: grabbing the second while the first is in the client re-adds the existing task

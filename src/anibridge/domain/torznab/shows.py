@@ -1,4 +1,4 @@
-"""SkyHook lookups for searches: ids → show, title → show, and the specials title similarity (reference §6.3)."""
+"""SkyHook lookups for searches: ids → show, title → show, and the specials title similarity."""
 
 from __future__ import annotations
 
@@ -52,9 +52,9 @@ class ShowLookup:
         return None
 
     async def by_title(self, *titles: str) -> Show | None:
-        """Best SkyHook search hit for any of the titles by §5.3 score (≥ 3.5), with episodes.
+        """Best SkyHook search hit for any of the titles by the catalogue's candidate score (≥ 3.5), with episodes.
 
-        The reference took the first result without any similarity check (§16.2 #24); a wrong show would give
+        The reference took the first result without any similarity check; a wrong show would give
         wrong season listings and absolute numbers, so a weak hit counts as unknown.
         """
         best: tuple[float, Show] | None = None

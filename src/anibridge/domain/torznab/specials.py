@@ -1,6 +1,6 @@
-"""Specials: AniWorld `/filme` entries (season 0, film index) ↔ Sonarr's S00Exx via SkyHook (reference §6).
+"""Specials: AniWorld `/filme` entries (season 0, film index) ↔ Sonarr's S00Exx via SkyHook.
 
-Improvement over the reference (§16.2 #11): for AniWorld season 0 the metadata mapping is used first, not only
+Improvement over the reference: for AniWorld season 0 the metadata mapping is used first, not only
 when `film-E` happens to be missing — otherwise an existing but different film would be served for S00E<E>.
 """
 
@@ -12,10 +12,8 @@ from anibridge.domain.catalog.identity import Site
 from anibridge.domain.torznab.shows import similarity
 
 if TYPE_CHECKING:
-    from anibridge.domain.torznab.context import (
-        Located,
-        SearchContext,
-    )
+    from anibridge.domain.torznab.context import SearchContext
+    from anibridge.domain.torznab.locating import Located
     from anibridge.ports.catalog import EpisodeListing
     from anibridge.ports.metadata import MetaEpisode
 

@@ -1,0 +1,1 @@
+"""The STRM proxy's upstream side: a pooled, SSRF-guarded media client and the body relay."""

@@ -1,0 +1,1 @@
+"""The composition root: the only place that reads Settings and builds adapters and use cases."""

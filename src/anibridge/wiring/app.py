@@ -1,0 +1,47 @@
+"""The HTTP app of one process: its parts taken from the container, in the order they must start."""
+
+from __future__ import annotations
+
+from anibridge.delivery.app import App, AppParts, StartStop, create_app, create_falcon_app
+from anibridge.delivery.disconnect import ASGIApp
+from anibridge.wiring.container import Container
+from anibridge.wiring.torznab import torznab_options
+
+
+async def _nothing() -> None:
+    return None
+
+
+def app_parts(container: Container) -> AppParts:
+    database = container.database()
+    http_client = container.http_client()  # shared outbound client; listed first so it closes last
+    scheduler = container.scheduler()
+    strm_upstream = container.strm_upstream()  # the proxy's own pooled media client
+    services: list[StartStop] = [
+        (_nothing, http_client.aclose),
+        (database.startup, database.shutdown),
+        (scheduler.start, scheduler.stop),
+        (_nothing, strm_upstream.aclose),
+    ]
+    clock = container.clock()
+    return AppParts(
+        services=services,
+        database_ping=database.ping,
+        scheduler=scheduler,
+        job_repo=container.job_repo(),
+        strm_proxy=container.strm_proxy(),
+        now=lambda: clock.now().timestamp(),
+        torznab_search=container.torznab_search(),
+        torznab_options=torznab_options(container.settings()),
+        qbit=container.qbit_context(),
+    )
+
+
+def build_falcon_app(container: Container) -> App:
+    """The bare Falcon app (tests drive it in-process with falcon.testing)."""
+    return create_falcon_app(app_parts(container))
+
+
+def build_app(container: Container) -> ASGIApp:
+    """The ASGI callable uvicorn serves."""
+    return create_app(app_parts(container))

@@ -1,0 +1,100 @@
+"""The providers of one anibridge process, built lazily; `create_container(settings)` is the entry point.
+
+Every builder takes explicit arguments (no builder receives the container), so what a part depends on is
+visible here, in one list.
+"""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+
+from anibridge.adapters.clock import SystemClock
+from anibridge.adapters.files import LocalFileStore, load_instance_id
+from anibridge.adapters.media_probe import MediaQualityProbe
+from anibridge.adapters.sql.database import Database
+from anibridge.adapters.sql.repos import (
+    SqlAvailabilityRepo,
+    SqlClientTaskRepo,
+    SqlJobRepo,
+    SqlRegrabRepo,
+    SqlStrmMappingRepo,
+)
+from anibridge.adapters.ytdlp import YtDlpDownloader
+from anibridge.domain.catalog.lookup import TitleLookup
+from anibridge.settings import Settings
+from anibridge.wiring.catalog import build_catalogs, build_http_client, build_metadata
+from anibridge.wiring.guard import build_outbound_guard
+from anibridge.wiring.jobs import build_job_runner, build_scheduler
+from anibridge.wiring.qbittorrent import build_qbit_context
+from anibridge.wiring.streams import build_resolvers, build_stream_finder
+from anibridge.wiring.strm import build_strm_proxy, build_strm_upstream
+from anibridge.wiring.torznab import build_availability, build_torznab_search
+
+
+def _database_url(settings: Settings) -> str:
+    return settings.effective_database_url
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+    clock = providers.Singleton(SystemClock)
+
+    # Persistence: one database, one repository per record kind.
+    database = providers.Singleton(Database, url=providers.Callable(_database_url, settings))
+    job_repo = providers.Singleton(SqlJobRepo, database, clock)
+    client_task_repo = providers.Singleton(SqlClientTaskRepo, database)
+    availability_repo = providers.Singleton(SqlAvailabilityRepo, database)
+    strm_mapping_repo = providers.Singleton(SqlStrmMappingRepo, database, clock)
+    regrab_repo = providers.Singleton(SqlRegrabRepo, database)
+
+    # Catalogue: one shared outbound HTTP client, the enabled sites, SkyHook, title lookup.
+    outbound_guard = providers.Singleton(build_outbound_guard, settings)  # SSRF guard for URLs pages name
+    http_client = providers.Singleton(build_http_client, settings, outbound_guard)
+    catalogs = providers.Singleton(build_catalogs, http_client, settings)
+    metadata = providers.Singleton(build_metadata, http_client, settings)
+    title_lookup = providers.Singleton(TitleLookup, catalogs)
+
+    # Streams: one resolver per video hoster and the finder that tries them in order.
+    resolvers = providers.Singleton(build_resolvers, http_client, settings)
+    stream_finder = providers.Singleton(build_stream_finder, catalogs, resolvers, settings)
+
+    # Jobs: the download directory, yt-dlp, the runner and the durable scheduler.
+    quality_probe = providers.Singleton(
+        MediaQualityProbe, http_client, timeout=providers.Callable(lambda s: s.http_timeout_seconds, settings)
+    )
+    media_downloader = providers.Singleton(YtDlpDownloader, guard=outbound_guard)
+    file_store = providers.Singleton(LocalFileStore, providers.Callable(lambda s: s.downloads_path, settings))
+    instance_id = providers.Singleton(load_instance_id, providers.Callable(lambda s: s.data_dir, settings))
+    job_runner = providers.Singleton(
+        build_job_runner, settings, clock, job_repo, client_task_repo, strm_mapping_repo, media_downloader,
+        file_store, stream_finder.provider,
+    )
+    # `anibridge download` runs one job in the foreground with its own progress callback (`on_sample=`).
+    foreground_job_runner = providers.Factory(
+        build_job_runner, settings, clock, job_repo, client_task_repo, strm_mapping_repo, media_downloader,
+        file_store, stream_finder.provider,
+    )
+    scheduler = providers.Singleton(build_scheduler, settings, clock, job_repo, job_runner, instance_id)
+
+    # qBittorrent API: client-task use cases, cached listing, login sessions.
+    qbit_context = providers.Singleton(
+        build_qbit_context, settings, clock, client_task_repo, job_repo, scheduler, file_store, regrab_repo
+    )
+
+    # STRM proxy: pooled, SSRF-guarded upstream client and the resolve/refresh/rewrite use case.
+    strm_upstream = providers.Singleton(build_strm_upstream, settings)
+    strm_proxy = providers.Singleton(
+        build_strm_proxy, stream_finder, strm_mapping_repo, strm_upstream, clock, settings
+    )
+
+    # Torznab: availability/quality cache with single-flight probes, and the search use cases.
+    availability = providers.Singleton(
+        build_availability, availability_repo, stream_finder, quality_probe, clock, settings
+    )
+    torznab_search = providers.Singleton(
+        build_torznab_search, catalogs, title_lookup, metadata, availability, clock, settings, regrab_repo
+    )
+
+
+def create_container(settings: Settings) -> Container:
+    return Container(settings=settings)
