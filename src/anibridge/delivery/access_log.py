@@ -24,12 +24,15 @@ MASK = "***"
 
 
 def escape(text: str) -> str:
-    """Control, format (bidi, zero-width) and separator characters as visible `\\xNN`/`\\uNNNN` escapes."""
+    """Control, format (bidi, zero-width) and separator characters as visible `\\xNN`/`\\uNNNN` escapes.
+
+    Idempotent (a backslash itself is left alone), so a record passing several handlers' filters, or a line
+    escaped by the access log and then by the filter, is escaped once."""
     out: list[str] = []
     for ch in text:
-        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") or ch == "\\":
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
             code = ord(ch)
-            out.append("\\\\" if ch == "\\" else f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
         else:
             out.append(ch)
     return "".join(out)

@@ -61,7 +61,7 @@ async def test_access_log_masks_secrets_and_escapes_controls(
 def test_escaping_filter_and_helpers() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "q=%s", ("a\r\nb\u200b",), None)
     assert EscapingFilter().filter(record) and record.getMessage() == "q=a\\x0d\\x0ab\\u200b"
-    assert escape("a\\b") == "a\\\\b"
+    assert escape("a\\b") == "a\\b" and escape(escape("\n\u200b")) == escape("\n\u200b")  # idempotent
     assert masked_query("Token=x&PASSWORD=y&q=z") == "Token=***&PASSWORD=***&q=z"
 
 
@@ -89,5 +89,11 @@ def test_serve_turns_uvicorns_access_log_off(monkeypatch: pytest.MonkeyPatch, tm
 
     monkeypatch.setattr(uvicorn.Server, "run", fake_run)
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    assert cli.main(["serve", "--port", "9"]) == 0
+    root = logging.getLogger()
+    before = {h: list(h.filters) for h in root.handlers}
+    try:
+        assert cli.main(["serve", "--port", "9"]) == 0
+    finally:  # main() configures logging for the process: leave other tests' handlers as they were
+        for handler in root.handlers:
+            handler.filters[:] = before.get(handler, [])
     assert seen == {"access_log": False, "server_header": False}
