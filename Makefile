@@ -7,7 +7,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 # pip prints what it fetches and builds, so the first `make run` shows its progress instead of a silent minute.
 PIP_FLAGS ?= --progress-bar off --disable-pip-version-check
 
-.PHONY: run demo test lint typecheck unit integration e2e test-random fuzz bench cassettes clean image-test
+.PHONY: run demo test lint typecheck unit integration e2e browser flexget test-random fuzz bench cassettes clean image-test
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -64,11 +64,32 @@ fuzz: $(STAMP_DEV)
 bench: $(STAMP_DEV)
 	@for script in $(filter-out bench/bare_relay.py,$(wildcard bench/*.py)); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
+# FlexGet (torznab search + qbittorrent output) against the running server, from its own virtualenv: FlexGet pins
+# its own versions of libraries the project also uses, so it cannot share .venv.
+FLEXGET_VENV := .venv-flexget
+FLEXGET_VERSION := 3.22.8
+$(FLEXGET_VENV)/.installed:
+	$(PY) -m venv $(FLEXGET_VENV)
+	$(FLEXGET_VENV)/bin/pip install -q 'flexget==$(FLEXGET_VERSION)'
+	touch $@
+
+flexget: $(STAMP_DEV) $(FLEXGET_VENV)/.installed
+	ANIBRIDGE_FLEXGET=$(CURDIR)/$(FLEXGET_VENV)/bin/flexget $(BIN)/pytest tests/flexget -m flexget
+
 cassettes: $(STAMP_DEV)
 	$(BIN)/python -m anibridge_fakes.record_cassettes
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(FLEXGET_VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+
+# The dashboard in a real headless browser (Debian chromium + chromium-driver, PyPI selenium); screenshots and
+# the axe-core report land in test-artefacts/browser/ (not committed).
+browser: $(STAMP_DEV)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		echo "installing chromium and chromium-driver"; sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium chromium-driver; }
+	$(BIN)/python -c 'import selenium' 2>/dev/null || $(BIN)/pip install $(PIP_FLAGS) -e '.[dev,browser]'
+	$(BIN)/pytest tests/browser
 
 # Builds the container image and runs it end to end with podman (see scripts/image-test.sh); CI calls it.
 image-test:

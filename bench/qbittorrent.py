@@ -3,7 +3,7 @@
 Run: `.venv/bin/python bench/qbittorrent.py [--sizes 100,1000,5000] [--repeat 30]`.
 Seeds a fresh SQLite database through the real SQL repositories (3 downloading per 1,000, 5 % queued, 3 %
 failed, the rest completed), then calls the Falcon app in-process over ASGI (httpx.ASGITransport: app + use cases + SQL, no
-socket). Prints the median and p95 per request kind, and add→visible: the time from POSTing a new magnet to it
+socket; `--http` serves it on uvicorn over loopback TCP instead, as Sonarr sees it). Prints the median and p95 per request kind, and add→visible: the time from POSTing a new magnet to it
 appearing in torrents/info?hashes=… (the endpoint Sonarr polls). Targets: < 50 ms at 5,000 tasks, add→visible
 < 200 ms.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import statistics
 import tempfile
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import falcon.asgi
 import httpx
+import uvicorn
 
 from anibridge.adapters.clock import SystemClock
 from anibridge.adapters.sql.database import Database
@@ -89,7 +91,23 @@ async def timed(fn: Callable[[], Awaitable[httpx.Response]], repeat: int) -> tup
     return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
 
 
-async def main(sizes: list[int], repeat: int) -> None:
+async def curl_timed(url: str, repeat: int) -> tuple[float, float, int]:
+    """curl's own time_total per request (its start-up excluded), and the body size."""
+    samples = []
+    size = 0
+    for _ in range(repeat):
+        proc = await asyncio.create_subprocess_exec(
+            "curl", "-s", "-o", "/dev/null", "-w", "%{time_total} %{size_download}", url,
+            stdout=asyncio.subprocess.PIPE)
+        out, _ = await proc.communicate()
+        total, _, got = out.decode().partition(" ")
+        samples.append(float(total) * 1000)
+        size = int(got)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1], size
+
+
+async def main(sizes: list[int], repeat: int, http: bool = False) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         db = Database(f"sqlite:///{root / 'bench.db'}")
@@ -102,10 +120,23 @@ async def main(sizes: list[int], repeat: int) -> None:
         ctx = QbitContext(service, listing, MainDataSync(), Sessions("", ""), root)
         app: falcon.asgi.App[falcon.asgi.Request, falcon.asgi.Response] = falcon.asgi.App()
         register(app, ctx)
-        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        transport: httpx.AsyncBaseTransport | None = None
+        base_url = "http://bench/api/v2"
+        server: uvicorn.Server | None = None
+        if http:
+            server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
+                                                   lifespan="off"))
+            serving = asyncio.create_task(server.serve())
+            while not server.started:
+                await asyncio.sleep(0.01)
+            port = server.servers[0].sockets[0].getsockname()[1]
+            base_url = f"http://127.0.0.1:{port}/api/v2"
+        else:
+            transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
         seeded = 0
+        print(f"# {'over HTTP (uvicorn, loopback)' if http else 'in-process ASGI'}")
         print(f"{'tasks':>6} {'request':<28} {'median ms':>10} {'p95 ms':>8}")
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench/api/v2") as c:
+        async with httpx.AsyncClient(transport=transport, base_url=base_url, timeout=60) as c:
             for size in sizes:
                 t0 = time.perf_counter()
                 await seed(tasks, jobs, seeded, size - seeded, root)
@@ -128,6 +159,12 @@ async def main(sizes: list[int], repeat: int) -> None:
                 for name, fn in cases:
                     med, p95 = await timed(fn, repeat)
                     print(f"{size:>6} {name:<28} {med:>10.1f} {p95:>8.1f}")
+                if http and shutil.which("curl"):
+                    # The same requests from a native client: what the server costs without httpx's own reading.
+                    for name, path in (("torrents/info (curl)", "/torrents/info"),
+                                       ("sync/maindata full (curl)", "/sync/maindata?rid=0")):
+                        med, p95, size_bytes = await curl_timed(base_url + path, repeat)
+                        print(f"{size:>6} {name:<28} {med:>10.1f} {p95:>8.1f}   body {size_bytes / 1e6:.1f} MB")
                 # Worst common case: something changed since the last poll (new version, caches miss).
                 some = infohash("show-0", 1, 2, Language.GERMAN_DUB)
                 for label, path, params in (("torrents/info after change", "/torrents/info", {}),
@@ -157,6 +194,9 @@ async def main(sizes: list[int], repeat: int) -> None:
                       f"{sorted(visible)[int(len(visible) * 0.95) - 1]:>8.1f}")
                 await service.delete([infohash(f"fresh-{size}", 1, n + 1, Language.GERMAN_SUB) for n in range(repeat)],
                                      delete_files=False)
+        if server is not None:
+            server.should_exit = True
+            await serving
         await db.shutdown()
 
 
@@ -164,5 +204,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,5000")
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--http", action="store_true", help="serve on uvicorn and measure over loopback TCP")
     args = parser.parse_args()
-    asyncio.run(main([int(s) for s in args.sizes.split(",")], args.repeat))
+    asyncio.run(main([int(s) for s in args.sizes.split(",")], args.repeat, args.http))

@@ -1,7 +1,9 @@
 """Container HEALTHCHECK: GET /health on the port the server listens on; exit 0 only on HTTP 200.
 
-Standard library only (the image has no curl). /health answers 503 with the reason when the database is
-unreachable or a download worker has stopped; that reason is printed so `docker inspect` shows it.
+Standard library only (the image has no curl). /health answers 503 only when it is `down` (the database is
+unreachable, a download worker has stopped, the download directory is not writable); `degraded` (a site
+unreachable, little free space) stays 200 so Docker does not restart the container for an outage outside it.
+The body is printed so `docker inspect` shows the reason.
 """
 
 import os

@@ -16,6 +16,13 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture(autouse=True)
+def _cli_works_locally(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process CLI calls never wander to a server someone runs on 127.0.0.1:8000 (tests that want a server
+    name it with --server)."""
+    monkeypatch.setenv("ANIBRIDGE_SERVER", "local")
+
+
 @pytest.fixture(scope="session")
 def fake_world() -> Iterator[FakeWorld]:
     """The whole fake internet (hosters, AniWorld, s.to, Megakino, SkyHook), started once per session."""

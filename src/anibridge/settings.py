@@ -45,7 +45,14 @@ class Settings(BaseModel):
     anibridge_host: str = Field("0.0.0.0", description="Bind address of the HTTP server.")
     anibridge_port: int = Field(8000, ge=1, le=65535, description="Bind port of the HTTP server.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(
-        "info", description="Log level (debug, info, warning, error)."
+        "info", description="Log level (debug, info, warning, error). Outbound HTTP requests are logged only at debug."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log format: text, or json (one object per line: time, level, logger, message)."
+    )
+    anibridge_server: str = Field(
+        "", description="For the CLI (jobs, download, search): URL of a running anibridge to talk to; empty = "
+        "use http://127.0.0.1:ANIBRIDGE_PORT when it answers, else work on DATA_DIR directly; local = always DATA_DIR."
     )
     data_dir: Path = Field(Path("./data"), description="App data: SQLite database, index caches, generated media.")
     download_dir: Path | None = Field(None, description="Where media and .strm files are written (default DATA_DIR/downloads).")
@@ -59,8 +66,14 @@ class Settings(BaseModel):
     skyhook_base_url: str = Field("https://skyhook.sonarr.tv", description="SkyHook (Sonarr metadata) base URL.")
     index_refresh_hours: float = Field(24.0, ge=0, description="Catalogue title index TTL; stale indexes are served while one refresh runs.")
     http_timeout_seconds: float = Field(15.0, gt=0, description="Timeout for every outbound request to sites, hosters and SkyHook.")
+    site_retry_seconds: float = Field(
+        10.0, ge=0, description="A site that failed is not asked again for this long (doubling up to 5 min while it keeps failing); 0 = ask on every request."
+    )
 
-    source_tag: str = Field("WEB", description="Source token in release names.")
+    source_tag: str = Field(
+        "WEB-DL",
+        description="Source token in release names (`WEB-DL` is read as WEB-DL by Sonarr and Radarr at every resolution and codec).",
+    )
     release_group: str = Field("aniworld", description="Generic release group.")
     release_group_aniworld: str = Field("", description="Release group for aniworld.to (default RELEASE_GROUP).")
     release_group_sto: str = Field("sto", description="Release group for s.to.")
@@ -99,7 +112,15 @@ class Settings(BaseModel):
 
     max_concurrency: int = Field(3, ge=1, le=64, description="Download worker count.")
     download_rate_limit_bytes_per_sec: int = Field(0, ge=0, description="Per-download bandwidth cap; 0 = unlimited.")
+    download_connections: int = Field(8, ge=1, le=32, description="Connections one download opens at once (Range parts of a file, HLS fragments in flight); hosters throttle each connection.")
+    download_connections_total: int = Field(24, ge=1, le=256, description="Hoster connections all downloads together may hold; each download always gets one.")
     downloads_ttl_hours: float = Field(0.0, ge=0, description="If > 0, finished media older than this is deleted.")
+    verify_min_duration_seconds: float = Field(
+        1.0, ge=0, description="A finished download with less video than this is refused (broken file); ffprobe checks every download."
+    )
+    download_min_free_mb: int = Field(
+        500, ge=0, description="Free space below this in the download directory: /health degraded and downloads wait."
+    )
     delete_files_on_torrent_delete: bool = Field(True, description="Delete files on torrents/delete even when deleteFiles=false.")
 
     qbit_username: str = Field("", description="qBittorrent API user; empty with empty password = no login needed.")
@@ -110,6 +131,12 @@ class Settings(BaseModel):
     web_ui_domain_list: CsvList = Field(["*"], description="Host header names the qBittorrent API and job API answer (`*` wildcards; `*` = any); set it to the names you reach anibridge by (DNS-rebinding defence).")
     web_ui_max_auth_fail_count: int = Field(5, ge=0, description="Failed logins (or wrong API keys) from one IP before it is banned; 0 = never ban.")
     web_ui_ban_duration: int = Field(3600, ge=1, description="Seconds a client IP stays banned after too many failed logins.")
+
+    notify_urls: CsvList = Field([], description="Apprise URLs alerts go to (comma-separated: ntfy://, discord://, tgram://, gotify://, mailto://, json://…); empty = no alerts.")
+    notify_on_complete: bool = Field(False, description="Also send an alert for every completed download.")
+    notify_site_down_minutes: float = Field(10.0, gt=0, description="Alert when a site has been unreachable or challenging for this long (and again when it recovers).")
+    notify_job_stuck_minutes: float = Field(30.0, gt=0, description="Alert when a running download has made no progress for this long.")
+    notify_repeat_minutes: float = Field(60.0, ge=0, description="Identical alerts (same kind and subject) are sent at most once per this period.")
 
     strm_files_mode: Literal["no", "both", "only"] = Field("no", description="Torznab STRM items: no, both, only.")
     strm_proxy_mode: Literal["direct", "proxy"] = Field("direct", description="direct: hoster URL in .strm; proxy: signed anibridge URL.")
@@ -145,7 +172,7 @@ class Settings(BaseModel):
                 out.append(site)
         return out
 
-    @field_validator("log_level", "torznab_season_search_mode", "strm_files_mode", "strm_proxy_mode", "strm_proxy_auth", mode="before")
+    @field_validator("log_level", "log_format", "torznab_season_search_mode", "strm_files_mode", "strm_proxy_mode", "strm_proxy_auth", mode="before")
     @classmethod
     def _lowercase(cls, value: Any) -> Any:
         return _lower(value)
@@ -214,7 +241,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError("; ".join(problems)) from None
 
 
-_EMPTY_MEANS_DEFAULT = {"anibridge_host", "anibridge_port", "data_dir", "download_dir", "log_level"}
+_EMPTY_MEANS_DEFAULT = {"anibridge_host", "anibridge_port", "data_dir", "download_dir", "log_level", "log_format"}
 
 
 def _allowed(field: str, err: Any) -> str:
@@ -227,18 +254,29 @@ def _allowed(field: str, err: Any) -> str:
 
 
 def describe(settings: Settings) -> list[tuple[str, str]]:
-    """Effective configuration for `anibridge config`, secrets masked."""
+    """Effective configuration for `anibridge config`: defaults applied, paths resolved, secrets masked."""
     rows: list[tuple[str, str]] = []
+    # What the process will really use, not what was typed: a relative DATA_DIR resolved against the working
+    # directory, the download directory it falls back to, the SQLite file an empty DATABASE_URL means.
+    effective: dict[str, str] = {
+        "data_dir": str(settings.data_dir.resolve()),
+        "download_dir": str(settings.downloads_path.resolve()),
+        "database_url": _mask_url_password(settings.effective_database_url),
+    }
     for name in Settings.model_fields:
         value = getattr(settings, name)
-        if isinstance(value, SecretStr):
+        if name in effective:
+            shown = effective[name]
+        elif isinstance(value, SecretStr):
             shown = "********" if value.get_secret_value() else ""
+        elif name == "notify_urls":  # Apprise URLs carry tokens and passwords: show only where they point
+            shown = ",".join(_mask_notify_url(str(v)) for v in value)
         elif isinstance(value, list):
             shown = ",".join(str(v) for v in value)
         elif value is None:
             shown = ""
         else:
-            shown = _mask_url_password(str(value)) if name == "database_url" else str(value)
+            shown = str(value)
         rows.append((env_name(name), shown))
     return rows
 
@@ -251,3 +289,13 @@ def _mask_url_password(url: str) -> str:
         return url
     user = creds.split(":", 1)[0]
     return f"{scheme}://{user}:********@{host}"
+
+
+def _mask_notify_url(url: str) -> str:
+    """`discord://id/token` → `discord://id/********`; `json://user:pw@host/path` → `json://host/********`."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return "********"
+    host, slash, path = rest.partition("/")
+    host = host.rpartition("@")[2]
+    return f"{scheme}://{host}" + ("/********" if slash and path else "")

@@ -112,6 +112,13 @@ class Show:
     sky_specials: tuple[str, ...] = ()
     absolute_in_titles: bool = False
     overview: str = ""
+    sky_alt: tuple[str, ...] | None = None  # SkyHook's alternate titles when not title_de + alt_titles
+
+    @property
+    def sky_names(self) -> tuple[str, ...]:
+        """Every name SkyHook knows the show by (its title first)."""
+        alts = self.sky_alt if self.sky_alt is not None else (self.title_de, *self.alt_titles)
+        return tuple(dict.fromkeys((self.title, *alts)))
 
     def slug(self, site: Site) -> str | None:
         return self.slugs.get(site)
@@ -257,6 +264,7 @@ class _Builder:
             megakino_ids=tuple(mk.get("ids", [])),
             sky_specials=tuple(raw.get("sky_specials", [])),
             absolute_in_titles=bool(raw.get("absolute_in_titles")),
+            sky_alt=tuple(raw["sky_alt"]) if "sky_alt" in raw else None,
             overview=f"{raw['title']} ({raw['year']}) – eine Beschreibung für die Fake-Seite.",
         )
 

@@ -33,6 +33,10 @@ class Faults:
     expire_after: float | None = None  # hosters: direct media URLs answer 403 once older than this (seconds)
     only_paths: str | None = None  # regex; when set, faults apply only to matching paths
     moved_to: str | None = None  # sites: base URL the site moved to; old paths answer 301 there (mirrors.txt stays)
+    # hosters: the media CDN hands out broken media while answering 200 — "html-segments" (HLS segments are an
+    # HTML "File not found" page), "html-as-video" (that page labelled video/mp4 instead of the MP4), "truncated"
+    # (the MP4 stops halfway on a response without Content-Length).
+    broken_media: str | None = None
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]

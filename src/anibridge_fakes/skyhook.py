@@ -47,7 +47,7 @@ class SkyHookApp(App):
         query, compact = _tokens(term), _compact(term)
         scored: list[tuple[int, int, Show]] = []
         for index, show in enumerate(self._shows()):
-            names = (show.title, show.title_de, *show.alt_titles)
+            names = show.sky_names
             if any(_compact(n) == compact for n in names):
                 scored.append((0, index, show))
             elif query and any(query <= _tokens(n) for n in names):
@@ -80,7 +80,7 @@ class SkyHookApp(App):
             "timeOfDay": {"hours": 20, "minutes": 0}, "network": "Tokyo MX" if show.kind == "anime" else "Netflix",
             "originalLanguage": "ja" if show.kind == "anime" else "en", "contentRating": "TV-14",
             "rating": {"count": 1200, "value": "8.4"}, "genres": ["Animation", "Action"] if show.kind == "anime" else ["Drama"],
-            "alternateTitles": [{"title": t} for t in dict.fromkeys((show.title_de, *show.alt_titles)) if t != show.title],
+            "alternateTitles": [{"title": t} for t in show.sky_names if t != show.title],
             "actors": [], "images": [{"coverType": "poster", "url": f"https://artworks.example/{show.tvdb_id}/poster.jpg"}],
             "seasons": [{"seasonNumber": n, "images": []} for n in seasons],
             "episodes": episodes if with_episodes else [],

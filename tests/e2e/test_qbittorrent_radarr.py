@@ -1,6 +1,6 @@
 """Acceptance: Radarr's whole loop against `anibridge serve` on the fake world, with the PyPI `qbittorrent-api`
-client and no qBittorrent login (the open mode many home setups use): Test, a movie search as Radarr sends it
-to an indexer whose caps list only `q` for movie-search (`t=movie&q=<title> <year>`), grab the Megakino film's
+client and no qBittorrent login (the open mode many home setups use): Test, a movie search by title as Radarr
+sends it once its id-only first tier found nothing (`t=movie&q=<title> <year>`), grab the Megakino film's
 magnet, poll until `stoppedUP`, import the file from
 `content_path` (ffprobe reads it; the name carries the year Radarr parses), delete with files, and search again:
 the film now comes under a new hash, so Radarr imports a second grab instead of taking it as already imported."""

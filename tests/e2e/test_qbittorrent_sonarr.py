@@ -29,6 +29,7 @@ from anibridge.domain.releases.magnets import (
     build_magnet,
     parse_magnet,
 )
+from anibridge_fakes.hosters.farm import VOE_MIRROR
 from anibridge_fakes.media import ensure_media
 from anibridge_fakes.world import FakeWorld
 from tests.e2e.conftest import ServerHandle, start_server, wait_until
@@ -224,6 +225,32 @@ def test_all_hosters_failing_is_error_with_reason(
     assert failed["content_path"] == ""
     assert any("VOE" in t["msg"] for t in qbt.torrents_trackers(torrent_hash=hash_))
     assert qbt.torrents_info(status_filter="errored")[0]["hash"] == hash_
+    qbt.torrents_delete(delete_files=True, torrent_hashes=hash_)
+
+
+def test_a_broken_file_from_the_first_hoster_is_refused_and_the_second_delivers(
+    server: ServerHandle, qbt: qbittorrentapi.Client, fake_world: FakeWorld
+) -> None:
+    """VOE (the magnet's hoster, tried first) answers every media request with 200 and an HTML "File not found"
+    page. That file used to be reported complete; now it is refused and the episode arrives, verified, from the
+    next hoster."""
+    fake_world.hosters["VOE"].app.faults.broken_media = "html-all"
+    ref = EpisodeRef(Site.ANIWORLD, SLUG, 1, 5, Language.GERMAN_DUB)
+    magnet = build_magnet(ref, "Kaguya-sama Love is War.S01E05.1080p.WEB.H264.GER-ANIWORLD", provider="VOE")
+    hash_ = parse_magnet(magnet).infohash
+    voe_hits = len(fake_world.hosters[VOE_MIRROR].app.hits)
+    assert qbt.torrents_add(urls=magnet, category=CATEGORY) == "Ok."
+    done = wait_until(lambda: qbt.torrents_info(torrent_hashes=hash_)[0],
+                      lambda t: t["state"] in ("stoppedUP", "error"), 90, server)
+    assert done["state"] == "stoppedUP", done
+    assert len(fake_world.hosters[VOE_MIRROR].app.hits) > voe_hits  # VOE's broken media was really fetched
+    content = Path(done["content_path"])
+    probe = json.loads(subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "json", str(content)],
+        check=True, capture_output=True, text=True).stdout)
+    assert {s.get("codec_type") for s in probe["streams"]} >= {"video", "audio"}
+    assert not list(_downloads(server).glob(".anibridge-*"))  # VOE's rejected file is gone
+    assert "S01E05" not in " ".join(p.name for p in _downloads(server).iterdir() if p != content)
     qbt.torrents_delete(delete_files=True, torrent_hashes=hash_)
 
 

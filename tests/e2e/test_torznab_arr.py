@@ -244,3 +244,35 @@ def test_radarr_rss_sync_lists_recent_megakino_films(client: httpx.Client, caps:
     assert published == sorted(published, reverse=True)
     parsed = [parse_release_title(i.title) for i in items]
     assert all(p is not None and p.season is None for p in parsed)
+
+
+def test_rss_sync_items_of_a_german_site_title_carry_the_tvdb_title_id_and_real_date(client: httpx.Client, caps: Caps) -> None:
+    """Issue 14: s.to's calendar lists "Haus des Geldes"; Sonarr's RSS sync can only match "Money Heist" (the fake
+    SkyHook, like the real one, knows no German title: the s.to page's IMDb id is the link)."""
+    items = feed(client, caps, "t=tvsearch&offset=0&limit=100", SONARR_CATS)
+    heist = [i for i in items if i.guid.startswith("sto:haus-des-geldes:")]
+    assert heist and episodes_of(heist, "Money Heist")
+    assert all(i.attr("tvdbid") == "327417" and i.attr("imdb") == "6468322" for i in heist)
+    greys = [i for i in items if i.guid.startswith("sto:grey-s-anatomy-die-jungen-aerzte:")]
+    assert greys and episodes_of(greys, "Grey's Anatomy") and all(i.attr("tvdbid") == "73762" for i in greys)
+    ages = {i.published.date() for i in items}
+    assert len(ages) > 1  # the sites' dates, not "0 days old" for everything
+
+
+def test_search_items_carry_the_air_date_and_episode_page(client: httpx.Client, caps: Caps) -> None:
+    items = feed(client, caps, "t=tvsearch&tvdbid=354198&season=1&ep=3", SONARR_ANIME_CATS)
+    assert items and all(i.published.year == 2019 for i in items)  # SkyHook's air date of S01E03
+    assert all((i.attr("season"), i.attr("episode")) == ("1", "3") for i in items)
+    raw = client.get(f"/torznab/api?t=tvsearch&tvdbid=354198&season=1&ep=3&apikey={KEY}").text
+    assert "/anime/stream/kaguya-sama-love-is-war/staffel-1/episode-3</comments>" in raw
+
+
+def test_the_base_path_answers_caps_and_searches(client: httpx.Client, caps: Caps) -> None:
+    """Jackett and the PyPI `torznab` client use the base path as the endpoint."""
+    for path in ("/torznab", "/torznab/"):
+        r = client.get(f"{path}?t=caps&apikey={KEY}")
+        assert r.status_code == 200 and parse_caps(r.content, r.headers["content-type"])
+        s = client.get(f"{path}?t=tvsearch&q=Kaguya-sama&season=1&ep=3&apikey={KEY}")
+        assert s.status_code == 200
+        found = parse_feed(s.content, s.headers["content-type"], caps, None)
+        assert found and episodes_of(found, "Kaguya-sama: Love is War") == {(1, 3)}

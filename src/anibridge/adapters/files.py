@@ -81,6 +81,22 @@ class LocalFileStore:
             return candidate
         raise OSError(f"no free name for {target_name!r}")
 
+    def rename_over(self, source: Path, target_name: str, directory: str = "") -> Path:
+        """Atomic `os.replace` into `directory` (relative to the root, created when missing): a file already under
+        that name (an earlier copy of the same release) is replaced in one step, so neither a second copy nor a
+        moment without the file exists."""
+        src = self._inside(source)
+        if "/" in target_name or "\\" in target_name or target_name in ("", ".", ".."):
+            raise ValueError(f"invalid target file name {target_name!r}")
+        folder = self._inside(self._root / directory) if directory else self._root
+        if folder != self._root:
+            folder.mkdir(parents=True, exist_ok=True)
+        target = self._inside(folder / target_name)
+        if target != src:
+            os.replace(src, target)
+            _fsync_dir(target.parent)
+        return target
+
     def size(self, path: Path) -> int | None:
         target = self._inside(path)
         try:

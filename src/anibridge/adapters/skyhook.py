@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -109,6 +109,7 @@ def parse_show(raw: Mapping[str, Any]) -> Show:
             absolute=_int(ep.get("absoluteEpisodeNumber")),
             title=str(ep["title"]) if ep.get("title") else None,
             air_date=_date(ep.get("airDate")),
+            aired_at=_utc_time(ep.get("airDateUtc")),
         )
         for ep in raw.get("episodes") or []
         if isinstance(ep, dict) and _int(ep.get("episodeNumber")) is not None
@@ -145,3 +146,14 @@ def _date(value: Any) -> date | None:
         return date.fromisoformat(value[:10])
     except ValueError:
         return None
+
+
+def _utc_time(value: Any) -> datetime | None:
+    """`2011-04-18T01:00:00Z` → aware UTC; anything unparsable is no time."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

@@ -77,7 +77,7 @@ class AccessLog:
             query = scope.get("query_string", b"").decode("latin-1")
             log.info('%s "%s" %d %d %.0fms', peer,
                      request_line(str(scope.get("method", "")), str(scope.get("path", "")), query),
-                     status, sent, (time.monotonic() - started) * 1000)
+                     status, sent, (time.monotonic() - started) * 1000, extra={"status": status})
 
 
 class EscapingFilter(logging.Filter):

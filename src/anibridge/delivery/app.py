@@ -15,13 +15,18 @@ import falcon.asgi
 
 from anibridge.delivery.access_log import AccessLog
 from anibridge.delivery.body_limit import BodyLimit, BodyTooLarge
+from anibridge.delivery.catalog.search_api import CatalogSearchResource, TitleSearch
+from anibridge.delivery.dashboard import DashboardParts
+from anibridge.delivery.dashboard import register as register_dashboard
 from anibridge.delivery.disconnect import ASGIApp, DisconnectGuard
-from anibridge.delivery.health import HealthResource
+from anibridge.delivery.health import DiskCheck, HealthResource
 from anibridge.delivery.jobs import resource as job_api
+from anibridge.delivery.jobs.listing import JobListResource
 from anibridge.delivery.qbittorrent import register as register_qbittorrent
 from anibridge.delivery.qbittorrent.context import QbitContext
 from anibridge.delivery.strm import add_strm_routes
 from anibridge.delivery.torznab.routes import TorznabOptions, add_torznab_routes
+from anibridge.domain.catalog.reachability import SiteReachability
 from anibridge.domain.jobs.scheduler import JobScheduler
 from anibridge.domain.strm.proxy import StrmProxy
 from anibridge.domain.torznab.service import TorznabSearch
@@ -83,6 +88,12 @@ class AppParts:
     torznab_search: TorznabSearch
     torznab_options: TorznabOptions
     qbit: QbitContext
+    title_search: TitleSearch
+    dashboard: DashboardParts | None = None
+    """The web dashboard at `/`; None serves no dashboard (tests of the APIs alone)."""
+    disk: DiskCheck | None = None  # /health: the download directory and its free-space minimum
+    sites: SiteReachability | None = None  # /health: each site's last contact and result
+    skyhook: SiteReachability | None = None
 
 
 def create_falcon_app(parts: AppParts) -> App:
@@ -92,12 +103,18 @@ def create_falcon_app(parts: AppParts) -> App:
     app.add_error_handler(Exception, _unexpected_error)
     app.add_middleware(Lifespan(list(parts.services)))
 
-    app.add_route("/health", HealthResource(parts.database_ping, scheduler_problem=parts.scheduler.problem))
+    app.add_route("/health", HealthResource(parts.database_ping, scheduler_problem=parts.scheduler.problem,
+                                            disk=parts.disk, sites=parts.sites, skyhook=parts.skyhook))
     assert parts.qbit.access is not None  # filled in by QbitContext.__post_init__
     job_api.register(app, parts.job_repo, parts.scheduler, parts.qbit.access)  # one login for every state route
     add_strm_routes(app, parts.strm_proxy, parts.now)
     add_torznab_routes(app, parts.torznab_search, parts.torznab_options)
     register_qbittorrent(app, parts.qbit)
+    # What `anibridge --server URL jobs/search` reads; behind the qBittorrent login like the API above.
+    app.add_route("/jobs", JobListResource(parts.job_repo, parts.qbit.sessions))
+    app.add_route("/catalog/search", CatalogSearchResource(parts.title_search, parts.qbit.sessions))
+    if parts.dashboard is not None:
+        register_dashboard(app, parts.dashboard)
     return app
 
 

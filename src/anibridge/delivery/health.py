@@ -1,19 +1,43 @@
-"""GET /health: liveness plus a real database round-trip, for Docker health checks and monitoring."""
+"""GET /health: every component's state as JSON with an overall `ok` / `degraded` / `down`, for Docker and people.
+
+Why per component: "ok" used to mean "the database answers", so a host with 0 bytes free or with every site
+blocked by DNS looked healthy while nothing could work. HTTP 503 is kept for `down` only (the database does not
+answer, a download worker died, the download directory is not writable): what a restart can fix or a human must,
+so Docker's restart policy does not loop on an outage outside the container. Sites, SkyHook and a nearly full disk
+are `degraded` (HTTP 200): the service still answers and catches up by itself.
+
+The database round-trip's verdict is reused for CACHE_SECONDS and concurrent probes share one round-trip: a probe
+storm (16 monitoring clients, a load balancer per replica) costs one query per second instead of a core, and the
+answer is never more than a second old. Workers and sites are read from memory and stay live.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import shutil
+import time
+import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import falcon
 import falcon.asgi
 
 from anibridge import __version__
 
+if TYPE_CHECKING:
+    from anibridge.domain.catalog.reachability import SiteReachability
+
 log = logging.getLogger(__name__)
 
 PING_TIMEOUT_SECONDS = 5.0
+CACHE_SECONDS = 1.0
+OK, DEGRADED, DOWN = "ok", "degraded", "down"
+_RANK = {OK: 0, DEGRADED: 1, DOWN: 2}
 
 
 def _reason(ex: BaseException, timeout: float) -> str:
@@ -25,33 +49,131 @@ def _reason(ex: BaseException, timeout: float) -> str:
     return line[:300]
 
 
+@dataclass(frozen=True, slots=True)
+class DiskCheck:
+    """The download directory and the free space below which downloads wait (DOWNLOAD_MIN_FREE_MB)."""
+
+    path: Path
+    min_free_bytes: int
+
+
+def disk_state(check: DiskCheck) -> dict[str, Any]:
+    """Blocking (statvfs, a tiny write): run through `asyncio.to_thread`."""
+    info: dict[str, Any] = {"path": str(check.path), "min_free_bytes": check.min_free_bytes}
+    try:
+        check.path.mkdir(parents=True, exist_ok=True)  # as every download does; a vanished volume shows here
+        usage = shutil.disk_usage(check.path)
+    except OSError as ex:
+        return info | {"status": DOWN, "detail": f"not accessible: {ex.strerror or ex}"}
+    info["free_bytes"] = usage.free
+    probe = check.path / f".anibridge-health-{uuid.uuid4().hex[:8]}"
+    try:
+        with open(probe, "wb"):
+            pass
+        writable = True
+    except OSError as ex:
+        writable = False
+        info["detail"] = f"not writable: {ex.strerror or ex}"
+    finally:
+        try:
+            os.unlink(probe)
+        except OSError:
+            pass
+    info["writable"] = writable
+    if not writable:
+        return info | {"status": DOWN}
+    if usage.free < check.min_free_bytes:
+        return info | {"status": DEGRADED, "detail": f"only {usage.free // 2**20} MiB free (minimum "
+                                                      f"{check.min_free_bytes // 2**20} MiB); downloads wait"}
+    return info | {"status": OK}
+
+
+def sites_state(reach: SiteReachability) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for s in reach.statuses():
+        entry: dict[str, Any] = {
+            "status": OK if s.up else ("unknown" if s.up is None else DEGRADED),
+            "last_contact": s.last_contact.isoformat() if s.last_contact else None,
+            "last_result": s.last_result,
+        }
+        if s.up is False:
+            entry["next_try_in_seconds"] = round(s.retry_in)
+        out[s.site] = entry
+    return out
+
+
 class HealthResource:
     def __init__(
         self,
         ping_database: Callable[[], Awaitable[None]],
         timeout: float = PING_TIMEOUT_SECONDS,
         scheduler_problem: Callable[[], str | None] | None = None,
+        *,
+        disk: DiskCheck | None = None,
+        sites: SiteReachability | None = None,
+        skyhook: SiteReachability | None = None,
+        cache_seconds: float = CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._ping_database = ping_database
         self._timeout = timeout
         self._scheduler_problem = scheduler_problem
+        self._disk = disk
+        self._sites = sites
+        self._skyhook = skyhook
+        self._cache_seconds = cache_seconds
+        self._clock = clock
+        self._checked_at: float | None = None
+        self._database_problem: str | None = None
+        self._ping: asyncio.Future[str | None] | None = None
 
-    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+    async def _database(self) -> str | None:
+        """Why the database is unusable (None: it answered), at most `cache_seconds` old."""
+        if self._checked_at is not None and self._clock() - self._checked_at < self._cache_seconds:
+            return self._database_problem
+        if self._ping is None or self._ping.done():
+            self._ping = asyncio.ensure_future(self._round_trip())
+        return await asyncio.shield(self._ping)  # a client hanging up must not cancel the shared round-trip
+
+    async def _round_trip(self) -> str | None:
         try:
             # A hung database must not hang the health check (Docker would wait for its own timeout instead).
             await asyncio.wait_for(self._ping_database(), timeout=self._timeout)
+            problem = None
         except Exception as ex:  # noqa: BLE001 - any failure means "database down" for a health check
-            reason = _reason(ex, self._timeout)
-            log.warning("health: database unreachable: %s", reason)
-            resp.status = falcon.HTTP_503
-            resp.media = {"status": "error", "version": __version__, "database": f"unreachable: {reason}"}
-            return
+            problem = _reason(ex, self._timeout)
+            log.warning("health: database unreachable: %s", problem)
+        self._database_problem, self._checked_at = problem, self._clock()
+        return problem
+
+    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        components: dict[str, Any] = {}
+        reason = await self._database()
+        components["database"] = {"status": OK} if reason is None else {"status": DOWN, "detail": f"unreachable: {reason}"}
         problem = self._scheduler_problem() if self._scheduler_problem is not None else None
         if problem is not None:
             log.warning("health: downloads stalled: %s", problem)
+        components["workers"] = {"status": DOWN, "detail": problem} if problem else {"status": OK}
+        if self._disk is not None:
+            components["download_dir"] = await asyncio.to_thread(disk_state, self._disk)
+        overall = max((c["status"] for c in components.values()), key=_RANK.__getitem__)
+        if self._sites is not None:
+            sites = sites_state(self._sites)
+            components["sites"] = sites
+            if any(s["status"] == DEGRADED for s in sites.values()):  # searches still answer what is reachable
+                overall = max(overall, DEGRADED, key=_RANK.__getitem__)
+        if self._skyhook is not None:
+            [sky] = sites_state(self._skyhook).values() or [{"status": "unknown"}]
+            components["skyhook"] = sky
+            if sky["status"] == DEGRADED:
+                overall = max(overall, DEGRADED, key=_RANK.__getitem__)
+        body: dict[str, Any] = {"status": overall, "version": __version__, "components": components}
+        # Flat fields older monitors read.
+        body["database"] = OK if components["database"]["status"] == OK else components["database"]["detail"]
+        if problem:
+            body["downloads"] = problem
+        if overall == DOWN:
             resp.status = falcon.HTTP_503
-            resp.media = {"status": "error", "version": __version__, "database": "ok", "downloads": problem}
-            return
-        resp.media = {"status": "ok", "version": __version__, "database": "ok"}
+        resp.media = body
 
     on_head = on_get

@@ -37,6 +37,7 @@ class SeriesDetail:
     kind: str = "series"
     year: int | None = None
     imdb_id: str | None = None
+    tmdb_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

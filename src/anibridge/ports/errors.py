@@ -18,6 +18,11 @@ class SiteUnavailable(PortError):
     """A catalogue site could not be reached or answered with an error/unknown layout."""
 
 
+class SiteUnreachable(SiteUnavailable):
+    """A catalogue site is known to be down (it failed and its retry time has not come): not asked again yet.
+    Sits beside other SiteUnavailable kinds (gates, 5xx) so callers can tell "nothing was searched"."""
+
+
 class ChallengeRequired(PortError):
     """A captcha/Turnstile/cookie challenge blocks the request; retrying later may help."""
 
@@ -36,6 +41,18 @@ class DownloadFailed(PortError):
     def __init__(self, message: str, *, expired: bool = False) -> None:
         super().__init__(message)
         self.expired = expired
+
+
+class DiskFull(DownloadFailed):
+    """The download directory ran out of space: the download waits for space instead of failing the release."""
+
+
+class DownloadThrottled(DownloadFailed):
+    """The hoster answered 429 (rate limit): worth waiting a little before trying it again."""
+
+
+class MediaRejected(DownloadFailed):
+    """A download finished but its file is not the promised video (a text page, no video/audio, cut short)."""
 
 
 class DownloadCancelled(PortError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 
@@ -15,6 +15,8 @@ class MetaEpisode:
     absolute: int | None = None
     title: str | None = None
     air_date: date | None = None
+    aired_at: datetime | None = None
+    """SkyHook's `airDateUtc` (aware UTC) when given: the release's publication time."""
 
 
 @dataclass(frozen=True, slots=True)

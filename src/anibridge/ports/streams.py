@@ -75,6 +75,13 @@ class MediaDownloaderPort(Protocol):
     ) -> Path: ...
 
 
+class MediaVerifierPort(Protocol):
+    """Checks a finished download before it is named final: real media with video (and audio when
+    `needs_audio`), as long as the source announced. Raises MediaRejected naming the defect."""
+
+    async def verify(self, path: Path, stream: DirectStream, *, needs_audio: bool = True) -> None: ...
+
+
 class StreamSource(Protocol):
     """An episode → one playable direct stream (`anibridge.domain.streams.finder.StreamFinder` implements it).
 

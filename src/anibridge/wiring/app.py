@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from anibridge.delivery.app import App, AppParts, StartStop, create_app, create_falcon_app
 from anibridge.delivery.disconnect import ASGIApp
+from anibridge.delivery.health import DiskCheck
 from anibridge.wiring.container import Container
+from anibridge.wiring.dashboard import build_dashboard_parts
 from anibridge.wiring.torznab import torznab_options
 
 
@@ -23,7 +25,15 @@ def app_parts(container: Container) -> AppParts:
         (scheduler.start, scheduler.stop),
         (_nothing, strm_upstream.aclose),
     ]
+    dispatcher = container.alert_dispatcher()
+    if dispatcher.enabled:  # without NOTIFY_URLS nothing polls the queue for alerts
+        services += [(dispatcher.start, dispatcher.stop), (container.alert_watch().start, container.alert_watch().stop)]
+    sweeper = container.media_sweeper()
+    if sweeper is not None:  # DOWNLOADS_TTL_HOURS > 0
+        services.append((sweeper.start, sweeper.stop))
     clock = container.clock()
+    settings = container.settings()
+    lookup = container.title_lookup()
     return AppParts(
         services=services,
         database_ping=database.ping,
@@ -34,6 +44,11 @@ def app_parts(container: Container) -> AppParts:
         torznab_search=container.torznab_search(),
         torznab_options=torznab_options(container.settings()),
         qbit=container.qbit_context(),
+        title_search=lambda query, site, limit: lookup.search(query, site=site, limit=limit),
+        dashboard=build_dashboard_parts(container),
+        disk=DiskCheck(settings.downloads_path, settings.download_min_free_mb * 2**20),
+        sites=container.site_reachability(),
+        skyhook=container.skyhook_reachability(),
     )
 
 

@@ -22,9 +22,16 @@ from anibridge.adapters.sql.repos import (
 from anibridge.adapters.ytdlp import YtDlpDownloader
 from anibridge.domain.catalog.lookup import TitleLookup
 from anibridge.settings import Settings
-from anibridge.wiring.catalog import build_catalogs, build_http_client, build_metadata
+from anibridge.wiring.alerts import build_alert_watch, build_dispatcher, build_site_board, observe_catalogs
+from anibridge.wiring.catalog import (
+    build_guarded_catalogs,
+    build_http_client,
+    build_metadata,
+    build_reachability,
+    build_skyhook_reachability,
+)
 from anibridge.wiring.guard import build_outbound_guard
-from anibridge.wiring.jobs import build_job_runner, build_scheduler
+from anibridge.wiring.jobs import build_job_runner, build_media_sweeper, build_scheduler
 from anibridge.wiring.qbittorrent import build_qbit_context
 from anibridge.wiring.streams import build_resolvers, build_stream_finder
 from anibridge.wiring.strm import build_strm_proxy, build_strm_upstream
@@ -50,8 +57,17 @@ class Container(containers.DeclarativeContainer):
     # Catalogue: one shared outbound HTTP client, the enabled sites, SkyHook, title lookup.
     outbound_guard = providers.Singleton(build_outbound_guard, settings)  # SSRF guard for URLs pages name
     http_client = providers.Singleton(build_http_client, settings, outbound_guard)
-    catalogs = providers.Singleton(build_catalogs, http_client, settings)
-    metadata = providers.Singleton(build_metadata, http_client, settings)
+    # Each site's last contact and result, and the circuit breaker for sites known to be down (also /health).
+    site_reachability = providers.Singleton(build_reachability, settings)
+    # Every site call also reports to the board (the dashboard's site health, the site-down alerts).
+    site_board = providers.Singleton(build_site_board, clock, settings)
+    catalogs = providers.Singleton(
+        observe_catalogs,
+        providers.Singleton(build_guarded_catalogs, http_client, settings, site_reachability),
+        site_board,
+    )
+    skyhook_reachability = providers.Singleton(build_skyhook_reachability)
+    metadata = providers.Singleton(build_metadata, http_client, settings, skyhook_reachability)
     title_lookup = providers.Singleton(TitleLookup, catalogs)
 
     # Streams: one resolver per video hoster and the finder that tries them in order.
@@ -62,19 +78,33 @@ class Container(containers.DeclarativeContainer):
     quality_probe = providers.Singleton(
         MediaQualityProbe, http_client, timeout=providers.Callable(lambda s: s.http_timeout_seconds, settings)
     )
-    media_downloader = providers.Singleton(YtDlpDownloader, guard=outbound_guard)
+    media_downloader = providers.Singleton(
+        YtDlpDownloader,
+        connections_per_download=providers.Callable(lambda s: s.download_connections, settings),
+        connections_total=providers.Callable(lambda s: s.download_connections_total, settings),
+        guard=outbound_guard,
+    )
     file_store = providers.Singleton(LocalFileStore, providers.Callable(lambda s: s.downloads_path, settings))
     instance_id = providers.Singleton(load_instance_id, providers.Callable(lambda s: s.data_dir, settings))
     job_runner = providers.Singleton(
         build_job_runner, settings, clock, job_repo, client_task_repo, strm_mapping_repo, media_downloader,
-        file_store, stream_finder.provider,
+        file_store, stream_finder.provider, http_client=http_client,
     )
     # `anibridge download` runs one job in the foreground with its own progress callback (`on_sample=`).
     foreground_job_runner = providers.Factory(
         build_job_runner, settings, clock, job_repo, client_task_repo, strm_mapping_repo, media_downloader,
-        file_store, stream_finder.provider,
+        file_store, stream_finder.provider, http_client=http_client,
     )
     scheduler = providers.Singleton(build_scheduler, settings, clock, job_repo, job_runner, instance_id)
+    # DOWNLOADS_TTL_HOURS: removes finished media and its task after the TTL (None when the TTL is 0).
+    media_sweeper = providers.Singleton(build_media_sweeper, settings, clock, job_repo, client_task_repo, file_store)
+
+    # Alerts: collapsed, sent off the request path by one thread; the watch polls queue and site board.
+    alert_dispatcher = providers.Singleton(build_dispatcher, settings, clock)
+    alert_watch = providers.Singleton(
+        build_alert_watch, settings, clock, job_repo, site_board, alert_dispatcher,
+        providers.Callable(lambda s: s.problem, scheduler),
+    )
 
     # qBittorrent API: client-task use cases, cached listing, login sessions.
     qbit_context = providers.Singleton(
@@ -92,7 +122,8 @@ class Container(containers.DeclarativeContainer):
         build_availability, availability_repo, stream_finder, quality_probe, clock, settings
     )
     torznab_search = providers.Singleton(
-        build_torznab_search, catalogs, title_lookup, metadata, availability, clock, settings, regrab_repo
+        build_torznab_search, catalogs, title_lookup, metadata, availability, clock, settings, regrab_repo,
+        site_reachability,
     )
 
 

@@ -6,10 +6,14 @@ factory and `_LazyFinder` calls it once.
 
 from __future__ import annotations
 
+import functools
+import shutil
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from anibridge.adapters.media_check import FfprobeMediaVerifier
 from anibridge.domain.jobs.download import EpisodeDownload
 from anibridge.domain.jobs.runner import JobRunner
 from anibridge.domain.jobs.scheduler import JobScheduler
@@ -17,9 +21,12 @@ from anibridge.domain.jobs.strm_files import (
     StrmProxyConfig,
     StrmWriter,
 )
+from anibridge.domain.qbittorrent.retention import ExpiredMediaSweeper
 from anibridge.wiring.strm import proxy_options
 
 if TYPE_CHECKING:
+    import httpx
+
     from anibridge.domain.catalog.identity import EpisodeRef
     from anibridge.ports.repos import ClientTaskRepo, JobRepo, StrmMappingRepo
     from anibridge.ports.streams import DirectStream, DownloadProgress, MediaDownloaderPort, StreamSource
@@ -27,6 +34,13 @@ if TYPE_CHECKING:
     from anibridge.settings import Settings
 
 LEASE_SECONDS = 30.0
+
+
+def _free_bytes(root: Path) -> int | None:
+    try:
+        return shutil.disk_usage(root).free
+    except OSError:
+        return None
 
 
 class _LazyFinder:
@@ -62,9 +76,16 @@ def build_job_runner(
     files: FileStore,
     finder_factory: Callable[[], StreamSource],
     on_sample: Callable[[str, DownloadProgress], None] | None = None,
+    http_client: httpx.AsyncClient | None = None,
 ) -> JobRunner:
     finder = _LazyFinder(finder_factory)
-    download = EpisodeDownload(finder, downloader, files, settings.download_rate_limit_bytes_per_sec)
+    # Every download is checked before it is called complete (a hoster's error page, a cut-off video).
+    verifier = FfprobeMediaVerifier(http_client, min_seconds=settings.verify_min_duration_seconds,
+                                    playlist_timeout=settings.http_timeout_seconds)
+    download = EpisodeDownload(finder, downloader, files, settings.download_rate_limit_bytes_per_sec,
+                               verifier=verifier, free_bytes=functools.partial(_free_bytes, files.root),
+                               min_free_bytes=settings.download_min_free_mb * 2**20,
+                               providers=list(settings.provider_order))
     strm = StrmWriter(finder, files, mappings, clock, strm_proxy_config(settings))
     return JobRunner(jobs, clock, download, strm, tasks, lease=timedelta(seconds=LEASE_SECONDS), on_sample=on_sample)
 
@@ -73,3 +94,11 @@ def build_scheduler(settings: Settings, clock: Clock, jobs: JobRepo, runner: Job
     return JobScheduler(
         jobs, clock, runner, concurrency=settings.max_concurrency, instance_id=instance_id, lease_seconds=LEASE_SECONDS
     )
+
+
+def build_media_sweeper(settings: Settings, clock: Clock, jobs: JobRepo, tasks: ClientTaskRepo,
+                        files: FileStore) -> ExpiredMediaSweeper | None:
+    """DOWNLOADS_TTL_HOURS > 0: finished media (and its task) older than that is removed periodically."""
+    if settings.downloads_ttl_hours <= 0:
+        return None
+    return ExpiredMediaSweeper(jobs, tasks, files, clock, timedelta(hours=settings.downloads_ttl_hours))

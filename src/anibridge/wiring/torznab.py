@@ -10,6 +10,7 @@ from anibridge.domain.catalog.identity import (
     Site,
 )
 from anibridge.domain.catalog.lookup import TitleLookup
+from anibridge.domain.catalog.reachability import SiteReachability
 from anibridge.domain.streams.availability import (
     AvailabilityService,
 )
@@ -43,6 +44,8 @@ def search_config(settings: Settings) -> SearchConfig:
         test_language=Language.try_parse(settings.torznab_test_language) or Language.GERMAN_DUB,
         specials_enabled=settings.specials_metadata_enabled,
         specials_threshold=settings.specials_match_confidence_threshold,
+        site_urls={"aniworld.to": settings.aniworld_base_url, "s.to": settings.sto_base_url,
+                   "megakino": settings.megakino_base_url},
     )
 
 
@@ -60,9 +63,10 @@ def build_torznab_search(
     clock: Clock,
     settings: Settings,
     regrabs: RegrabRepo,
+    reachability: SiteReachability | None = None,
 ) -> TorznabSearch:
     ctx = SearchContext(catalogs, resolver, metadata, availability, clock, search_config(settings))
-    return TorznabSearch(ctx, regrabs)
+    return TorznabSearch(ctx, regrabs, reachability)
 
 
 def torznab_options(settings: Settings) -> TorznabOptions:

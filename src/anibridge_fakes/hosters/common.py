@@ -104,8 +104,9 @@ class MediaCdn:
     """Signed media URLs `/cdn/<sig>/<issued>/<kind>/<file>` served by one hoster app (its "CDN host")."""
 
     def __init__(self, app: App, media: Callable[[], MediaSet], check: HeaderCheck | None = None,
-                 prefix: str = "cdn") -> None:
+                 prefix: str = "cdn", owner: App | None = None) -> None:
         self.app = app
+        self.owner = owner or app  # whose `faults.broken_media` applies (VOE's media sits on its mirror host)
         self.media = media
         self.check = check
         self.prefix = prefix
@@ -138,8 +139,39 @@ class MediaCdn:
         path = self.media().file(kind, "master.m3u8" if name == "master.txt" else name)
         if path is None:
             return Response.not_found()
+        broken = broken_media(self.owner.faults.broken_media, path)
+        if broken is not None:
+            return broken
         ctype = _CONTENT_TYPES[".m3u8"] if name.endswith(".txt") else None
         return serve_file(request, path, ctype)
+
+
+NOT_FOUND_PAGE = (b"<!DOCTYPE html><html><head><title>File not found</title></head>"
+                  b"<body><h1>File not found</h1><p>The file you were looking for could not be found.</p></body></html>")
+BROKEN_MEDIA = ("html-segments", "html-as-video", "html-all", "truncated")
+
+
+def broken_media(mode: str | None, path: Path) -> Response | None:
+    """The broken answer a `faults.broken_media` mode gives for `path`, or None to serve it intact.
+
+    All of them answer 200, which is why a downloader cannot tell from the status: "html-segments" replaces HLS
+    segments by an HTML page, "html-as-video" serves that page as `video/mp4`, "truncated" sends the first half
+    of an MP4 without Content-Length and then closes the connection; "html-all" does both HTML modes (whatever
+    kind of media the hoster serves, it is broken).
+    """
+    if mode is None:
+        return None
+    if mode not in BROKEN_MEDIA:
+        raise ValueError(f"unknown broken_media mode {mode!r}; allowed: {', '.join(BROKEN_MEDIA)}")
+    segment = path.suffix in (".ts", ".m4s")
+    if mode in ("html-segments", "html-all") and segment:
+        return Response(200, NOT_FOUND_PAGE, content_type="text/html; charset=utf-8")
+    if mode in ("html-as-video", "html-all") and path.suffix == ".mp4":
+        return Response(200, NOT_FOUND_PAGE, content_type="video/mp4")
+    if mode == "truncated" and path.suffix == ".mp4":
+        data = path.read_bytes()
+        return Response(200, iter([data[: len(data) // 2]]), content_type="video/mp4")  # no Content-Length
+    return None
 
 
 def entry_file(kind: str) -> str:

@@ -39,7 +39,7 @@ def build_apps(media: Callable[[], MediaSet], mirror_base: Callable[[], str]) ->
     embed = App("voe")
     mirror = App("voe-mirror")
     embed.protection.site_host = "voe.sx"  # Cloudflare-fronted: switch with `embed.protection.front = "cloudflare"`
-    cdn = MediaCdn(mirror, media)
+    cdn = MediaCdn(mirror, media, owner=embed)
 
     @code_page(embed, r"/e/(?P<code>\w+)")
     def embed_page(request: Request, code: str) -> Response:

@@ -37,6 +37,31 @@ def test_config_prints_effective_values_with_secrets_masked(tmp_path: Path) -> N
     assert rows["ANIBRIDGE_PORT"] == "8123"
     assert rows["INDEXER_API_KEY"] == "********"
     assert "s3cr3t-key" not in proc.stdout and "dbpass" not in proc.stdout
+    assert rows["DATABASE_URL"] == "postgresql://ab:********@h/db"
+    assert rows["DATA_DIR"] == str(tmp_path.resolve() / "data")  # ./data, resolved where the command runs
+    assert rows["DOWNLOAD_DIR"] == str(tmp_path.resolve() / "data" / "downloads")  # the effective default
+
+
+def test_config_shows_the_sqlite_file_an_empty_database_url_means(tmp_path: Path) -> None:
+    proc = run_cli(["config"], {"DATA_DIR": "state", "DOWNLOAD_DIR": "/srv/media"}, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    rows = dict(line.split(None, 1) for line in proc.stdout.splitlines() if len(line.split(None, 1)) == 2)
+    assert rows["DATA_DIR"] == str(tmp_path.resolve() / "state")
+    assert rows["DOWNLOAD_DIR"] == "/srv/media"
+    assert rows["DATABASE_URL"] == f"sqlite:///{tmp_path.resolve() / 'state' / 'anibridge.db'}"
+
+
+def test_every_subcommand_help_has_a_description() -> None:
+    import argparse
+
+    from anibridge.delivery.cli.main import build_parser
+
+    parser, commands = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(subparsers.choices) == set(commands)
+    for name, sub in subparsers.choices.items():
+        assert sub.description and len(sub.description) > 15, name
+        assert " ".join(sub.description.split()) in " ".join(sub.format_help().split()), name
 
 
 @pytest.mark.slow

@@ -20,12 +20,13 @@ def lines_of(stdout: str) -> dict[str, tuple[str, str]]:
     return out
 
 
-def test_a_fresh_install_needs_its_schema_then_everything_passes(fake_world: FakeWorld, tmp_path: Path) -> None:
+def test_a_fresh_install_passes_before_and_after_its_schema_exists(fake_world: FakeWorld, tmp_path: Path) -> None:
+    """An empty database on a fresh install is not a failure (`serve` creates the schema at startup)."""
     env = fake_world.env() | {"DATA_DIR": str(tmp_path / "data")}
     first = run_cli(["check"], env, tmp_path)
-    assert first.returncode == 1, first.stderr
+    assert first.returncode == 0, first.stdout + first.stderr
     report = lines_of(first.stdout)
-    assert report["database"][0] == "FAIL" and "anibridge migrate" in report["database"][1]
+    assert report["database"][0] == "ok" and "reachable and empty" in report["database"][1]
     assert run_cli(["migrate"], env, tmp_path).returncode == 0
     second = run_cli(["check"], env, tmp_path)
     assert second.returncode == 0, second.stdout + second.stderr
@@ -51,3 +52,18 @@ def test_a_broken_site_and_a_read_only_download_dir_are_named(fake_world: FakeWo
     assert report["s.to"][0] == "FAIL" and "503" in report["s.to"][1]
     assert report["downloads"][0] == "FAIL"
     assert report["aniworld.to"][0] == "ok" and report["skyhook"][0] == "ok"
+
+
+def test_a_dns_failure_gets_a_hint_and_search_names_the_unreachable_site(
+    fake_world: FakeWorld, tmp_path: Path
+) -> None:
+    """German ISPs block these sites by DNS: say so, and never print "no match" when nothing was searched."""
+    env = fake_world.env() | {"DATA_DIR": str(tmp_path / "data"), "ANIWORLD_BASE_URL": "http://aniworld.invalid",
+                              "CATALOG_SITES": "aniworld.to"}
+    proc = run_cli(["check"], env, tmp_path)
+    report = lines_of(proc.stdout)
+    assert report["aniworld.to"][0] == "FAIL" and "hint: the name does not resolve" in report["aniworld.to"][1]
+    search = run_cli(["search", "Kaguya-sama"], env, tmp_path)
+    assert search.returncode == 1
+    assert "no match" not in search.stdout + search.stderr
+    assert "aniworld.to unreachable: " in search.stderr and "Name or service not known" in search.stderr

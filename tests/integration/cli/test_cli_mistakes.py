@@ -24,7 +24,7 @@ def test_download_rejects_absurd_numbers_before_touching_the_database(
     assert "season and episode must be integers" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("command", [["migrate"], ["jobs"], ["serve"]])
+@pytest.mark.parametrize("command", [["migrate"], ["jobs"]])
 def test_an_unusable_data_dir_is_one_line_not_a_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: list[str]
 ) -> None:
@@ -35,3 +35,14 @@ def test_an_unusable_data_dir_is_one_line_not_a_traceback(
     assert main(command) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and f"anibridge {command[0]}:" in err and str(blocker) in err
+
+
+def test_serve_refuses_an_unusable_data_dir_with_exit_2_naming_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("DATA_DIR", str(blocker / "data"))
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"anibridge: DATA_DIR={blocker / 'data'} cannot be created"), err

@@ -46,6 +46,8 @@ def test_demo_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         text = Path(out.name).read_text()
         assert f"URL http://127.0.0.1:{port}/torznab   API Path /api" in text
         assert f"Host 127.0.0.1   Port {port}" in text
+        assert f"  anibridge --server http://127.0.0.1:{port} jobs" in text  # what a second terminal types
+        assert text.count("API Path /api") == 1  # one banner, not the demo's and the server's
         aniworld = next(line.split()[-1] for line in text.splitlines() if line.strip().startswith("aniworld.to"))
         assert httpx.get(aniworld + "/animes-alphabet", timeout=5).status_code == 200
         proc.send_signal(signal.SIGINT)

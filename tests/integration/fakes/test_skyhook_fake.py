@@ -58,3 +58,14 @@ def test_specials_match_aniworld_films_by_title(world: FakeWorld, client: httpx.
 
 def test_unknown_show_is_404(world: FakeWorld, client: httpx.Client) -> None:
     assert client.get(base(world) + "/v1/tvdb/shows/en/1").status_code == 404
+
+
+def test_a_show_s_german_site_title_is_unknown_to_skyhook_but_its_imdb_id_is_not(world: FakeWorld, client: httpx.Client) -> None:
+    """Like the real SkyHook: s.to's "Haus des Geldes" is no alternate title of Money Heist; only the IMDb id the
+    s.to page links to leads there (the case the TVDB mapping of RSS items must handle)."""
+    assert all(s["title"] != "Money Heist" for s in search(world, client, "haus des geldes"))
+    [heist] = search(world, client, "imdb:tt6468322")
+    assert heist["title"] == "Money Heist" and heist["tvdbId"] == 327417
+    assert {"title": "Haus des Geldes"} not in heist["alternateTitles"]
+    show = client.get(base(world) + "/v1/tvdb/shows/en/327417").json()
+    assert all(e["airDateUtc"].endswith("Z") for e in show["episodes"])

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def _run(args: list[str], env: dict[str, str], data: Path) -> subprocess.CompletedProcess[str]:
     full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT / "src"),
-            "HOME": os.environ.get("HOME", "/tmp"), "DATA_DIR": str(data), **env}
+            "HOME": os.environ.get("HOME", "/tmp"), "DATA_DIR": str(data), "ANIBRIDGE_SERVER": "local", **env}
     return subprocess.run([sys.executable, "-m", "anibridge.delivery.cli.main", *args], env=full, cwd=data.parent,
                           capture_output=True, text=True, timeout=120)
 

@@ -48,6 +48,10 @@ class ThreadRecordingFileStore(LocalFileStore):
         self.calls.append(("rename", threading.get_ident()))
         return super().rename_unique(source, target_name, directory)
 
+    def rename_over(self, source: Path, target_name: str, directory: str = "") -> Path:
+        self.calls.append(("rename", threading.get_ident()))
+        return super().rename_over(source, target_name, directory)
+
     def delete(self, path: Path) -> bool:
         self.calls.append(("delete", threading.get_ident()))
         return super().delete(path)

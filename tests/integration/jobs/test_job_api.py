@@ -154,3 +154,21 @@ def test_link_is_accepted_instead_of_slug(link: str, expected: tuple[str, str, i
 def test_link_that_is_not_an_episode_is_rejected() -> None:
     with pytest.raises(falcon.HTTPUnprocessableEntity):
         job_api.parse_download_request({"link": "https://aniworld.to/support"})
+
+
+@pytest.mark.parametrize("title_hint", ["Kaguya.S01E03.GER.SUB-ANIWORLD", None])
+async def test_an_episode_already_on_disk_is_not_fetched_again(
+    client: tuple[falcon.testing.ASGIConductor, World], title_hint: str | None
+) -> None:
+    """Asking twice for the same episode gave `name.2.mp4`, `name.3.mp4`…: now the second job adopts the file."""
+    c, world = client
+    assert world.downloader.gate is not None
+    world.downloader.gate.set()
+    body = {k: v for k, v in {**BODY, "title_hint": title_hint}.items() if v is not None}
+    first = await _wait_status(c, (await c.simulate_post("/downloader/download", json=body)).json["job_id"],
+                               "completed")
+    second = await _wait_status(c, (await c.simulate_post("/downloader/download", json=body)).json["job_id"],
+                                "completed")
+    assert second["result_path"] == first["result_path"]
+    assert len(world.downloader.calls) == 1
+    assert [p.name for p in world.root.iterdir() if p.suffix == ".mp4"] == [Path(first["result_path"]).name]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -28,10 +29,21 @@ from anibridge.domain.jobs.scheduler import new_job_id
 from anibridge.domain.jobs.strm_files import StrmWriter
 from anibridge.ports.errors import DownloadCancelled, DownloadFailed
 from anibridge.ports.streams import DownloadProgress
-from anibridge.wiring.container import Container
+from anibridge.settings import load_settings
+from anibridge.wiring.container import Container, create_container
 from anibridge_fakes.world import FakeWorld
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+
+
+@pytest.fixture
+async def container(fake_world: FakeWorld, tmp_path: Path) -> AsyncIterator[Container]:
+    """The real container, with the site circuit breaker's retry time below these tests' short job retry delays
+    (in production the job waits 5/20/60 s and the breaker opens for 10 s, doubling)."""
+    c = create_container(load_settings({**fake_world.env(), "DATA_DIR": str(tmp_path), "SITE_RETRY_SECONDS": "0.1"}))
+    c.file_store().root.mkdir(parents=True, exist_ok=True)
+    yield c
+    await c.http_client().aclose()
 
 
 @pytest.fixture

@@ -92,18 +92,22 @@ async def test_cancel_mid_download_raises_and_keeps_partial_then_resume_complete
     with pytest.raises(DownloadCancelled):
         await YtDlpDownloader().download(DirectStream(server.url("clip.mp4"), "VOE"), tmp_path, "r",
                                          on_progress, cancel.is_set)
+    # Progressive files are fetched as Range parts into a preallocated .part; the sidecar says what is on disk.
     partial = tmp_path / "r.mp4.part"
-    assert partial.is_file() and 0 < partial.stat().st_size < size
-    kept = partial.stat().st_size
+    assert partial.is_file() and partial.stat().st_size == size
+    assert (tmp_path / "r.mp4.part.ranges").is_file()
+    kept = seen[-1].downloaded_bytes
+    assert 0 < kept < size
     server.state.bytes_per_sec = 0
+    before = len(server.state.range_requests)
     path = await YtDlpDownloader().download(DirectStream(server.url("clip.mp4"), "VOE"), tmp_path, "r",
                                             lambda p: None, lambda: False)
     assert path.read_bytes() == (media / "clip.mp4").read_bytes()
-    resumed = [r for r in server.state.range_requests if r.startswith(f"bytes={kept}-")]
-    assert resumed, server.state.range_requests
-    # Counted per request: the cancelled request's server thread may still be flushing its own bytes.
-    assert server.state.sent_by_range[resumed[-1]] <= size - kept  # resumed, not refetched whole
-    assert not any(r == "bytes=0-" for r in server.state.range_requests[-len(resumed):])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.mp4"]
+    # Resumed, not refetched whole: after the small probe, every request starts past the kept bytes.
+    probe, *rest = server.state.range_requests[before:]
+    assert probe == "bytes=0-65535" and rest
+    assert all(int(r[6:].split("-")[0]) > 0 for r in rest), rest
 
 
 @pytest.mark.slow
@@ -158,3 +162,25 @@ async def test_aes128_hls_downloads_natively_with_progress_and_cancel(server: Me
     probe = ffprobe(path)
     assert sorted(s["codec_type"] for s in probe["streams"]) == ["audio", "video"]  # type: ignore[index, union-attr]
     assert float(probe["format"]["duration"]) > 3.5  # type: ignore[index]
+
+
+async def test_a_playlist_behind_a_plain_url_falls_back_to_ytdlp(server: MediaServer, media: Path,
+                                                                 tmp_path: Path) -> None:
+    """The Range downloader sees `#EXTM3U`, hands the URL back, and yt-dlp fetches and remuxes the HLS."""
+    alias = media / "hls" / "playlist"
+    if not alias.exists():
+        alias.symlink_to("index.m3u8")
+    path = await YtDlpDownloader().download(DirectStream(server.url("hls/playlist"), "VOE"), tmp_path, "p",
+                                            lambda p: None, lambda: False)
+    assert float(ffprobe(path)["format"]["duration"]) > 3.5  # type: ignore[index]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+    assert "bytes=0-65535" in server.state.range_requests  # the probe did look first
+
+
+async def test_progressive_download_keeps_the_hoster_headers_on_every_part(server: MediaServer, media: Path,
+                                                                           tmp_path: Path) -> None:
+    server.state.required_referer = "https://voe.example/"  # any request without it gets 403
+    stream = DirectStream(server.url("clip.mp4"), "VOE", headers={"Referer": "https://voe.example/"})
+    path = await YtDlpDownloader(connections_per_download=4).download(stream, tmp_path, "h", lambda p: None,
+                                                                      lambda: False)
+    assert path.read_bytes() == (media / "clip.mp4").read_bytes()

@@ -31,7 +31,7 @@ from anibridge.domain.strm.proxy import (
 from anibridge.domain.strm.urls import AuthMode
 from anibridge.ports.errors import HosterUnavailable
 from anibridge.ports.streams import DirectStream
-from anibridge_fakes.hosters.common import MediaCdn
+from anibridge_fakes.hosters.common import MediaCdn, serve_file
 from anibridge_fakes.http import App, FakeServer, Request, Response
 from anibridge_fakes.media import MediaSet, ensure_media
 
@@ -55,7 +55,16 @@ class FakeFinder:
         if self.fail:
             raise HosterUnavailable("all hosters down")
         kind = ref.slug.split("-", 1)[1]
-        url = self.cdn.url(self.base_url, kind, "720p.mp4" if kind == "mp4" else None)
+        if kind.startswith("nobw-"):  # a master without BANDWIDTH, served by the rig's own route
+            return DirectStream(url=f"{self.base_url}/nobw/{kind[5:]}/master.m3u8", provider="VOE",
+                                headers={"Referer": REFERER}, is_hls=True)
+        if kind == "nolength-mp4":  # an MP4 whose 200 carries no Content-Length (ranged answers do)
+            return DirectStream(url=f"{self.base_url}/nolength/720p.mp4", provider="VOE",
+                                headers={"Referer": REFERER}, is_hls=False)
+        name = "720p.mp4" if kind == "mp4" else None
+        if kind.endswith("-media"):  # a media playlist without a master
+            kind, name = kind[:-6], "720p.m3u8"
+        url = self.cdn.url(self.base_url, kind, name)
         return DirectStream(url=url, provider="VOE", headers={"Referer": REFERER}, is_hls=kind != "mp4")
 
 
@@ -140,6 +149,35 @@ def rig() -> Iterator[Rig]:
     def _redirect_loopback(request: Request) -> Response:
         return Response.redirect("http://[::1]:9/video.mp4")
 
+    @app.route(r"/nobw/(?P<kind>[\w-]+)/master.m3u8")
+    def _master_without_bandwidth(request: Request) -> Response:
+        # The kind's own master with BANDWIDTH removed and absolute (signed) variant URLs.
+        kind = request.params["kind"]
+        path = media.file(kind, "master.m3u8")
+        if path is None:
+            return Response.not_found()
+        lines = []
+        for line in path.read_text().splitlines():
+            if line.startswith("#EXT-X-STREAM-INF:"):
+                attrs = [a for a in line.split(":", 1)[1].split(",") if not a.startswith("BANDWIDTH=")]
+                line = "#EXT-X-STREAM-INF:" + ",".join(attrs)
+            elif line and not line.startswith("#"):
+                line = cdn.url(server_url[0], kind, line)
+            lines.append(line)
+        return Response(200, ("\n".join(lines) + "\n").encode(), content_type="application/vnd.apple.mpegurl")
+
+    @app.route(r"/nolength/(?P<name>[\w.]+)")
+    def _without_length(request: Request) -> Response:
+        path = media.file("mp4", request.params["name"])
+        if path is None:
+            return Response.not_found()
+        answer = serve_file(request, path)
+        if answer.status != 200 or not isinstance(answer.body, bytes):
+            return answer
+        whole = answer.body
+        return Response(200, iter([whole]), headers={"Accept-Ranges": "bytes"}, content_type=answer.content_type)
+
+    server_url = [""]
     big_sent = [0]
 
     @app.route(r"/big.mp4")
@@ -153,6 +191,7 @@ def rig() -> Iterator[Rig]:
         return Response(200, body(), headers={"Content-Length": str(BIG_CHUNK * BIG_CHUNKS)}, content_type="video/mp4")
 
     server = FakeServer(app).start()
+    server_url[0] = server.base_url
     finder = FakeFinder(cdn, server.base_url)
     mappings = InMemoryStrmMappingRepo()
     port = free_port()

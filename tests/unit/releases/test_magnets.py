@@ -16,7 +16,9 @@ from anibridge.domain.releases.magnets import (
     MagnetError,
     build_magnet,
     infohash,
+    legacy_infohash,
     parse_magnet,
+    release_infohash,
 )
 
 STO_STRM = (
@@ -36,14 +38,59 @@ def test_infohash_vectors() -> None:
         infohash("9-1-1", 1, 2, Language.GERMAN_DUB, "strm")  # type: ignore[arg-type]
 
 
-def test_sto_strm_magnet_byte_for_byte() -> None:
+def test_old_sto_strm_magnet_still_parses_under_its_own_hash() -> None:
+    """The reference's s.to magnet (site-less hash): an old grab keeps resolving to the task it was added as."""
     ref = EpisodeRef(Site.STO, "9-1-1", 1, 2, Language.GERMAN_DUB)
-    assert build_magnet(ref, "9.1.1.S01E02.720p.WEB.H264.GER-STO [STRM]", provider="VOE", mode=JobMode.STRM) == STO_STRM
     parsed = parse_magnet(STO_STRM)
     assert parsed.ref == ref
-    assert parsed.infohash == "c81a2083d5093fe9f24925516c63363c16e0592f"
+    assert parsed.infohash == "c81a2083d5093fe9f24925516c63363c16e0592f" == legacy_infohash(ref, JobMode.STRM)
     assert parsed.title == "9.1.1.S01E02.720p.WEB.H264.GER-STO [STRM]"
-    assert (parsed.provider, parsed.mode, parsed.is_strm) == ("VOE", "strm", True)
+    assert (parsed.provider, parsed.mode, parsed.is_strm) == ("VOE", JobMode.STRM, True)
+
+
+def test_new_sto_magnet_differs_from_the_reference_only_in_its_hash() -> None:
+    ref = EpisodeRef(Site.STO, "9-1-1", 1, 2, Language.GERMAN_DUB)
+    built = build_magnet(ref, "9.1.1.S01E02.720p.WEB.H264.GER-STO [STRM]", provider="VOE", mode=JobMode.STRM)
+    new_hash = release_infohash(ref, JobMode.STRM)
+    assert new_hash == infohash("s.to|9-1-1", 1, 2, Language.GERMAN_DUB, JobMode.STRM) != legacy_infohash(ref, JobMode.STRM)
+    assert built == STO_STRM.replace("c81a2083d5093fe9f24925516c63363c16e0592f", new_hash)
+    assert parse_magnet(built).infohash == new_hash
+
+
+def test_aniworld_hashes_stay_the_reference_s_and_sites_no_longer_share_one() -> None:
+    test_ref = EpisodeRef(Site.ANIWORLD, "connectivity-test", 1, 1, Language.GERMAN_DUB)
+    assert release_infohash(test_ref) == "bd4fb4d643b7262c97b07add615270de9ce3085a"
+    aw = EpisodeRef(Site.ANIWORLD, "attack-on-titan", 1, 1, Language.GERMAN_SUB)
+    sto = EpisodeRef(Site.STO, "attack-on-titan", 1, 1, Language.GERMAN_SUB)
+    mk = EpisodeRef(Site.MEGAKINO, "attack-on-titan", 1, 1, Language.GERMAN_SUB)
+    assert release_infohash(aw) == infohash("attack-on-titan", 1, 1, Language.GERMAN_SUB)
+    hashes = {release_infohash(r, mode) for r in (aw, sto, mk) for mode in (None, JobMode.STRM)}
+    assert len(hashes) == 6
+    assert "bd4fb4d643b7262c97b07add615270de9ce3085a" in build_magnet(test_ref, "AniBridge Connectivity Test")
+
+
+def test_base32_btih_is_accepted_as_its_hex() -> None:
+    import base64
+
+    hexhash = "c81a2083d5093fe9f24925516c63363c16e0592f"
+    b32 = base64.b32encode(bytes.fromhex(hexhash)).decode()
+    assert len(b32) == 32
+    assert parse_magnet(STO_STRM.replace(hexhash, b32)).infohash == hexhash
+    assert parse_magnet(STO_STRM.replace(hexhash, b32.lower())).infohash == hexhash
+    with pytest.raises(MagnetError, match="base32"):
+        parse_magnet(STO_STRM.replace(hexhash, "1" * 32))  # 0, 1, 8, 9 are not base32 digits
+
+
+def test_publication_time_travels_in_the_magnet() -> None:
+    from datetime import UTC, datetime
+
+    ref = EpisodeRef(Site.STO, "haus-des-geldes", 3, 8, Language.GERMAN_DUB)
+    aired = datetime(2019, 7, 19, 7, 0, tzinfo=UTC)
+    m = build_magnet(ref, "Money.Heist.S03E08", published_at=aired)
+    assert m.endswith("&sto_pub=1563519600")
+    assert parse_magnet(m).published_at == aired
+    assert build_magnet(ref, "x").count("_pub=") == 0 and parse_magnet(build_magnet(ref, "x")).published_at is None
+    assert parse_magnet(m.replace("sto_pub=1563519600", "sto_pub=soon")).published_at is None  # informational only
 
 
 def test_megakino_uses_aw_prefix_and_no_optional_keys() -> None:
@@ -120,4 +167,4 @@ def test_round_trip_generated_titles() -> None:
         assert p.ref == ref, i
         assert p.title == title.strip()
         assert (p.provider, p.mode) == (provider, mode)
-        assert p.infohash == infohash(ref.slug, ref.season, ref.episode, ref.language, mode)
+        assert p.infohash == release_infohash(ref, mode)

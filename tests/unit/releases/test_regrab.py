@@ -20,8 +20,9 @@ from anibridge.domain.jobs.records import (
 from anibridge.domain.qbittorrent.records import ClientTask
 from anibridge.domain.releases.magnets import (
     build_magnet,
-    infohash,
+    legacy_infohash,
     parse_magnet,
+    release_infohash,
 )
 from anibridge.domain.releases.regrab import (
     in_generation,
@@ -39,7 +40,7 @@ TITLE = "9.1.1.S01E02.720p.WEB.H264.GER-STO [STRM]"
 
 
 def release() -> Release:
-    base = infohash(REF.slug, 1, 2, REF.language, JobMode.STRM)
+    base = release_infohash(REF, JobMode.STRM)
     return Release(TITLE, "sto:9-1-1:s1e2:German Dub:strm", build_magnet(REF, TITLE, "VOE", JobMode.STRM), base, 1,
                    (5000,), NOW)
 
@@ -53,8 +54,8 @@ def job(state: JobState, job_id: str = "j" * 32) -> Job:
                updated_at=NOW)
 
 
-def test_generation_zero_is_the_reference_hash_and_later_ones_are_stable_and_distinct() -> None:
-    base = "c81a2083d5093fe9f24925516c63363c16e0592f"  # the reference's hash of `9-1-1|1|2|German Dub|strm`
+def test_generation_zero_is_the_release_hash_and_later_ones_are_stable_and_distinct() -> None:
+    base = release_infohash(REF, JobMode.STRM)
     assert release().infohash == base and regrab_hash(base, 0) == base
     assert regrab_hash(base, 1) == regrab_hash(base, 1)
     assert len({base, regrab_hash(base, 1), regrab_hash(base, 2)}) == 3
@@ -88,3 +89,13 @@ async def test_only_a_completed_task_with_the_current_hash_advances_its_release(
     [published] = await publish(repo, [release()])
     assert published.infohash == regrab_hash(base, 2)
     assert await publish(None, [release()]) == [release()]
+
+
+async def test_a_task_added_under_the_old_site_less_hash_advances_that_hash() -> None:
+    """An s.to grab from before hashes named their site keeps its hash; deleting it after import still moves
+    its (old) release to the next generation."""
+    repo = InMemoryRegrabRepo()
+    old = legacy_infohash(REF, JobMode.STRM)
+    assert old == "c81a2083d5093fe9f24925516c63363c16e0592f" != release().infohash
+    await retire(repo, [task(old)], {"j" * 32: job(JobState.COMPLETED)})
+    assert await repo.generations([old, release().infohash]) == {old: 1}

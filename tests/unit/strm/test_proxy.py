@@ -233,3 +233,49 @@ async def test_head_of_a_playlist_does_not_report_the_upstream_length() -> None:
     assert len(get.body) > 99
     assert reply.headers == {"content-type": "application/vnd.apple.mpegurl", "content-length": str(len(get.body))}
     assert upstream.calls[0][0] == "HEAD" and upstream.opened[0].closed
+
+
+MEDIA = b"#EXTM3U\n#EXTINF:4.0,\nseg0.ts\n#EXTINF:2.0,\nseg1.ts\n#EXTINF:1.0,\nlast.ts\n#EXT-X-ENDLIST\n"
+
+
+def media_cdn(sizes: dict[str, int]) -> Callable[[str, str, Mapping[str, str]], FakeResponse]:
+    """A playlist at `index.m3u8` and segments that answer a 1-byte Range with their total size."""
+
+    def answer(method: str, url: str, headers: Mapping[str, str]) -> FakeResponse:
+        name = url.rsplit("/", 1)[1]
+        if name == "index.m3u8":
+            return FakeResponse(200, {"content-type": "application/vnd.apple.mpegurl"}, url, MEDIA)
+        if name in sizes and headers.get("Range") == "bytes=0-0":
+            return FakeResponse(206, {"content-range": f"bytes 0-0/{sizes[name]}"}, url, b"\0")
+        return FakeResponse(404, {}, url)
+
+    return answer
+
+
+@pytest.mark.anyio
+async def test_bare_media_playlist_becomes_a_master_with_measured_bandwidth() -> None:
+    upstream = FakeUpstream(media_cdn({"seg0.ts": 500_000, "seg1.ts": 500_000}))
+    proxy, _, _ = make(FakeFinder(["https://cdn.example/hls/index.m3u8"]), upstream)
+    text = (await proxy.stream(REF, None, "GET", {})).body.decode()
+    lines = text.splitlines()
+    # peak 500 kB in 2 s = 2 Mbit/s; average 1 MB in 6 s; the short last segment is not sampled
+    assert lines[:2] == ["#EXTM3U", "#EXT-X-STREAM-INF:BANDWIDTH=2000000,AVERAGE-BANDWIDTH=1333333"]
+    assert "u=https%3A%2F%2Fcdn.example%2Fhls%2Findex.m3u8" in lines[2] and len(lines) == 3
+    assert all(r.closed for r in upstream.opened)
+    measured = len(upstream.calls)
+    # The variant itself (a child) is the hoster's media playlist; a second play reuses the measurement.
+    child = await proxy.child("https://cdn.example/hls/index.m3u8", "GET", {}, {})
+    assert child.body.decode().count("#EXTINF") == 3
+    await proxy.stream(REF, None, "GET", {})
+    assert len(upstream.calls) == measured + 2  # the child and the second top playlist, no segment requests
+
+
+@pytest.mark.anyio
+async def test_media_playlist_without_measurable_segments_is_served_as_it_is() -> None:
+    upstream = FakeUpstream(media_cdn({}))
+    proxy, _, _ = make(FakeFinder(["https://cdn.example/hls/index.m3u8"]), upstream)
+    text = (await proxy.stream(REF, None, "GET", {})).body.decode()
+    assert "#EXT-X-STREAM-INF" not in text and text.count("#EXTINF") == 3
+    calls = len(upstream.calls)
+    await proxy.stream(REF, None, "GET", {})
+    assert len(upstream.calls) == calls + 1  # "not measurable" is remembered: no new segment requests

@@ -47,6 +47,8 @@ class FakeSeries:
     kind: str = "series"
     year: int | None = None
     alt_titles: tuple[str, ...] = ()
+    imdb_id: str | None = None
+    tmdb_id: int | None = None
 
 
 class FakeCatalog:
@@ -82,7 +84,8 @@ class FakeCatalog:
     async def series(self, slug: str) -> SeriesDetail:
         await self._tick("series")
         s = self._get(slug)
-        return SeriesDetail(self._site, slug, s.title, s.alt_titles, tuple(sorted(s.seasons)), s.kind, s.year)
+        return SeriesDetail(self._site, slug, s.title, s.alt_titles, tuple(sorted(s.seasons)), s.kind, s.year,
+                            s.imdb_id, s.tmdb_id)
 
     async def season(self, slug: str, season: int) -> list[EpisodeListing]:
         await self._tick("season")

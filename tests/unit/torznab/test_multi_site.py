@@ -57,9 +57,9 @@ async def test_episode_search_returns_every_sites_offer_in_catalogue_order() -> 
         "sto:attack-on-titan:s1e1:English Dub",
     ]
     assert "aw_site=aniworld.to" in items[0].magnet and "sto_site=s.to" in items[2].magnet
-    # WIRE: the site is not hashed, so the same episode+language shares its infohash across sites.
-    assert items[0].infohash == items[2].infohash
-    assert len({i.infohash for i in items}) == 3
+    # Each site's release is its own torrent (issue 14): a blocklisted hash at one site must not block the other.
+    assert items[0].infohash != items[2].infohash
+    assert len({i.infohash for i in items}) == 4
 
 
 async def test_season_search_pages_through_both_sites_without_duplicates() -> None:
@@ -150,4 +150,4 @@ def test_guids_stay_unique_where_two_sites_share_a_magnet_prefix() -> None:
     mk = Variant(EpisodeRef(Site.MEGAKINO, "x", 0, 0, GD), "X", None)
     out = _unique(SearchConfig(), [(aw, None), (aw, None), (mk, when)], when, frozenset())
     assert [r.guid for r in out] == ["aw:x:s0e0:German Dub", "megakino:x:s0e0:German Dub"]
-    assert out[0].infohash == out[1].infohash and "&aw_site=megakino" in out[1].magnet  # wire unchanged
+    assert out[0].infohash != out[1].infohash and "&aw_site=megakino" in out[1].magnet  # own hash, same wire keys

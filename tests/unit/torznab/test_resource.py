@@ -64,4 +64,4 @@ def test_search_result_is_rendered() -> None:
     c = client(world().search, key="")
     r = c.simulate_get("/torznab/api", params={"t": "tvsearch", "q": "Kaguya-sama", "season": "1", "ep": "3"})
     titles = [t.text for t in etree.fromstring(r.content).iter("title")][1:]
-    assert titles[0] == "Kaguya.sama.Love.is.War.S01E03.1080p.WEB.H264.GER-ANIWORLD"
+    assert titles[0] == "Kaguya.sama.Love.is.War.S01E03.1080p.WEB-DL.H264.GER-ANIWORLD"

@@ -30,9 +30,9 @@ async def test_episode_search_probes_each_offered_language_once_then_serves_the_
     w = world()
     items = await w.search.search(tv(q="Kaguya-sama", season=1, episode=3))
     assert [i.title for i in items] == [
-        "Kaguya.sama.Love.is.War.S01E03.1080p.WEB.H264.GER-ANIWORLD",
-        "Kaguya.sama.Love.is.War.S01E03.1080p.WEB.H264.GER.SUB-ANIWORLD",
-        "Kaguya.sama.Love.is.War.S01E03.1080p.WEB.H264.ENG.SUB-ANIWORLD",
+        "Kaguya.sama.Love.is.War.S01E03.1080p.WEB-DL.H264.GER-ANIWORLD",
+        "Kaguya.sama.Love.is.War.S01E03.1080p.WEB-DL.H264.GER.SUB-ANIWORLD",
+        "Kaguya.sama.Love.is.War.S01E03.1080p.WEB-DL.H264.ENG.SUB-ANIWORLD",
     ]
     assert w.probe.calls == 3 and len(w.finder.calls) == 3
     again = await w.search.search(tv(q="Kaguya-sama", season=1, episode=3))
@@ -81,7 +81,7 @@ async def test_probe_failure_still_means_available_with_unknown_quality() -> Non
     w = world()
     w.probe.fail = True
     items = await w.search.search(tv(q="9-1-1", season=1, episode=2))
-    assert [i.title for i in items] == ["9.1.1.S01E02.SD.WEB.H264.GER-STO", "9.1.1.S01E02.SD.WEB.H264.ENG-STO"]
+    assert [i.title for i in items] == ["9.1.1.S01E02.SD.WEB-DL.H264.GER-STO", "9.1.1.S01E02.SD.WEB-DL.H264.ENG-STO"]
 
 
 async def test_fast_season_search_probes_one_representative_per_language_and_titles_siblings_alike() -> None:
@@ -90,7 +90,7 @@ async def test_fast_season_search_probes_one_representative_per_language_and_tit
     assert len(items) == 24
     # One representative episode per (season, language) is probed, not all 24 variants.
     assert w.probe.calls == 2 and sorted((r.episode, r.language) for r in w.finder.calls) == [(1, GD), (1, GS)]
-    assert items[0].title == "Kaguya.sama.Love.is.War.S02E01.1080p.WEB.H264.GER-ANIWORLD"
+    assert items[0].title == "Kaguya.sama.Love.is.War.S02E01.1080p.WEB-DL.H264.GER-ANIWORLD"
     assert all(".1080p." in i.title and i.categories == (5000, 5040, 5070) for i in items)
     single = await w.search.search(tv(q="Kaguya-sama", season=2, episode=7))
     in_season = {i.guid: i.title for i in items}
@@ -104,7 +104,7 @@ async def test_fast_season_falls_back_to_unknown_quality_when_the_representative
     w.probe.fail = True
     items = await w.search.search(tv(q="Kaguya-sama", season=2))
     assert len(items) == 24 and w.probe.calls == 2 * 3  # three candidates per (season, language), then give up
-    assert items[0].title == "Kaguya.sama.Love.is.War.S02E01.SD.WEB.H264.GER-ANIWORLD"
+    assert items[0].title == "Kaguya.sama.Love.is.War.S02E01.SD.WEB-DL.H264.GER-ANIWORLD"
     assert items[0].categories == (5000, 5030, 5040, 5070)
 
 
@@ -117,8 +117,8 @@ async def test_fast_season_tries_the_next_sibling_when_the_representative_has_no
     w.finder.broken.add(gone)
     items = await w.search.search(tv(q="Kaguya-sama", season=2))
     titles = [i.title for i in items]
-    assert len(items) == 23 and "Kaguya.sama.Love.is.War.S02E01.1080p.WEB.H264.GER-ANIWORLD" not in titles
-    assert "Kaguya.sama.Love.is.War.S02E01.1080p.WEB.H264.GER.SUB-ANIWORLD" in titles
+    assert len(items) == 23 and "Kaguya.sama.Love.is.War.S02E01.1080p.WEB-DL.H264.GER-ANIWORLD" not in titles
+    assert "Kaguya.sama.Love.is.War.S02E01.1080p.WEB-DL.H264.GER.SUB-ANIWORLD" in titles
     assert all(".1080p." in t for t in titles)  # German Dub siblings took episode 2's quality
     assert sorted((r.episode, r.language) for r in w.finder.calls) == [(1, GD), (1, GS), (2, GD)]
 
@@ -137,8 +137,8 @@ async def test_fast_season_uses_cached_quality() -> None:
     w.probe.quality = Quality(480, "avc1")  # the cached 1080p rows, not a new probe, decide the siblings' titles
     items = await w.search.search(tv(q="Kaguya-sama", season=2))
     assert w.probe.calls == 2
-    assert items[0].title == "Kaguya.sama.Love.is.War.S02E01.1080p.WEB.H264.GER-ANIWORLD"
-    assert items[2].title == "Kaguya.sama.Love.is.War.S02E02.1080p.WEB.H264.GER-ANIWORLD"
+    assert items[0].title == "Kaguya.sama.Love.is.War.S02E01.1080p.WEB-DL.H264.GER-ANIWORLD"
+    assert items[2].title == "Kaguya.sama.Love.is.War.S02E02.1080p.WEB-DL.H264.GER-ANIWORLD"
 
 
 async def test_strict_season_search_probes_with_bounded_concurrency_and_stops_at_the_limit() -> None:
@@ -153,7 +153,7 @@ async def test_strict_season_search_probes_with_bounded_concurrency_and_stops_at
 async def test_special_episode_uses_skyhook_numbering_in_the_title_and_the_film_in_the_magnet() -> None:
     w = world()
     items = await w.search.search(tv(q="Kaguya-sama", season=0, episode=5))
-    assert items[0].title == "Kaguya.sama.Love.is.War.S00E05.1080p.WEB.H264.GER-ANIWORLD"
+    assert items[0].title == "Kaguya.sama.Love.is.War.S00E05.1080p.WEB-DL.H264.GER-ANIWORLD"
     assert items[0].guid == "aw:kaguya-sama-love-is-war:s0e4:German Dub:alias-s0e5"
     assert "aw_s=0&aw_e=4" in items[0].magnet
 
@@ -173,8 +173,8 @@ async def test_absolute_number_in_query_and_in_ep_maps_to_site_and_tvdb_numberin
     by_id_q = await w.search.search(tv(ids=ExternalIds(tvdb=331753), q="30"))
     for items in (by_q, by_ep, by_id_q):
         assert [i.title for i in items] == [
-            "Black.Clover.S02E04.1080p.WEB.H264.GER-ANIWORLD",
-            "Black.Clover.S02E04.1080p.WEB.H264.GER.SUB-ANIWORLD",
+            "Black.Clover.S02E04.1080p.WEB-DL.H264.GER-ANIWORLD",
+            "Black.Clover.S02E04.1080p.WEB-DL.H264.GER.SUB-ANIWORLD",
         ]
         assert "aw_s=1&aw_e=30" in items[0].magnet
 
@@ -199,7 +199,7 @@ async def test_ids_resolve_through_skyhook() -> None:
 async def test_movie_search_on_megakino_with_year() -> None:
     w = world()
     items = await w.search.search(SearchRequest(SearchKind.MOVIE, q="Avengers Endgame 2019", categories=frozenset({2000})))
-    assert [i.title for i in items] == ["Avengers.Endgame.2019.1080p.WEB.H264.GER-MEGAKINO"]
+    assert [i.title for i in items] == ["Avengers.Endgame.2019.1080p.WEB-DL.H264.GER-MEGAKINO"]
     assert items[0].categories == (2000, 2040)
 
 
@@ -224,8 +224,8 @@ async def test_radarr_rss_sync_lists_recent_megakino_films_newest_first() -> Non
     ]
     items = await w.search.search(SearchRequest(SearchKind.MOVIE, categories=frozenset({2000})))
     assert [i.title for i in items] == [
-        "Dune.Part.Two.2024.1080p.WEB.H264.GER-MEGAKINO",
-        "Avengers.Endgame.2019.1080p.WEB.H264.GER-MEGAKINO",
+        "Dune.Part.Two.2024.1080p.WEB-DL.H264.GER-MEGAKINO",
+        "Avengers.Endgame.2019.1080p.WEB-DL.H264.GER-MEGAKINO",
     ]
     assert items[0].published_at == datetime(2026, 11, 20, tzinfo=UTC) and all(i.categories == (2000, 2040) for i in items)
     mk.new = []  # nothing recent: the synthetic Test item still answers Radarr's Test
@@ -241,9 +241,9 @@ async def test_rss_sync_returns_recent_episodes_newest_first() -> None:
     w = world(new=new)
     items = await w.search.search(tv(categories=frozenset({5070})))
     assert [i.title for i in items] == [
-        "Kaguya.sama.Love.is.War.S02E12.1080p.WEB.H264.GER.SUB-ANIWORLD",
-        "Kaguya.sama.Love.is.War.S02E11.1080p.WEB.H264.GER-ANIWORLD",
-        "Kaguya.sama.Love.is.War.S02E11.1080p.WEB.H264.GER.SUB-ANIWORLD",
+        "Kaguya.sama.Love.is.War.S02E12.1080p.WEB-DL.H264.GER.SUB-ANIWORLD",
+        "Kaguya.sama.Love.is.War.S02E11.1080p.WEB-DL.H264.GER-ANIWORLD",
+        "Kaguya.sama.Love.is.War.S02E11.1080p.WEB-DL.H264.GER.SUB-ANIWORLD",
     ]
     assert all(i.categories == (5070,) for i in items)  # HD only, filtered to the requested anime category
     assert items[0].published_at == datetime(2026, 3, 8, tzinfo=UTC)
@@ -269,14 +269,14 @@ async def test_strm_modes() -> None:
     both = world(SearchConfig(strm_mode="both"))
     items = await both.search.search(tv(q="9-1-1", season=1, episode=2))
     assert [i.title for i in items] == [
-        "9.1.1.S01E02.1080p.WEB.H264.GER-STO",
-        "9.1.1.S01E02.1080p.WEB.H264.GER-STO [STRM]",
-        "9.1.1.S01E02.1080p.WEB.H264.ENG-STO",
-        "9.1.1.S01E02.1080p.WEB.H264.ENG-STO [STRM]",
+        "9.1.1.S01E02.1080p.WEB-DL.H264.GER-STO",
+        "9.1.1.S01E02.1080p.WEB-DL.H264.GER.STRM-STO",
+        "9.1.1.S01E02.1080p.WEB-DL.H264.ENG-STO",
+        "9.1.1.S01E02.1080p.WEB-DL.H264.ENG.STRM-STO",
     ]
     assert items[1].guid.endswith(":strm") and "sto_mode=strm" in items[1].magnet
     only = world(SearchConfig(strm_mode="only"))
-    assert all(i.title.endswith(" [STRM]") for i in await only.search.search(tv(q="9-1-1", season=1, episode=2)))
+    assert all(i.title.endswith(".STRM-STO") for i in await only.search.search(tv(q="9-1-1", season=1, episode=2)))
 
 
 async def test_title_ending_in_a_number_is_not_an_absolute_search() -> None:
@@ -312,7 +312,7 @@ async def test_release_titles_use_the_tvdb_title_sonarr_knows() -> None:
     by_id = await w.search.search(tv(ids=ExternalIds(tvdb=327417), season=1, episode=2))
     by_title = await w.search.search(tv(q="Haus des Geldes", season=1, episode=2))
     for items in (by_id, by_title):
-        assert [i.title for i in items] == ["Money.Heist.S01E02.1080p.WEB.H264.GER-STO"]
+        assert [i.title for i in items] == ["Money.Heist.S01E02.1080p.WEB-DL.H264.GER-STO"]
         assert items[0].tvdb_id == 327417
 
 

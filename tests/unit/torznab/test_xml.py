@@ -40,7 +40,7 @@ def test_custom_anime_category_is_listed() -> None:
 
 def _release(**kw: object) -> Release:
     base = dict(
-        title="A.S01E01.1080p.WEB.H264.GER-ANIWORLD",
+        title="A.S01E01.1080p.WEB-DL.H264.GER-ANIWORLD",
         guid="aw:a:s1e1:German Dub",
         magnet="magnet:?xt=urn:btih:" + "a" * 40 + "&dn=A&aw_slug=a",
         infohash="a" * 40,
@@ -60,7 +60,7 @@ def test_rss_item_carries_everything_sonarr_and_prowlarr_need() -> None:
     doc = rss_xml([_release()], title="x", seeders=999, leechers=787)
     root = etree.fromstring(doc)
     item = root.find("channel/item")
-    assert item.findtext("title") == "A.S01E01.1080p.WEB.H264.GER-ANIWORLD"
+    assert item.findtext("title") == "A.S01E01.1080p.WEB-DL.H264.GER-ANIWORLD"
     assert item.findtext("pubDate") == "Sat, 14 Mar 2015 17:10:42 +0000"
     assert parsedate_to_datetime(item.findtext("pubDate")) == datetime(2015, 3, 14, 17, 10, 42, tzinfo=UTC)
     enc = item.find("enclosure")
@@ -89,3 +89,37 @@ def test_empty_feed_and_error_document() -> None:
     err = etree.fromstring(error_xml(100, "Incorrect user credentials"))
     assert err.tag == "error" and err.get("code") == "100" and err.get("description")
     assert re.match(rb"<\?xml version='1.0' encoding='UTF-8'\?>", error_xml(201, "x"))
+
+
+def test_item_links_description_and_episode_and_id_attrs() -> None:
+    page = "https://s.to/serie/haus-des-geldes/staffel-3/episode-8"
+    doc = rss_xml([_release(page_url=page, description="Money Heist S03E08 · German Dub", season=3, episode=8,
+                            tmdb_id=71446)], title="x", seeders=1, leechers=0)
+    item = etree.fromstring(doc).find("channel/item")
+    assert item.findtext("link") == item.find("enclosure").get("url")  # the download link, as Jackett writes it
+    assert item.findtext("comments") == page
+    assert item.findtext("description") == "Money Heist S03E08 · German Dub"
+    attrs = {a.get("name"): a.get("value") for a in item.findall("torznab:attr", NS)}
+    assert (attrs["season"], attrs["episode"]) == ("3", "8")
+    assert (attrs["imdb"], attrs["imdbid"], attrs["tmdbid"]) == ("9522300", "tt9522300", "71446")
+    bare = etree.fromstring(rss_xml([_release(tvdb_id=None, imdb_id=None)], title="x", seeders=1, leechers=0))
+    names = {a.get("name") for a in bare.find("channel/item").findall("torznab:attr", NS)}
+    assert not names & {"season", "episode", "tvdbid", "imdb", "imdbid", "tmdbid"}
+    assert bare.find("channel/item/comments") is None
+
+
+def test_episode_page_urls_per_site() -> None:
+    from anibridge.domain.catalog.identity import EpisodeRef, Language, Site
+    from anibridge.domain.torznab.release import page_url
+
+    config = SearchConfig(site_urls={"aniworld.to": "https://aniworld.to/", "s.to": "https://s.to",
+                                     "megakino": "https://megakino1.to"})
+    gd = Language.GERMAN_DUB
+    assert page_url(config, EpisodeRef(Site.ANIWORLD, "kaguya-sama-love-is-war", 2, 7, gd), "K") == (
+        "https://aniworld.to/anime/stream/kaguya-sama-love-is-war/staffel-2/episode-7")
+    assert page_url(config, EpisodeRef(Site.ANIWORLD, "kaguya-sama-love-is-war", 0, 4, gd), "K") == (
+        "https://aniworld.to/anime/stream/kaguya-sama-love-is-war/filme/film-4")
+    assert page_url(config, EpisodeRef(Site.STO, "9-1-1", 1, 2, gd), "9-1-1") == "https://s.to/serie/9-1-1/staffel-1/episode-2"
+    assert page_url(config, EpisodeRef(Site.MEGAKINO, "dune-part-two", 0, 0, gd), "Dune: Part Two") == (
+        "https://megakino1.to/index.php?do=search&subaction=search&story=Dune%3A+Part+Two")
+    assert page_url(SearchConfig(), EpisodeRef(Site.STO, "9-1-1", 1, 2, gd), "9-1-1") is None

@@ -189,11 +189,14 @@ class MegakinoCatalog:
         original = text_of(first(xp(doc, f"//*[{has_class('pmovie__original-title')}]")))
         ym = _YEAR.search(text_of(first(xp(doc, f"//*[{has_class('pmovie__year')}]"))))
         is_series = bool(xp(doc, f"//select[{has_class('se-select')}]"))
+        imdb, tmdb = pages.external_ids(doc)
         return SeriesDetail(
             self.site, slug, title, (original,) if original and original != title else (),
             seasons=(pages.season_of(slug),) if is_series else (0,),
             kind="series" if is_series else "movie",
             year=int(ym.group(0)) if ym else None,
+            imdb_id=imdb,
+            tmdb_id=tmdb,
         )
 
     async def season(self, slug: str, season: int) -> Sequence[EpisodeListing]:

@@ -43,6 +43,22 @@ def meta_name(doc: HtmlElement) -> str:
     return attr(meta, "content") if meta is not None else ""
 
 
+_IMDB_LINK = re.compile(r"imdb\.com/title/(tt\d{5,10})", re.I)
+_TMDB_LINK = re.compile(r"themoviedb\.org/(?:movie|tv)/(\d{1,9})", re.I)
+
+
+def external_ids(doc: HtmlElement) -> tuple[str | None, int | None]:
+    """(IMDb `tt…`, TMDB id) from links in the post, when the page has any (most Megakino posts do not)."""
+    imdb = tmdb = None
+    for link in xp(doc, "//a[@href]"):
+        text = attr(link, "href")
+        if imdb is None and (m := _IMDB_LINK.search(text)):
+            imdb = m.group(1).lower()
+        if tmdb is None and (t := _TMDB_LINK.search(text)):
+            tmdb = int(t.group(1))
+    return imdb, tmdb
+
+
 def episode_numbers(doc: HtmlElement) -> list[int]:
     out: list[int] = []
     for option in xp(doc, f"//select[{has_class('se-select')}]//option"):

@@ -7,17 +7,20 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from anibridge.delivery.cli.remote import add_command_options
 from anibridge.domain.catalog.identity import (
     EpisodeRef,
     Language,
     Site,
 )
 from anibridge.ports.errors import PortError
-from anibridge.settings import Settings
 
-Command = Callable[[argparse.Namespace, Settings], int]
+if TYPE_CHECKING:  # imported by `anibridge --help`, which must not load pydantic
+    from anibridge.settings import Settings
+
+Command = Callable[[argparse.Namespace, "Settings"], int]
 
 
 def register(sub: Any, commands: dict[str, Command]) -> None:
@@ -27,6 +30,7 @@ def register(sub: Any, commands: dict[str, Command]) -> None:
     search.add_argument("--site", help="restrict to one site (aniworld.to, s.to, megakino)")
     search.add_argument("--limit", type=int, default=10, help="maximum number of matches (default 10)")
     search.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_command_options(search)
     commands["search"] = _search
 
     resolve = sub.add_parser("resolve", help="list an episode's languages and hosters and resolve a direct URL")
@@ -64,19 +68,56 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
         print(f"anibridge: {ex}", file=sys.stderr)
         return 2
 
+    remote = _remote_search(args, settings, site)
+    if remote is not None:
+        return remote
+
     async def work(container: Any) -> int:
+        from anibridge.delivery.catalog.search_api import match_json
+
         matches = await container.title_lookup().search(args.query, site=site, limit=max(1, args.limit))
-        if args.json:
-            print(json.dumps([{"site": m.site.value, "slug": m.slug, "title": m.title, "score": round(m.score, 3),
-                               "source": m.source} for m in matches], ensure_ascii=False, indent=2))
-        elif not matches:
-            print(f"no match for {args.query!r}")
-        else:
-            for m in matches:
-                print(f"{m.score:6.2f}  {m.site.value:<12} {m.slug:<40} {m.title}  [{m.source}]")
-        return 0 if matches else 1
+        reach = container.site_reachability()
+        asked = [site] if site is not None else list(container.catalogs())
+        down = [s for s in asked if reach.down(s)]
+        for s in down:  # "no match" would be a lie when a site was not searched
+            print(f"{s.value} unreachable: {reach.cause(s)}", file=sys.stderr)
+        if not matches and down and len(down) == len(asked):
+            if args.json:
+                print("[]")
+            return 1
+        return _print_matches(args, [match_json(m) for m in matches])
 
     return run_with_container(settings, work)
+
+
+def _remote_search(args: argparse.Namespace, settings: Settings, site: Site | None) -> int | None:
+    """Ask the running server (its title indexes are warm); None when the command should work locally."""
+    from anibridge.delivery.cli.remote import Remote, RemoteError, choose_server
+
+    server = choose_server(args, settings)
+    if server is None:
+        return None
+    params: dict[str, str | int] = {"q": args.query, "limit": max(1, min(args.limit, 100))}
+    if site is not None:
+        params["site"] = site.value
+    try:
+        with Remote(server, settings) as remote:
+            matches = remote.json("GET", "/catalog/search", params=params)
+    except RemoteError as ex:
+        print(f"anibridge search: {ex}", file=sys.stderr)
+        return 1
+    return _print_matches(args, matches)
+
+
+def _print_matches(args: argparse.Namespace, matches: list[dict[str, Any]]) -> int:
+    if args.json:
+        print(json.dumps(matches, ensure_ascii=False, indent=2))
+    elif not matches:
+        print(f"no match for {args.query!r}")
+    else:
+        for m in matches:
+            print(f"{m['score']:6.2f}  {m['site']:<12} {m['slug']:<40} {m['title']}  [{m['source']}]")
+    return 0 if matches else 1
 
 
 def _resolve(args: argparse.Namespace, settings: Settings) -> int:

@@ -9,21 +9,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
-import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anibridge.delivery.cli.catalog import Command, run_with_container
-from anibridge.settings import Settings
+from anibridge.domain.catalog.reachability import is_dns_failure
 
-Check = tuple[str, Callable[[], Awaitable[str]]]
-PROBE_SHOW_TVDB = 81189  # a long-finished, well-known show every SkyHook mirror has (Breaking Bad)
+if TYPE_CHECKING:  # imported by `anibridge --help`, which must not load pydantic
+    from anibridge.settings import Settings
 
 
 def register(sub: Any, commands: dict[str, Command]) -> None:
@@ -32,8 +27,10 @@ def register(sub: Any, commands: dict[str, Command]) -> None:
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from anibridge.wiring.checks import installation_checks
+
     async def work(container: Any) -> int:
-        checks = _checks(container, settings)
+        checks = installation_checks(container, settings)
         timeout = max(10.0, settings.http_timeout_seconds * 3)
         results = await asyncio.gather(*(_timed(run, timeout) for _, run in checks))
         width = max(len(name) for name, _ in checks)
@@ -54,60 +51,9 @@ async def _timed(run: Callable[[], Awaitable[str]], timeout: float) -> tuple[boo
     except TimeoutError:
         return False, f"no answer within {timeout:.0f} s"
     except Exception as ex:  # noqa: BLE001 - every failure is a line of the report, never a traceback
-        return False, f"{type(ex).__name__}: {ex}"
+        detail = f"{type(ex).__name__}: {ex}"
+        if is_dns_failure(detail):
+            detail += (" — hint: the name does not resolve. Some ISPs block these sites by DNS; use another DNS "
+                       "server (e.g. 1.1.1.1 or 9.9.9.9 for the container) or set the site's *_BASE_URL to a mirror")
+        return False, detail
     return True, f"{detail} ({time.monotonic() - started:.1f} s)"
-
-
-def _checks(container: Any, settings: Settings) -> list[Check]:
-    checks: list[Check] = [
-        ("database", lambda: _database(container)),
-        ("downloads", lambda: asyncio.to_thread(_downloads, settings.downloads_path)),
-        ("ffmpeg", _ffmpeg),
-    ]
-    for site, catalog in container.catalogs().items():
-        checks.append((site.value, functools.partial(_site, catalog)))
-    checks.append(("skyhook", lambda: _skyhook(container.metadata())))
-    return checks
-
-
-async def _database(container: Any) -> str:
-    from anibridge.wiring.database import LATEST_VERSION, current_version
-
-    database = container.database()
-    await database.ping()
-    version = await asyncio.to_thread(current_version, database.engine)
-    if version < LATEST_VERSION:
-        raise RuntimeError(f"{database.dialect}: schema {version} of {LATEST_VERSION}; `anibridge migrate` (or "
-                           "`serve`, which migrates at startup) brings it up to date")
-    return f"{database.dialect}, schema {version}"
-
-
-def _downloads(path: Path) -> str:
-    path.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path, prefix=".anibridge-check-"):
-        pass  # created and removed: the directory is writable for this user
-    free = shutil.disk_usage(path).free
-    return f"{path} writable, {free / 1e9:,.1f} GB free"
-
-
-async def _ffmpeg() -> str:
-    found = {name: shutil.which(name) for name in ("ffmpeg", "ffprobe")}
-    missing = [name for name, where in found.items() if where is None]
-    if missing:
-        raise RuntimeError(f"{' and '.join(missing)} not on PATH ({os.environ.get('PATH', '')}); quality probes "
-                           "and HLS downloads need them")
-    return ", ".join(str(where) for where in found.values())
-
-
-async def _site(catalog: Any) -> str:
-    entries = await catalog.index()
-    if not entries:
-        raise RuntimeError("the index is empty (layout changed, or a block page instead of the catalogue?)")
-    return f"{len(entries):,} titles in the index"
-
-
-async def _skyhook(metadata: Any) -> str:
-    show = await metadata.show(PROBE_SHOW_TVDB)
-    if show is None:
-        raise RuntimeError(f"TVDB {PROBE_SHOW_TVDB} unknown: is SKYHOOK_BASE_URL really a SkyHook?")
-    return f"TVDB {PROBE_SHOW_TVDB} is {show.title!r}"

@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from anibridge.settings import Settings, SettingsError, load_settings
+if TYPE_CHECKING:  # imported by `anibridge --help`, which must not load pydantic
+    from anibridge.settings import Settings
 
 
 def register(sub: Any, commands: dict[str, Any]) -> None:
@@ -25,20 +27,9 @@ def register(sub: Any, commands: dict[str, Any]) -> None:
     demo.add_argument("--big-index", action="store_true", help="fake AniWorld lists 20,000 extra titles")
 
 
-def instructions(base: str, world_rows: list[tuple[str, str]], data_dir: Path, api_key: str) -> str:
-    host, _, port = base.removeprefix("http://").partition(":")
-    key = api_key or "(none — leave empty)"
+def instructions(base: str, world_rows: list[tuple[str, str]], command: str = "anibridge") -> str:
+    """The demo's lines after the shared server banner: what to try, where the fakes are, the second terminal."""
     lines = [
-        "",
-        "anibridge demo — everything below runs on this machine; no internet needed.",
-        "",
-        f"  anibridge            {base}   (health: {base}/health)",
-        "",
-        "Prowlarr: Indexers → Add → Generic Torznab",
-        f"  URL {base}/torznab   API Path /api   API Key {key}   Categories 5070 (TV/Anime), 2000 (Movies)",
-        "Sonarr / Radarr without Prowlarr: Settings → Indexers → Torznab, same URL and API path.",
-        "Sonarr / Radarr download client: Settings → Download Clients → qBittorrent",
-        f"  Host {host}   Port {port}   no username/password   Category tv-sonarr (Sonarr) / radarr (Radarr), the defaults",
         "",
         "Try it:",
         f"  curl '{base}/torznab/api?t=caps'",
@@ -49,10 +40,12 @@ def instructions(base: str, world_rows: list[tuple[str, str]], data_dir: Path, a
         "  Shows in the fake catalogue include: Kaguya-sama: Love is War, Attack on Titan, Black Clover (104 episodes),",
         "  Frieren, Spy x Family, Breaking Bad, 9-1-1, Dark, Silo, Reacher, Avengers: Endgame, Dune: Part Two.",
         "",
+        "A second terminal talks to this demo (its DATA_DIR is not the one `anibridge` uses by default):",
+        f"  {command} --server {base} jobs      (also: download, search; see `{command} --help`)",
+        "",
         "Fake sites and hosters:",
         *(f"  {name:22} {url}" for name, url in world_rows),
         "",
-        f"DATA_DIR {data_dir}",
         "Ctrl-C stops everything.",
         "",
     ]
@@ -61,6 +54,7 @@ def instructions(base: str, world_rows: list[tuple[str, str]], data_dir: Path, a
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from anibridge.delivery.cli.serve import serve
+    from anibridge.settings import SettingsError, load_settings
     from anibridge_fakes.world import FakeWorld
 
     temp = None if args.data_dir else tempfile.mkdtemp(prefix="anibridge-demo-")
@@ -85,8 +79,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"anibridge demo: {ex}")
             return 2
         base = f"http://{demo_settings.anibridge_host}:{demo_settings.anibridge_port}"
-        print(instructions(base, world.describe(), data_dir, demo_settings.indexer_api_key.get_secret_value()), flush=True)
-        return serve(args, demo_settings)
+        title = "anibridge demo (everything runs on this machine; no internet needed)"
+        # The command as it was typed (`.venv/bin/anibridge` from `make demo`), so the line runs as printed.
+        command = sys.argv[0] if Path(sys.argv[0]).name == "anibridge" else "anibridge"
+        return serve(args, demo_settings, title=title, extra=instructions(base, world.describe(), command))
     except KeyboardInterrupt:
         return 0
     finally:

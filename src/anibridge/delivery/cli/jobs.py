@@ -1,4 +1,8 @@
-"""`anibridge download` and `anibridge jobs`: the job machinery from a terminal, without the server.
+"""`anibridge download` and `anibridge jobs`: the job machinery from a terminal, with or without the server.
+
+Beside a running server (`--server URL`, ANIBRIDGE_SERVER, or one answering on 127.0.0.1:ANIBRIDGE_PORT) both
+go through its HTTP API: `download` queues the job there and follows it, `jobs` lists the server's jobs.
+Otherwise (or with `--local`):
 
 `download` records the job in the same database the server uses (so `jobs` and the qBittorrent view show it)
 but runs it in this process under its own worker id and lease: a server on the same database leaves it
@@ -15,8 +19,9 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
+from anibridge.delivery.cli.remote import add_command_options
 from anibridge.domain.catalog.identity import (
     EpisodeRef,
     Language,
@@ -53,8 +58,10 @@ def register(
     p.add_argument("--provider", "-p", default=None, help="preferred hoster (default: PROVIDER_ORDER)")
     p.add_argument("--title", default=None, help="release title used as the file name")
     p.add_argument("--strm", action="store_true", help="write a .strm file instead of downloading")
-    j = sub.add_parser("jobs", help="list recent jobs")
+    add_command_options(p)
+    j = sub.add_parser("jobs", help="list recent jobs (of the running server, if one answers)")
     j.add_argument("--limit", "-n", type=int, default=20)
+    add_command_options(j)
 
 
 def _target(args: argparse.Namespace) -> tuple[EpisodeRef, str, str | None, JobMode]:
@@ -179,6 +186,7 @@ async def _close(container: Container) -> None:
 
 
 async def _list_jobs(args: argparse.Namespace, settings: Settings) -> int:
+    from anibridge.delivery.jobs.listing import job_listing
     from anibridge.wiring.container import create_container
 
     container = create_container(settings)
@@ -188,23 +196,99 @@ async def _list_jobs(args: argparse.Namespace, settings: Settings) -> int:
         jobs = await container.job_repo().list_recent(max(1, args.limit))
     finally:
         await database.shutdown()
-    if not jobs:
+    return _print_jobs([job_listing(job) for job in jobs])
+
+
+def _print_jobs(rows: list[dict[str, Any]]) -> int:
+    """One line per job, from the JSON listing (`GET /jobs`) or the same fields read locally."""
+    if not rows:
         print("no jobs")
         return 0
-    for job in jobs:
-        when = job.created_at.strftime("%Y-%m-%d %H:%M") if job.created_at else "?"
-        detail = job.result_path if job.state is JobState.COMPLETED else (job.message or "")
-        print(f"{job.id}  {when}  {job.state.value:<11} {job.progress:5.1f}%  {job.mode.value:<8} {job.ref.label}  {detail}")
+    for row in rows:
+        created = str(row.get("created_at") or "?")
+        when = created[:16].replace("T", " ")
+        detail = (row.get("result_path") if row.get("status") == JobState.COMPLETED.value else row.get("message")) or ""
+        print(f"{row['id']}  {when}  {row['status']:<11} {float(row['progress']):5.1f}%  {row['mode']:<8} "
+              f"{row['episode']}  {detail}")
     return 0
+
+
+def _remote_jobs(server: str, args: argparse.Namespace, settings: Settings) -> int:
+    from anibridge.delivery.cli.remote import Remote
+
+    with Remote(server, settings) as remote:
+        rows = remote.json("GET", "/jobs", params={"limit": max(1, args.limit)})
+    return _print_jobs(rows)
+
+
+def _remote_download(server: str, args: argparse.Namespace, settings: Settings) -> int:
+    """Submit the job to the server's queue and follow it; Ctrl-C cancels it there."""
+    from anibridge.delivery.cli.remote import Remote
+
+    try:
+        ref, title, provider, mode = _target(args)
+    except ValueError as ex:
+        print(f"anibridge download: {ex}", file=sys.stderr)
+        return 2
+    body = {"site": ref.site.value, "slug": ref.slug, "season": ref.season, "episode": ref.episode,
+            "language": ref.language.value, "provider": provider, "mode": mode.value, "title_hint": title or None}
+    view = ProgressView(sys.stderr)
+    with Remote(server, settings) as remote:
+        job_id = str(remote.json("POST", "/downloader/download", json=body)["job_id"])
+        print(f"job {job_id}: {ref.label} ({mode.value}) on {server}", file=sys.stderr)
+        try:
+            snapshot = _follow(remote, job_id, view)
+        except KeyboardInterrupt:
+            remote.json("DELETE", f"/jobs/{job_id}")
+            view.finish()
+            print(f"anibridge download: cancelled job {job_id}", file=sys.stderr)
+            return 130
+    view.finish()
+    if snapshot["status"] != JobState.COMPLETED.value:
+        print(f"anibridge download: {snapshot['status']}: {snapshot.get('message') or ''}", file=sys.stderr)
+        return 130 if snapshot["status"] == JobState.CANCELLED.value else 1
+    print(snapshot["result_path"])
+    return 0
+
+
+REMOTE_POLL_SECONDS = 1.0
+TERMINAL = {JobState.COMPLETED.value, JobState.FAILED.value, JobState.CANCELLED.value}
+
+
+def _follow(remote: Any, job_id: str, view: ProgressView) -> dict[str, Any]:
+    while True:
+        snapshot: dict[str, Any] = remote.json("GET", f"/jobs/{job_id}")
+        view.update(job_id, DownloadProgress(int(snapshot.get("downloaded_bytes") or 0), snapshot.get("total_bytes"),
+                                             snapshot.get("speed"), snapshot.get("eta")))
+        if snapshot["status"] in TERMINAL:
+            return snapshot
+        time.sleep(REMOTE_POLL_SECONDS)
+
+
+def _through_server(args: argparse.Namespace, settings: Settings, remote: Callable[..., int]) -> int | None:
+    """Run `remote` against the chosen server (None when the command should work locally)."""
+    from anibridge.delivery.cli.remote import RemoteError, choose_server
+
+    server = choose_server(args, settings)
+    if server is None:
+        return None
+    try:
+        return remote(server, args, settings)
+    except RemoteError as ex:
+        print(f"anibridge {args.command}: {ex}", file=sys.stderr)
+        return 1
 
 
 def download_command(args: argparse.Namespace, settings: Settings) -> int:
     started = time.monotonic()
-    code = asyncio.run(_run_download(args, settings))
+    code = _through_server(args, settings, _remote_download)
+    if code is None:
+        code = asyncio.run(_run_download(args, settings))
     if code == 0:
         print(f"done in {time.monotonic() - started:.1f}s", file=sys.stderr)
     return code
 
 
 def jobs_command(args: argparse.Namespace, settings: Settings) -> int:
-    return asyncio.run(_list_jobs(args, settings))
+    code = _through_server(args, settings, _remote_jobs)
+    return asyncio.run(_list_jobs(args, settings)) if code is None else code

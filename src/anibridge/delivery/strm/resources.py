@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 import falcon
 import falcon.asgi
 
+from anibridge.delivery.strm.playback_log import PlaybackLog
 from anibridge.domain.strm.proxy import (
     ProxyReply,
     StrmProxy,
@@ -102,9 +103,10 @@ def _apply(reply: ProxyReply, resp: falcon.asgi.Response, method: str) -> None:
 
 
 class _Base:
-    def __init__(self, proxy: StrmProxy, now: Callable[[], float]) -> None:
+    def __init__(self, proxy: StrmProxy, now: Callable[[], float], playback: PlaybackLog | None = None) -> None:
         self._proxy = proxy
         self._now = now
+        self._playback = playback or PlaybackLog()
 
     def _authenticated(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> dict[str, str] | None:
         params = _params(req)
@@ -149,6 +151,9 @@ class StreamResource(_Base):
         except StrmProxyError as ex:
             _fail(resp, ex.status, ex.reason)
             return
+        client = req.remote_addr or "?"
+        self._playback.note((ref, provider, client), "strm: %s plays %s%s", client, ref.label,
+                            f" ({provider})" if provider else "")
         _apply(reply, resp, method)
 
 

@@ -16,6 +16,10 @@ from anibridge.domain.torznab.config import (
 )
 
 TV_PARAMS = "q,season,ep,tvdbid,imdbid,rid,tvmazeid,tmdbid"
+MOVIE_PARAMS = "q,imdbid,tmdbid"
+"""Film ids are advertised so clients that know the film send them along with the title (FlexGet does): the items
+echo them, and movie lists match by id where a title such as `Dune: Part Two` loses its colon. An id-only request
+(Radarr's first tier) finds nothing, and Radarr then asks by title."""
 
 
 def caps_xml(config: SearchConfig, sites: list[str], version: str) -> bytes:
@@ -25,7 +29,7 @@ def caps_xml(config: SearchConfig, sites: list[str], version: str) -> bytes:
     searching = etree.SubElement(root, "searching")
     etree.SubElement(searching, "search", available="yes", supportedParams="q")
     etree.SubElement(searching, "tv-search", available="yes", supportedParams=TV_PARAMS)
-    etree.SubElement(searching, "movie-search", available="yes", supportedParams="q")
+    etree.SubElement(searching, "movie-search", available="yes", supportedParams=MOVIE_PARAMS)
     etree.SubElement(searching, "audio-search", available="no", supportedParams="q")
     etree.SubElement(searching, "book-search", available="no", supportedParams="q")
     cats = etree.SubElement(root, "categories")

@@ -17,8 +17,9 @@ from anibridge.delivery.access_log import masked_query
 from anibridge.delivery.torznab.caps import caps_xml
 from anibridge.delivery.torznab.params import TorznabError, function_of, lower_params, parse_search
 from anibridge.delivery.torznab.rss_xml import error_xml, rss_xml
+from anibridge.domain.kit.repeated import RepeatedFailure
 from anibridge.domain.torznab.config import SearchConfig
-from anibridge.domain.torznab.service import TorznabSearch
+from anibridge.domain.torznab.service import SitesUnreachable, TorznabSearch
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class TorznabResource:
         self._version = version
         self._seeders = seeders
         self._leechers = leechers
+        self._unreachable = RepeatedFailure(log, "torznab search (no site could be asked)")
 
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
         started = time.monotonic()
@@ -66,9 +68,17 @@ class TorznabResource:
             return
         try:
             releases = await self._search.search(request)
+        except SitesUnreachable as ex:
+            # Sonarr and Prowlarr mark the indexer failing on an <error>: what the user needs to see. Logged once
+            # per outage (with a count when it ends), not once per RSS poll.
+            self._unreachable.failed(ex)
+            resp.content_type = XML_TYPE
+            resp.data = error_xml(900, f"No site could be searched: {ex}")
+            return
         except Exception:  # noqa: BLE001 - the feed stays valid; the log says why it is empty
             log.exception("torznab search crashed for %s", _redacted(req))
             releases = []
+        self._unreachable.succeeded()
         resp.content_type = RSS_TYPE
         resp.data = rss_xml(releases, title=self._name, seeders=self._seeders, leechers=self._leechers)
         log.info("torznab %s → %d items in %.0f ms", _redacted(req), len(releases), (time.monotonic() - started) * 1000)

@@ -1,4 +1,5 @@
-"""Registers `/torznab/api` (the app strips a trailing slash, so `/torznab/api/` lands here too)."""
+"""Registers `/torznab/api` and the base path `/torznab` (the app strips a trailing slash, so `/torznab/api/` and
+`/torznab/` land there too)."""
 
 from __future__ import annotations
 
@@ -38,3 +39,6 @@ def add_torznab_routes(
         leechers=options.leechers,
     )
     app.add_route("/torznab/api", resource)
+    # Jackett and the PyPI `torznab` client accept the base path as the endpoint: answer caps and searches there
+    # too (the app strips a trailing slash, so `/torznab/` lands here).
+    app.add_route("/torznab", resource)

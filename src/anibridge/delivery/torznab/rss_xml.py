@@ -39,6 +39,12 @@ def _item(channel: etree._Element, r: Release, seeders: int, leechers: int) -> N
     item = etree.SubElement(channel, "item")
     etree.SubElement(item, "title").text = clean(r.title)
     etree.SubElement(item, "guid", isPermaLink="false").text = clean(r.guid)
+    # `link` is the download link (as Jackett writes it), `comments` the episode page (Sonarr's info link).
+    etree.SubElement(item, "link").text = clean(r.magnet)
+    if r.page_url:
+        etree.SubElement(item, "comments").text = clean(r.page_url)
+    if r.description:
+        etree.SubElement(item, "description").text = clean(r.description)
     etree.SubElement(item, "pubDate").text = rfc822(r.published_at)
     etree.SubElement(item, "size").text = str(r.size)
     for cat in r.categories:
@@ -57,10 +63,15 @@ def _item(channel: etree._Element, r: Release, seeders: int, leechers: int) -> N
         attrs.append(("language", r.language))
     if r.subs:
         attrs.append(("subs", r.subs))
+    if r.season is not None and r.episode is not None:
+        attrs += [("season", str(r.season)), ("episode", str(r.episode))]
     if r.tvdb_id:
         attrs.append(("tvdbid", str(r.tvdb_id)))
     if r.imdb_id:
-        attrs.append(("imdb", r.imdb_id))
+        # Sonarr/Radarr read `imdb` as digits; Prowlarr and others also read `imdbid` as `tt…`.
+        attrs += [("imdb", r.imdb_id), ("imdbid", f"tt{r.imdb_id}")]
+    if r.tmdb_id:
+        attrs.append(("tmdbid", str(r.tmdb_id)))
     for name, value in attrs:
         etree.SubElement(item, _ATTR, name=name, value=value)
 

@@ -14,9 +14,9 @@ import contextlib
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from anibridge.domain.jobs.lifecycle import CANCELLED_MESSAGE
 from anibridge.domain.jobs.records import (
@@ -35,8 +35,15 @@ if TYPE_CHECKING:
     from anibridge.ports.system import Clock
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 MAX_ATTEMPTS = 5  # a job that keeps dying with its process (crash loop) is failed instead of retried forever
+UNFINISHED_MAX_PERCENT = 99.9
+"""Progress of a job that is not `completed` stays below 100 %: clients such as @ctrl/qbittorrent call a torrent
+finished at progress 1.0, and the file only has its final name once the job is `completed`."""
+RECORD_RETRY_DELAYS: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 15.0)
+"""Back-off for the completion write while the database is unavailable. After that the job keeps its lease
+until it expires; the next attempt finds the final file on disk and adopts it (no second download)."""
 _RUNNING = frozenset({JobState.DOWNLOADING})
 
 
@@ -59,7 +66,7 @@ class _Control:
 
 def _update(sample: DownloadProgress) -> ProgressUpdate:
     total = sample.total_bytes if sample.total_bytes and sample.total_bytes > 0 else None
-    pct = min(100.0, max(0.0, sample.downloaded_bytes * 100.0 / total)) if total else 0.0
+    pct = min(UNFINISHED_MAX_PERCENT, max(0.0, sample.downloaded_bytes * 100.0 / total)) if total else 0.0
     return ProgressUpdate(sample.downloaded_bytes, total, sample.speed, sample.eta, round(pct, 2))
 
 
@@ -79,7 +86,9 @@ class JobRunner:
         tick_seconds: float = 0.25,
         min_write_interval: float = 1.0,
         on_sample: Callable[[str, DownloadProgress], None] | None = None,
+        record_retry_delays: Sequence[float] = RECORD_RETRY_DELAYS,
     ) -> None:
+        self._record_delays = tuple(record_retry_delays)
         self._repo = job_repo
         self._clock = clock
         self._download = download
@@ -135,7 +144,8 @@ class JobRunner:
                 strm = await self._strm.run(job, control.is_cancelled)
                 path, provider, size, message = strm.path, strm.provider, strm.size, strm.message
             else:
-                result = await self._download.run(job, control.on_progress, control.is_cancelled)
+                result = await self._download.run(job, control.on_progress, control.is_cancelled,
+                                                  on_wait=lambda text: self._note(job.id, text))
                 path, provider, size, message = result.path, result.provider, result.size, None
         except DownloadCancelled:
             await self._stopped(job, control)
@@ -158,14 +168,51 @@ class JobRunner:
                 path.unlink(missing_ok=True)
             await self._stopped(job, control)
             return
-        final = ProgressUpdate(size, size, None, 0, 100.0)
-        await self._repo.record_progress(job.id, final, self._clock.now() + self._lease, worker)
-        done = await self._repo.transition(job.id, _RUNNING, JobState.COMPLETED, message=message,
-                                           result_path=str(path), provider_used=provider)
+        final = ProgressUpdate(size, size, None, 0, UNFINISHED_MAX_PERCENT)
+        try:
+            await self._with_retry(job.id, "record the finished size", lambda: self._repo.record_progress(
+                job.id, final, self._clock.now() + self._lease, worker))
+            done = await self._with_retry(job.id, "mark it completed", lambda: self._repo.transition(
+                job.id, _RUNNING, JobState.COMPLETED, message=message, result_path=str(path),
+                provider_used=provider))
+        except Exception as ex:  # noqa: BLE001 - the database stayed away; the next attempt adopts the file
+            log.warning("job %s: %s is final but the database stayed unavailable (%s); the job is resumed after "
+                        "its lease and adopts the file", job.id, path.name, _first_line(ex))
+            return
         if done is None:
             log.warning("job %s finished but is no longer ours; leaving its state alone", job.id)
             return
         await self._complete_task(job.id, str(path))
+
+    async def _with_retry(self, job_id: str, what: str, write: Callable[[], Awaitable[_T]]) -> _T:
+        """Run a database write, waiting out an outage with bounded back-off; the last failure propagates.
+
+        Identical failures are logged once with their count, not once per attempt.
+        """
+        delays = list(self._record_delays)
+        failures = 0
+        while True:
+            try:
+                result = await write()
+            except Exception as ex:  # noqa: BLE001 - any driver error: the database is unavailable for now
+                failures += 1
+                if failures == 1:
+                    log.warning("job %s: cannot %s: %s; retrying", job_id, what, _first_line(ex))
+                if not delays:
+                    log.warning("job %s: cannot %s after %d attempts", job_id, what, failures)
+                    raise
+                await asyncio.sleep(delays.pop(0))
+                continue
+            if failures:
+                log.info("job %s: could %s after %d failed attempts", job_id, what, failures)
+            return result
+
+    async def _note(self, job_id: str, text: str) -> None:
+        """Why a running download waits (shown as the torrent's message); "" clears it. Best effort."""
+        try:
+            await self._repo.transition(job_id, _RUNNING, JobState.DOWNLOADING, message=text)
+        except Exception as ex:  # noqa: BLE001 - the database may be the very thing that is away
+            log.debug("job %s: cannot record the wait message: %s", job_id, ex)
 
     async def _stopped(self, job: Job, control: _Control) -> None:
         """Cancel → `cancelled` + partials removed; shutdown → back to the queue (resume); lost → nothing."""
@@ -201,6 +248,7 @@ class JobRunner:
         last_write = self._clock.monotonic()
         last_step: int | None = None
         last_sample: DownloadProgress | None = None
+        write_failures = 0
         while not control.stop.is_set():
             await asyncio.sleep(self._tick)
             sample = control.latest
@@ -227,9 +275,15 @@ class JobRunner:
                             self._clock.now() + self._lease, worker)
                 else:
                     ok = await self._repo.record_progress(job.id, update, self._clock.now() + self._lease, worker)
-            except Exception:  # noqa: BLE001 - a missed write is retried on the next tick
-                log.exception("job %s: progress write failed", job.id)
+            except Exception as ex:  # noqa: BLE001 - a missed write is retried on the next tick
+                write_failures += 1
+                if write_failures == 1:  # an outage fails every tick: say it once, then the count when it ends
+                    log.warning("job %s: progress write failed (database unavailable?): %s", job.id, _first_line(ex))
+                last_write = now  # wait a whole interval before the next try, not one tick
                 continue
+            if write_failures:
+                log.info("job %s: progress writes work again after %d failures", job.id, write_failures)
+                write_failures = 0
             last_write, last_step, last_sample = now, step, sample
             if not ok:
                 await self._on_rejected(job.id, worker, control)
@@ -243,3 +297,9 @@ class JobRunner:
         else:
             return
         control.stop.set()
+
+
+def _first_line(ex: BaseException) -> str:
+    """Drivers append SQL and links on later lines; the first says what happened."""
+    lines = str(ex).strip().splitlines()
+    return (lines[0] if lines else type(ex).__name__)[:300]

@@ -22,6 +22,7 @@ from anibridge.domain.jobs.records import (
     JobMode,
     JobState,
 )
+from anibridge.domain.kit.repeated import RepeatedFailure
 
 if TYPE_CHECKING:
     from anibridge.domain.catalog.identity import EpisodeRef
@@ -72,6 +73,8 @@ class JobScheduler:
         self._instance_id = instance_id
         self._lease = timedelta(seconds=lease_seconds)
         self._poll_interval = poll_interval
+        self._claims = RepeatedFailure(log, "claiming the next download job (database unavailable?)")
+        self._reaps = RepeatedFailure(log, "requeueing jobs with an expired lease")
         self._id_factory = id_factory
         self._wake: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -174,14 +177,17 @@ class JobScheduler:
         assert self._executor is not None and self._wake is not None
         while not self._stopping:
             self._wake.clear()
+            wait = self._poll_interval
             try:
                 job = await self._repo.claim_next(worker, self._clock.now() + self._lease)
-            except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
-                log.exception("worker %s could not claim a job", worker)
+                self._claims.succeeded()
+            except Exception as ex:  # noqa: BLE001 - a database hiccup must not kill the worker
+                self._claims.failed(ex)  # logged once with a count, not once per worker and poll
+                wait = min(30.0, self._poll_interval * 2 ** min(self._claims.count, 6))  # back off while it lasts
                 job = None
             if job is None:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
+                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
                 continue
             try:
                 await self._executor.run(job, worker)
@@ -199,8 +205,9 @@ class JobScheduler:
             try:
                 if await self._repo.requeue_expired(self._clock.now()):
                     self.nudge()
-            except Exception:  # noqa: BLE001 - retried on the next round
-                log.exception("lease reaper failed")
+                self._reaps.succeeded()
+            except Exception as ex:  # noqa: BLE001 - retried on the next round
+                self._reaps.failed(ex)
 
 
 __all__ = ["JobExecutor", "JobScheduler", "JobState", "new_job_id"]

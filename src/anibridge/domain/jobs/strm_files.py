@@ -61,7 +61,7 @@ class StrmResult:
 
 
 def strm_base_name(title: str, job: Job) -> str:
-    """Media-server-safe base name; keeps ` [STRM]` so Sonarr's grab and the file match (the reference keeps it too)."""
+    """Media-server-safe base name; keeps the STRM marker so Sonarr's grab and the file match."""
     base = title.strip() or f"{job.ref.slug}.S{job.ref.season:02d}E{job.ref.episode:02d}"
     base = _SAMPLE.sub("clip", base)
     base = _SPACES.sub(" ", _UNSAFE.sub("_", strip_invisible(base))).strip().lstrip(".").strip()

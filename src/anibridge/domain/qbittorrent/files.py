@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from anibridge.domain.jobs.download import job_prefix
+from anibridge.domain.jobs.download import final_files, job_prefix
 
 if TYPE_CHECKING:
     from anibridge.domain.jobs.records import Job
@@ -33,6 +33,8 @@ def _remove_job_files(files: FileStore, task: ClientTask, job: Job) -> None:
     if job.result_path:
         candidates.append(Path(job.result_path))
     try:
+        if not job.result_path:  # renamed, but the completion write never made it: the file is still this job's
+            candidates.extend(final_files(files, job))
         candidates.extend(files.partials(job_prefix(job.id)))
     except (OSError, ValueError) as ex:
         log.warning("cannot list partial files of %s: %s", task.hash, ex)

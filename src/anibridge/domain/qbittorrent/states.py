@@ -17,6 +17,7 @@ FORCED_DL = "forcedDL"
 STOPPED_UP = "stoppedUP"
 STOPPED_DL = "stoppedDL"
 ERROR = "error"
+UNFINISHED_MAX_FRACTION = 0.999
 
 
 def qbit_state(job: Job | None, task: ClientTask | None = None) -> str:
@@ -42,7 +43,9 @@ def qbit_state(job: Job | None, task: ClientTask | None = None) -> str:
 def qbit_progress(job: Job | None) -> float:
     """Progress fraction 0..1. `Job.progress` is a percentage (0–100, as the reference stores it).
 
-    Byte counts win when the total is known (they are what was actually written); completed is always 1.0.
+    Byte counts win when the total is known (they are what was actually written); completed is always 1.0 and
+    nothing else ever is: clients such as @ctrl/qbittorrent treat progress 1.0 as finished, but until the job is
+    `completed` the file is not verified and has no final name.
     """
     require(job, (Job, type(None)), "job")
     if job is None:
@@ -53,4 +56,4 @@ def qbit_progress(job: Job | None) -> float:
         frac = job.downloaded_bytes / job.total_bytes
     else:
         frac = job.progress / 100.0
-    return min(1.0, max(0.0, frac))
+    return min(UNFINISHED_MAX_FRACTION, max(0.0, frac))

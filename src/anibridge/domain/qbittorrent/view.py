@@ -43,6 +43,9 @@ def content_path(job: Job | None, config: ClientConfig) -> str:
 
 
 def error_text(job: Job | None) -> str:
+    """The failure reason, or why a running download waits (full disk, site down, rate limit)."""
+    if job is not None and job.state is JobState.DOWNLOADING and job.message:
+        return f"anibridge: {job.message}"
     if job is None or job.state is not JobState.FAILED:
         return ""
     return f"anibridge: {job.message or 'download failed'}"

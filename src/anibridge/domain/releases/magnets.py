@@ -1,16 +1,23 @@
 """Synthetic magnet links: build, parse, and the infohash Sonarr tracks grabs by.
 
 The wire format is kept byte-compatible with the reference so existing Sonarr grab histories survive a
-switch: fixed key order, `urn:btih:` literal, form-encoded values, `aw_`/`sto_` key prefixes, and an infohash
-that is SHA-1 of `slug|season|episode|language[|mode]` (site, title, provider and quality are not hashed).
+switch: fixed key order, `urn:btih:` literal, form-encoded values, `aw_`/`sto_` key prefixes. AniWorld's infohash
+is the reference's SHA-1 of `slug|season|episode|language[|mode]`, byte for byte (Sonarr's grab history and
+blocklist know it). The reference hashed no site, so AniWorld's and s.to's release of the same episode shared
+one hash: a grab blocklisted at one site blocked the other, and adding the second magnet returned the first
+site's task. s.to and Megakino therefore hash their site key in front (`s.to|slug|…`); old magnets still parse
+(the hash is taken from `xt` as given, so an old grab keeps its task).
 Parsing is stricter than the reference: every problem raises one `MagnetError` with a precise message.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote_plus
 
 from anibridge.domain.catalog.identity import (
@@ -29,6 +36,7 @@ from anibridge.domain.jobs.records import JobMode
 
 MAGNET_SCHEME = "magnet:?"
 _BTIH = re.compile(r"[0-9a-f]{40}")
+_BTIH_BASE32 = re.compile(r"[A-Z2-7]{32}")
 _PREFIXES = ("aw", "sto")
 
 
@@ -43,7 +51,8 @@ def _mode_key(mode: JobMode | None) -> str | None:
 
 
 def infohash(slug: str, season: int, episode: int, language: Language, mode: JobMode | None = None) -> str:
-    """Lower-case SHA-1 hex of `slug|season|episode|language[|mode]` (UTF-8), source numbering."""
+    """The reference's hash (AniWorld's): lower-case SHA-1 hex of `slug|season|episode|language[|mode]` (UTF-8),
+    source numbering. Other sites use `release_infohash`."""
     require(slug, str, "slug")
     require(season, int, "season")
     require(episode, int, "episode")
@@ -55,19 +64,46 @@ def infohash(slug: str, season: int, episode: int, language: Language, mode: Job
     return hashlib.sha1(key.encode("utf-8")).hexdigest()
 
 
+def release_infohash(ref: EpisodeRef, mode: JobMode | None = None) -> str:
+    """The hash a release of `ref` is published under: AniWorld's is the reference's; s.to's and Megakino's hash
+    `<site>|` in front, so the same episode at two sites is two torrents (own blocklist entry, own task)."""
+    require(ref, EpisodeRef, "ref")
+    if ref.site is Site.ANIWORLD:
+        return infohash(ref.slug, ref.season, ref.episode, ref.language, mode)
+    return infohash(f"{ref.site.value}|{ref.slug}", ref.season, ref.episode, ref.language, mode)
+
+
+def legacy_infohash(ref: EpisodeRef, mode: JobMode | None = None) -> str:
+    """The site-less hash every site used before (old s.to/Megakino magnets still carry it)."""
+    require(ref, EpisodeRef, "ref")
+    return infohash(ref.slug, ref.season, ref.episode, ref.language, mode)
+
+
 def _enc(value: str) -> str:
     """Form encoding: everything but ASCII letters, digits and `_.-~` is %XX, space is `+`."""
     return quote_plus(value, safe="")
 
 
-def build_magnet(ref: EpisodeRef, title: str, provider: str | None = None, mode: JobMode | None = None) -> str:
-    """`magnet:?xt=urn:btih:<hash>&dn=<title>&<p>_slug=…&<p>_s&<p>_e&<p>_lang&<p>_site[&<p>_mode][&<p>_provider]`."""
+def build_magnet(
+    ref: EpisodeRef,
+    title: str,
+    provider: str | None = None,
+    mode: JobMode | None = None,
+    published_at: datetime | None = None,
+) -> str:
+    """`magnet:?xt=urn:btih:<hash>&dn=<title>&<p>_slug=…&<p>_s&<p>_e&<p>_lang&<p>_site[&<p>_mode][&<p>_provider]
+    [&<p>_pub]`.
+
+    `<p>_pub` (Unix seconds) is the release's real publication time (air or upload date) when known, so the
+    qBittorrent side can report it as the torrent's `added_on` (it only ever sees the magnet).
+    """
     require(ref, EpisodeRef, "ref")
     require(title, str, "title")
     require(provider, (str, type(None)), "provider")
     p = ref.site.magnet_prefix
     m = _mode_key(mode)
-    btih = infohash(ref.slug, ref.season, ref.episode, ref.language, mode)
+    require(published_at, (datetime, type(None)), "published_at")
+    btih = release_infohash(ref, mode)
     parts = [
         f"xt=urn:btih:{btih}",
         f"dn={_enc(title)}",
@@ -81,6 +117,9 @@ def build_magnet(ref: EpisodeRef, title: str, provider: str | None = None, mode:
         parts.append(f"{p}_mode={_enc(m)}")
     if provider:
         parts.append(f"{p}_provider={_enc(provider)}")
+    if published_at is not None:
+        aware = published_at if published_at.tzinfo is not None else published_at.replace(tzinfo=UTC)
+        parts.append(f"{p}_pub={int(aware.timestamp())}")
     return MAGNET_SCHEME + "&".join(parts)
 
 
@@ -97,6 +136,8 @@ class MagnetPayload:
     language: Language
     provider: str | None = None
     mode: JobMode | None = None
+    published_at: datetime | None = None
+    """The release's publication time (`<p>_pub`), for qBittorrent's `added_on`; None when the magnet has none."""
 
     def __post_init__(self) -> None:
         for name in ("infohash", "title", "slug"):
@@ -107,6 +148,7 @@ class MagnetPayload:
         require(self.language, Language, "language", " (use Language.parse)")
         require(self.provider, (str, type(None)), "provider")
         require(self.mode, (JobMode, type(None)), "mode")
+        require(self.published_at, (datetime, type(None)), "published_at")
 
     @property
     def ref(self) -> EpisodeRef:
@@ -118,7 +160,7 @@ class MagnetPayload:
 
 
 __all__ = ["MAX_NUMBER_DIGITS", "MAX_PROVIDER_LEN", "MAX_SLUG_LEN", "MagnetError", "MagnetPayload", "build_magnet",
-           "infohash", "parse_magnet"]
+           "infohash", "legacy_infohash", "parse_magnet", "release_infohash"]
 
 
 def _int_param(params: dict[str, str], key: str) -> int:
@@ -153,9 +195,9 @@ def parse_magnet(uri: str) -> MagnetPayload:
     xt = params["xt"].strip()
     if not xt.lower().startswith("urn:btih:"):
         raise MagnetError(f"xt is not a btih urn: {xt!r}")
-    btih = xt[len("urn:btih:"):].lower()
-    if not _BTIH.fullmatch(btih):
-        raise MagnetError(f"xt is not a 40-hex btih: {xt!r}")
+    btih = _btih_hex(xt[len("urn:btih:"):])
+    if btih is None:
+        raise MagnetError(f"xt is not a 40-hex or 32-base32 btih: {xt!r}")
 
     season = _int_param(params, f"{p}_s")
     episode = _int_param(params, f"{p}_e")
@@ -193,4 +235,28 @@ def parse_magnet(uri: str) -> MagnetPayload:
         language=language,
         provider=provider,
         mode=JobMode.STRM if params.get(f"{p}_mode", "").strip().lower() == "strm" else None,
+        published_at=_timestamp(params.get(f"{p}_pub")),
     )
+
+
+def _btih_hex(raw: str) -> str | None:
+    """Lower-case hex of a btih given as 40 hex digits or as 32 base32 characters (both are BitTorrent's forms)."""
+    value = raw.strip()
+    if _BTIH.fullmatch(value.lower()):
+        return value.lower()
+    if _BTIH_BASE32.fullmatch(value.upper()):
+        try:
+            return base64.b32decode(value.upper()).hex()
+        except (binascii.Error, ValueError):
+            return None
+    return None
+
+
+def _timestamp(raw: str | None) -> datetime | None:
+    """`<p>_pub` as an aware UTC time; a missing or unusable value is simply no date (it is informational)."""
+    if raw is None or not re.fullmatch(r"[0-9]{1,11}", raw.strip()):
+        return None
+    try:
+        return datetime.fromtimestamp(int(raw.strip()), tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None

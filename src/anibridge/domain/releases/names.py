@@ -1,5 +1,16 @@
-"""Release names (`Series.SxxEyy.Quality.SOURCE.Codec.Lang-GROUP`) and final file names, kept byte-compatible
-so Sonarr's parser and grab history keep working after switching from the reference implementation."""
+"""Release names and final file names, written so Sonarr's and Radarr's title parser reads them as intended:
+the series title it cleans to the same string as its own series title, the quality, the language and the site's
+release group.
+
+Differences from the reference, each because the reference's form was misread:
+- Letters with accents are transliterated (`Pokémon` → `Pokemon`, `Shōgun` → `Shogun`, `ß` → `ss`) instead of
+  becoming a separator (`Pok.mon`): Sonarr strips accents from its series title, so `Pok.mon` never matched.
+- `%` after a number is spelled `Percent` (Sonarr's title cleaning turns `3%` into `3percent`), `&` is `and`,
+  apostrophes vanish (`Grey's` → `Greys`, which cleans to the same string as Sonarr's `greysanatomy`).
+- STRM twins carry `.STRM` *before* the group (`….GER.STRM-ANIWORLD`): Sonarr takes the release group from the
+  token after the last hyphen, or from a trailing `[token]`; the reference's ` [STRM]` suffix therefore made the
+  group `STRM` (and Sonarr then wrote `STRM` into renamed files).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +19,20 @@ import unicodedata
 
 from anibridge.domain.catalog.identity import Language, require
 
-STRM_SUFFIX = " [STRM]"
+STRM_TAG = "STRM"
+LEGACY_STRM_SUFFIX = " [STRM]"
+"""The reference's STRM marker; still recognised (and removed) in names of magnets grabbed before the change."""
 
 _NON_ALNUM_ASCII = re.compile(r"[^A-Za-z0-9]+")
+_STRM_MARK = re.compile(r"\.STRM(?=(?:-[A-Za-z0-9]+)?$)")
+_PERCENT = re.compile(r"(?<=[0-9])\s*%")
+_APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc\u0060\u00b4]")
+_AMPERSAND = re.compile(r"\s*&\s*")
+# Letters NFKD does not decompose into ASCII + combining marks.
+_LETTERS = str.maketrans({
+    "ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
+    "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "ł": "l", "Ł": "L", "ı": "i", "ħ": "h", "Ħ": "H", "ŋ": "ng",
+})
 _FILE_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 MAX_FILE_NAME_BYTES = 240
 """File systems allow 255 bytes per name; the rest is room for FileStore's collision suffix (`.2`)."""
@@ -24,9 +46,19 @@ _LANG_TAGS: dict[str, str] = {
 }
 
 
+def transliterate(text: str) -> str:
+    """ASCII spelling of a title: accents dropped (NFKD, as Sonarr's accent removal does), a few letters spelled
+    out (`ß` → `ss`, `æ` → `ae`, `ø` → `o`), `3%` → `3 Percent`, `&` → `and`, apostrophes removed."""
+    text = _PERCENT.sub(" Percent", text)
+    text = _AMPERSAND.sub(" and ", text)
+    text = _APOSTROPHES.sub("", text)
+    text = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
 def sanitize_series(text: str) -> str:
-    """Every run of non-ASCII-alphanumerics becomes one dot; no leading/trailing dots (umlauts separate)."""
-    return _NON_ALNUM_ASCII.sub(".", text).strip(".")
+    """Transliterated, then every run of non-ASCII-alphanumerics becomes one dot; no leading/trailing dots."""
+    return _NON_ALNUM_ASCII.sub(".", transliterate(text)).strip(".")
 
 
 def quality_tag(height: int | None) -> str:
@@ -76,11 +108,14 @@ def build_release_name(
     vcodec: str | None = None,
     language: Language = Language.GERMAN_DUB,
     group: str = "ANIWORLD",
-    source_tag: str = "WEB",
+    source_tag: str = "WEB-DL",
     year: int | None = None,
     strm: bool = False,
 ) -> str:
-    """`<Series>.<SxxEyy>.<Quality>.<SOURCE>.<Codec>.<Lang>-<GROUP>[ [STRM]]`.
+    """`<Series>.<SxxEyy>.<Quality>.<SOURCE>.<Codec>.<Lang>[.STRM]-<GROUP>`.
+
+    `WEB-DL` is the default source: Sonarr and Radarr read `WEB` as WEB-DL only next to H.264/H.265 or
+    720p/1080p/2160p, so `480p.WEB.AV1` became SDTV and `1440p.WEB.AV1` HDTV-1080p; `WEB-DL` is WEB-DL everywhere.
 
     Specials: the caller passes the alias numbering Sonarr asked for (e.g. S00E05); movies pass no
     season/episode and may pass `year`, which is appended to the title before sanitising.
@@ -101,17 +136,26 @@ def build_release_name(
         source_tag,
         codec_tag(vcodec),
         language_tag(language),
+        STRM_TAG if strm else "",
     ]
     name = ".".join(p for p in parts if p)
     grp = group.strip().upper()
     if grp:
         name = f"{name}-{grp}"
-    return name + STRM_SUFFIX if strm else name
+    return name
+
+
+def mark_strm(name: str) -> str:
+    """`name` as the title of a STRM twin: `.STRM` before a trailing `-GROUP` (or at the end)."""
+    head, sep, grp = name.rpartition("-")
+    if sep and grp and grp.isalnum() and "." not in grp and " " not in grp:
+        return f"{head}.{STRM_TAG}-{grp}"
+    return f"{name}.{STRM_TAG}"
 
 
 def strip_strm(name: str) -> str:
-    """Remove every ` [STRM]` marker (the file on disk never carries it)."""
-    return name.replace(STRM_SUFFIX, "").strip()
+    """Remove the STRM marker, in its current (`.STRM-GROUP`) and the reference's (` [STRM]`) form."""
+    return _STRM_MARK.sub("", name.replace(LEGACY_STRM_SUFFIX, "").strip()).strip()
 
 
 def _invisible(ch: str) -> bool:

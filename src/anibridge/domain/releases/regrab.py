@@ -23,7 +23,10 @@ from anibridge.domain.jobs.records import (
     JobState,
 )
 from anibridge.domain.qbittorrent.records import ClientTask
-from anibridge.domain.releases.magnets import infohash
+from anibridge.domain.releases.magnets import (
+    legacy_infohash,
+    release_infohash,
+)
 
 if TYPE_CHECKING:
     from anibridge.domain.torznab.release import Release
@@ -40,9 +43,16 @@ def regrab_hash(base: str, generation: int) -> str:
 
 
 def task_base_hash(task: ClientTask) -> str:
+    """The generation-0 hash of the task's release (the site-specific one of today's magnets)."""
     mode = JobMode.STRM if task.mode is JobMode.STRM else None
-    ref = task.ref
-    return infohash(ref.slug, ref.season, ref.episode, ref.language, mode)
+    return release_infohash(task.ref, mode)
+
+
+def task_base_hashes(task: ClientTask) -> tuple[str, ...]:
+    """Every generation-0 hash the task may descend from: today's, and the site-less one an s.to or Megakino
+    magnet carried before hashes named their site (such a task keeps the hash it was added under)."""
+    mode = JobMode.STRM if task.mode is JobMode.STRM else None
+    return tuple(dict.fromkeys((release_infohash(task.ref, mode), legacy_infohash(task.ref, mode))))
 
 
 def in_generation(release: Release, generation: int) -> Release:
@@ -77,13 +87,14 @@ async def retire(repo: RegrabRepo | None, tasks: Sequence[ClientTask], jobs: dic
     done = [t for t in tasks if t.job_id and _state(jobs.get(t.job_id)) is JobState.COMPLETED]
     if not done:
         return
-    bases = {t.hash: task_base_hash(t) for t in done}
-    current = await repo.generations(sorted(set(bases.values())))
+    bases = {t.hash: task_base_hashes(t) for t in done}
+    current = await repo.generations(sorted({b for group in bases.values() for b in group}))
     for task in done:
-        base = bases[task.hash]
-        generation = current.get(base, 0)
-        if task.hash == regrab_hash(base, generation):
-            await repo.advance(base, generation)
+        for base in bases[task.hash]:
+            generation = current.get(base, 0)
+            if task.hash == regrab_hash(base, generation):
+                await repo.advance(base, generation)
+                break
 
 
 def _state(job: Job | None) -> JobState | None:

@@ -11,6 +11,7 @@ in the signed child URL; everything else is streamed straight through (the deliv
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from anibridge.domain.streams.hls import (
     is_hls,
     rewrite_playlist,
 )
+from anibridge.domain.strm import probe_master
 from anibridge.domain.strm.records import StrmMapping
 from anibridge.domain.strm.urls import AuthMode, ChildSigner
 from anibridge.ports.errors import NotFound
@@ -40,6 +42,8 @@ REFRESH_STATUSES = frozenset({403, 404, 410, 429, 451})
 PASS_HEADERS = ("content-type", "content-length", "content-range", "accept-ranges", "etag", "last-modified")
 HLS_TYPE = "application/vnd.apple.mpegurl"
 MAX_PLAYLIST_BYTES = 16 * 1024 * 1024
+MEASURE_SECONDS = 5.0  # a slow hoster may cost the probe a bitrate figure, never the playback
+RATE_CACHE_SIZE = 256  # media playlists whose measured bitrate is remembered (probe, then play: measured once)
 
 
 class StrmProxyError(Exception):
@@ -101,6 +105,12 @@ def filtered_headers(headers: Mapping[str, str], extra: tuple[str, ...] = ()) ->
     return out
 
 
+def _lacks_length(resp: UpstreamResponse) -> bool:
+    """A 200 for a media file (not a playlist) whose size the hoster did not state."""
+    return (resp.status == 200 and not resp.headers.get("content-length")
+            and not is_hls(resp.headers.get("content-type"), resp.url))
+
+
 class StrmProxy:
     def __init__(
         self,
@@ -117,6 +127,9 @@ class StrmProxy:
         self.options = options
         self._memory: dict[tuple[EpisodeRef, str], StrmMapping] = {}
         self._resolving: SingleFlight[tuple[EpisodeRef, str], StrmMapping] = SingleFlight()
+        # Measured per media playlist URL; None remembers "not measurable" so a hoster that refuses ranged
+        # requests costs the extra requests once per URL, not on every play.
+        self._rates: dict[str, probe_master.Rate | None] = {}
 
     # -- resolution cache -------------------------------------------------------------------------------
     def _fresh(self, mapping: StrmMapping) -> bool:
@@ -197,7 +210,28 @@ class StrmProxy:
             resp = await self._open(method, mapping.resolved_url, upstream_headers(client, mapping.headers))
             if resp is None:
                 raise StrmProxyError(502, "upstream request failed")
-        return await self._reply(resp, method, client, mapping.headers)
+        if method == "GET" and _lacks_length(resp) and not any(k.lower() == "range" for k in client):
+            sized = await self._sized(resp.url, client, mapping.headers)
+            if sized is not None:
+                await resp.aclose()
+                return sized
+        return await self._reply(resp, method, client, mapping.headers, top=True)
+
+    async def _sized(self, url: str, client: Mapping[str, str], hoster_headers: Mapping[str, str]) -> ProxyReply | None:
+        """The whole file as a 200 that carries its length, from a `bytes=0-` request; None when the hoster
+        will not say. Without a length ffprobe reports no bitrate (Jellyfin then transcodes) and cannot seek."""
+        ranged = await self._open("GET", url, upstream_headers({**client, "Range": "bytes=0-"}, hoster_headers))
+        if ranged is None:
+            return None
+        span, _, total = ranged.headers.get("content-range", "").partition("/")
+        if ranged.status != 206 or not total.isdigit() or span.strip() != f"bytes 0-{int(total) - 1}":
+            await ranged.aclose()
+            return None
+        headers = filtered_headers(ranged.headers, ("content-encoding",))
+        headers.pop("content-range", None)
+        headers["content-length"] = total
+        headers["accept-ranges"] = "bytes"
+        return ProxyReply(200, headers, stream=ranged)
 
     async def child(self, url: str, method: str, client: Mapping[str, str],
                     hoster_headers: Mapping[str, str]) -> ProxyReply:
@@ -211,9 +245,9 @@ class StrmProxy:
         return await self._reply(resp, method, client, hoster_headers)
 
     async def _reply(self, resp: UpstreamResponse, method: str, client: Mapping[str, str],
-                     hoster_headers: Mapping[str, str]) -> ProxyReply:
+                     hoster_headers: Mapping[str, str], top: bool = False) -> ProxyReply:
         if method == "HEAD":
-            return await self._head(resp, client, hoster_headers)
+            return await self._head(resp, client, hoster_headers, top)
         if resp.status in (206, 416) and is_hls(resp.headers.get("content-type"), resp.url):
             # The player's Range hit a playlist: the rewrite needs all of it, and the 200 we answer must carry
             # all of it (a ranged playlist used to come back as a truncated 200; a bad Range as a 416).
@@ -224,12 +258,12 @@ class StrmProxy:
                 raise StrmProxyError(502, "upstream request failed")
             resp = whole
         if resp.status in (200, 206) and is_hls(resp.headers.get("content-type"), resp.url):
-            return await self._playlist(resp, hoster_headers)
+            return await self._playlist(resp, hoster_headers, top)
         return ProxyReply(resp.status, filtered_headers(resp.headers, ("content-encoding",)), stream=resp)
 
     async def _head(self, resp: UpstreamResponse, client: Mapping[str, str],
-                    hoster_headers: Mapping[str, str]) -> ProxyReply:
-        if resp.status not in (405, 501):
+                    hoster_headers: Mapping[str, str], top: bool = False) -> ProxyReply:
+        if resp.status not in (405, 501) and not (top and _lacks_length(resp)):
             await resp.aclose()
             headers = filtered_headers(resp.headers)
             if resp.status == 200 and is_hls(resp.headers.get("content-type"), resp.url):
@@ -242,7 +276,7 @@ class StrmProxy:
                 if whole.status != 200:
                     await whole.aclose()
                     return ProxyReply(whole.status, {"content-type": HLS_TYPE})
-                rewritten = await self._playlist(whole, hoster_headers)
+                rewritten = await self._playlist(whole, hoster_headers, top)
                 return ProxyReply(200, rewritten.headers)
             return ProxyReply(resp.status, headers)
         url = resp.url
@@ -264,7 +298,8 @@ class StrmProxy:
             headers["content-length"] = total
         return ProxyReply(status, headers)
 
-    async def _playlist(self, resp: UpstreamResponse, hoster_headers: Mapping[str, str]) -> ProxyReply:
+    async def _playlist(self, resp: UpstreamResponse, hoster_headers: Mapping[str, str],
+                        top: bool = False) -> ProxyReply:
         if not self.options.public_base_url.strip():
             await resp.aclose()
             raise StrmProxyError(500, "STRM_PUBLIC_BASE_URL is required for STRM proxy URLs")
@@ -286,8 +321,79 @@ class StrmProxy:
         o = self.options
         signer = ChildSigner(o.public_base_url, o.auth_mode, o.secret, self._clock.now().timestamp(),
                              o.child_ttl, hoster_headers)
+        if top:
+            try:
+                text = await asyncio.wait_for(self._with_bitrate(text, resp.url, hoster_headers), MEASURE_SECONDS)
+            except TimeoutError:
+                log.info("strm: measuring the bitrate of %s took too long; serving it as it is",
+                         resp.url.split("?", 1)[0])
         body = rewrite_playlist(text, resp.url, signer).encode("utf-8")
         headers = {"content-type": HLS_TYPE, "content-length": str(len(body))}
         if resp.headers.get("last-modified"):
             headers["last-modified"] = resp.headers["last-modified"]
         return ProxyReply(200, headers, body=body)
+
+    # -- bitrate for probes ------------------------------------------------------------------------------
+    async def _with_bitrate(self, text: str, url: str, hoster_headers: Mapping[str, str]) -> str:
+        """The top playlist as a master whose variants all carry BANDWIDTH (see `probe_master` for why).
+
+        A bare media playlist becomes a one-variant master; a master's variants without BANDWIDTH get one.
+        When nothing can be measured the hoster's text goes out unchanged: playback matters more than a figure.
+        """
+        if probe_master.is_media(text):
+            found = await self._media_rate(url, text, hoster_headers)
+            return text if found is None else probe_master.synthetic_master(url, found)
+        if not probe_master.is_master(text):
+            return text
+        missing = [v for v in probe_master.variants(text, url) if probe_master.lacks_bandwidth(v)]
+        if not missing:
+            return text
+        rates = await asyncio.gather(*(self._variant_rate(v.url, hoster_headers) for v in missing))
+        filled = {v.line: r for v, r in zip(missing, rates, strict=True) if r is not None}
+        return probe_master.with_bandwidth(text, filled) if filled else text
+
+    def _remember(self, url: str, found: probe_master.Rate | None) -> None:
+        if len(self._rates) >= RATE_CACHE_SIZE:
+            self._rates.pop(next(iter(self._rates)))
+        self._rates[url] = found
+
+    async def _variant_rate(self, url: str, hoster_headers: Mapping[str, str]) -> probe_master.Rate | None:
+        if url in self._rates:
+            return self._rates[url]
+        resp = await self._open("GET", url, upstream_headers({}, hoster_headers))
+        if resp is None:
+            return None
+        try:
+            if resp.status != 200:
+                return None
+            text = (await resp.read(MAX_PLAYLIST_BYTES)).decode("utf-8", errors="replace")
+        except UpstreamError:
+            return None
+        finally:
+            await resp.aclose()
+        return await self._media_rate(url, text, hoster_headers) if probe_master.is_media(text) else None
+
+    async def _media_rate(self, url: str, text: str, hoster_headers: Mapping[str, str]) -> probe_master.Rate | None:
+        if url in self._rates:
+            return self._rates[url]
+        picked = probe_master.sample(probe_master.segments(text, url))
+        sizes = await asyncio.gather(*(self._segment_size(s, hoster_headers) for s in picked))
+        found = probe_master.rate([(s, n) for s, n in zip(picked, sizes, strict=True) if n is not None])
+        self._remember(url, found)
+        return found
+
+    async def _segment_size(self, segment: probe_master.Segment, hoster_headers: Mapping[str, str]) -> int | None:
+        """Bytes of one segment: its byte range, else the total of a 1-byte ranged GET (closed at once)."""
+        if segment.size is not None:
+            return segment.size
+        resp = await self._open("GET", segment.url, upstream_headers({"Range": "bytes=0-0"}, hoster_headers))
+        if resp is None:
+            return None
+        try:
+            if resp.status == 206:
+                total = resp.headers.get("content-range", "").rpartition("/")[2]
+                return int(total) if total.isdigit() else None
+            length = resp.headers.get("content-length", "")
+            return int(length) if resp.status == 200 and length.isdigit() else None
+        finally:
+            await resp.aclose()

@@ -27,7 +27,7 @@ DEFAULT_LANGUAGES: Mapping[Site, tuple[Language, ...]] = {
 class SearchConfig:
     cat_anime: int = 5070
     cat_movie: int = 2000
-    source_tag: str = "WEB"
+    source_tag: str = "WEB-DL"
     groups: Mapping[str, str] = field(default_factory=lambda: {"aniworld.to": "ANIWORLD", "s.to": "STO", "megakino": "MEGAKINO"})
     strm_mode: str = "no"  # no | both | only
     season_mode: str = "fast"  # fast | strict
@@ -42,6 +42,8 @@ class SearchConfig:
     test_language: Language = Language.GERMAN_DUB
     specials_enabled: bool = True
     specials_threshold: float = 0.5
+    site_urls: Mapping[str, str] = field(default_factory=dict)
+    """Base URL per site key, for the items' episode-page links (`<comments>`); a missing site gets no link."""
 
     def group(self, site: Site) -> str:
         return self.groups.get(site.value, "").strip().upper()

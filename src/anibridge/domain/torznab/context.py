@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING
 
 from anibridge.domain.catalog.identity import (
@@ -26,6 +27,7 @@ from anibridge.domain.torznab.representative import (
     RepresentativeQuality,
     group_of,
 )
+from anibridge.domain.torznab.series_map import SeriesShowMap, imdb_digits
 from anibridge.domain.torznab.shows import ShowLookup
 from anibridge.ports.errors import NotFound, PortError
 
@@ -59,6 +61,7 @@ class SearchContext:
         self.catalogs = catalogs
         self.resolver = resolver
         self.shows = ShowLookup(metadata)
+        self.series_map = SeriesShowMap(self.shows, catalogs, clock)
         self.availability = availability
         self.clock = clock
         self.config = config
@@ -88,11 +91,12 @@ class SearchContext:
         return await locating.locate_all(self.resolver, list(self.catalogs), titles, show=show)
 
     async def show_for(self, loc: Located, *extra_titles: str) -> Show | None:
-        """The SkyHook show of a located series, looked up once per search even when asked concurrently."""
+        """The SkyHook show of a located series (through the cached site-show mapping), looked up once per
+        search even when asked concurrently."""
         if loc.show_looked_up:
             return loc.show
         if loc.lookup is None:
-            loc.lookup = asyncio.ensure_future(self.shows.by_title(loc.title, *extra_titles))
+            loc.lookup = asyncio.ensure_future(self.series_map.show(loc.site, loc.slug, loc.title, *extra_titles))
         show = await asyncio.shield(loc.lookup)
         loc.show, loc.show_looked_up = show, True
         return show
@@ -102,7 +106,10 @@ class SearchContext:
         if variant.movie:
             return variant  # SkyHook is TV metadata: a film keeps its catalogue title and year
         fresh = self.variant(variant.ref, loc, variant.alias)
-        return replace(variant, display_title=fresh.display_title, tvdb_id=fresh.tvdb_id, imdb_id=fresh.imdb_id)
+        return replace(
+            variant, display_title=fresh.display_title, tvdb_id=fresh.tvdb_id, imdb_id=fresh.imdb_id,
+            tmdb_id=fresh.tmdb_id, aired=fresh.aired or variant.aired,
+        )
 
     def catalog(self, site: Site) -> CatalogPort | None:
         return self.catalogs.get(site)
@@ -171,7 +178,9 @@ class SearchContext:
             provider=provider,
             force_alias_guid=force_alias_guid,
             tvdb_id=show.tvdb_id if show is not None else None,
-            imdb_id=_imdb_digits(show.imdb_id) if show is not None else None,
+            imdb_id=imdb_digits(show.imdb_id) if show is not None else None,
+            tmdb_id=show.tmdb_id if show is not None else None,
+            aired=air_time(show, alias),
         )
 
     async def probed(
@@ -295,8 +304,13 @@ def _ordered(site: Site, langs: Sequence[Language]) -> tuple[Language, ...]:
     return tuple(sorted(unique, key=lambda lang: order.index(lang) if lang in order else len(order)))
 
 
-def _imdb_digits(imdb: str | None) -> str | None:
-    if not imdb:
+def air_time(show: Show | None, alias: tuple[int, int] | None) -> datetime | None:
+    """When SkyHook says the episode (TVDB numbering, as Sonarr asked) aired: its UTC air time, else its air date."""
+    if show is None or alias is None:
         return None
-    digits = imdb.lower().removeprefix("tt")
-    return digits if digits.isdigit() else None
+    for ep in show.episodes:
+        if (ep.season, ep.episode) == alias:
+            if ep.aired_at is not None:
+                return ep.aired_at
+            return datetime.combine(ep.air_date, time(0, 0), tzinfo=UTC) if ep.air_date is not None else None
+    return None

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote, quote_plus
 
 from anibridge.domain.catalog.identity import (
     EpisodeRef,
@@ -21,9 +22,12 @@ from anibridge.domain.catalog.identity import (
 from anibridge.domain.jobs.records import JobMode
 from anibridge.domain.releases.magnets import (
     build_magnet,
-    infohash,
+    release_infohash,
 )
-from anibridge.domain.releases.names import build_release_name
+from anibridge.domain.releases.names import (
+    build_release_name,
+    mark_strm,
+)
 from anibridge.domain.torznab.config import (
     MOVIE_HD,
     MOVIE_SD,
@@ -50,6 +54,12 @@ class Release:
     subs: str | None = None
     tvdb_id: int | None = None
     imdb_id: str | None = None
+    tmdb_id: int | None = None
+    season: int | None = None
+    episode: int | None = None
+    page_url: str | None = None
+    """The episode (or film) page on the site: the item's `<comments>` (Sonarr's info link)."""
+    description: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +77,9 @@ class Variant:
     force_alias_guid: bool = False
     tvdb_id: int | None = None
     imdb_id: str | None = None
+    tmdb_id: int | None = None
+    aired: datetime | None = None
+    """When the episode aired (SkyHook) or the film was uploaded, if known: the item's pubDate."""
 
 
 def size_for(title: str) -> int:
@@ -134,10 +147,41 @@ def guid_for(ref: EpisodeRef, alias: tuple[int, int] | None, *, force_alias: boo
     return guid + (":strm" if strm else "")
 
 
+def page_url(config: SearchConfig, ref: EpisodeRef, title: str) -> str | None:
+    """The site's page of the episode (film: a site search for it); None when the site's base URL is unknown."""
+    base = config.site_urls.get(ref.site.value, "").rstrip("/")
+    if not base:
+        return None
+    slug = quote(ref.slug, safe="")
+    if ref.site is Site.ANIWORLD:
+        tail = f"/filme/film-{ref.episode}" if ref.season == 0 else f"/staffel-{ref.season}/episode-{ref.episode}"
+        return f"{base}/anime/stream/{slug}{tail}"
+    if ref.site is Site.STO:
+        return f"{base}/serie/{slug}/staffel-{ref.season}/episode-{ref.episode}"
+    return f"{base}/index.php?do=search&subaction=search&story={quote_plus(title)}"
+
+
+def describe(variant: Variant, season: int | None, episode: int | None) -> str:
+    """One human line for `<description>`: what, which episode, language, site, quality."""
+    what = variant.display_title + (f" ({variant.year})" if variant.year else "")
+    if season is not None and episode is not None:
+        what += f" S{season:02d}E{episode:02d}"
+    quality = f"{variant.height}p" if variant.height else "quality unknown"
+    return f"{what} · {variant.ref.language.value} · {variant.ref.site.value} · {quality}"
+
+
 def build_releases(
-    config: SearchConfig, variant: Variant, published_at: datetime, requested: frozenset[int]
+    config: SearchConfig,
+    variant: Variant,
+    published_at: datetime,
+    requested: frozenset[int],
+    *,
+    dated: bool = False,
 ) -> list[Release]:
-    """Normal and/or STRM release of one variant per STRM_FILES_MODE; empty when no category fits the request."""
+    """Normal and/or STRM release of one variant per STRM_FILES_MODE; empty when no category fits the request.
+
+    `dated`: `published_at` is a real publication time (not "now"), so the magnet carries it for `added_on`.
+    """
     cats = select_categories(
         config,
         natural_categories(config, movie=variant.movie, anime=variant.ref.site is Site.ANIWORLD, height=variant.height),
@@ -168,8 +212,8 @@ def build_releases(
             Release(
                 title=title,
                 guid=guid_for(ref, variant.alias, force_alias=variant.force_alias_guid, strm=strm),
-                magnet=build_magnet(ref, title, variant.provider, mode),
-                infohash=infohash(ref.slug, ref.season, ref.episode, ref.language, mode),
+                magnet=build_magnet(ref, title, variant.provider, mode, published_at if dated else None),
+                infohash=release_infohash(ref, mode),
                 size=size_for(title),
                 categories=cats,
                 published_at=published_at,
@@ -177,6 +221,11 @@ def build_releases(
                 subs=subs,
                 tvdb_id=variant.tvdb_id,
                 imdb_id=variant.imdb_id,
+                tmdb_id=variant.tmdb_id,
+                season=season,
+                episode=episode,
+                page_url=page_url(config, ref, variant.display_title),
+                description=describe(variant, season, episode),
             )
         )
     return out
@@ -193,14 +242,14 @@ def connectivity_releases(config: SearchConfig, published_at: datetime, *, movie
     language, subs = language_attrs(ref)
     out = []
     for strm in modes:
-        title = config.test_title + (" [STRM]" if strm else "")
+        title = mark_strm(config.test_title) if strm else config.test_title
         mode = JobMode.STRM if strm else None
         out.append(
             Release(
                 title=title,
                 guid=guid_for(ref, None, force_alias=False, strm=strm),
                 magnet=build_magnet(ref, title, None, mode),
-                infohash=infohash(ref.slug, ref.season, ref.episode, ref.language, mode),
+                infohash=release_infohash(ref, mode),
                 size=size_for(title),
                 categories=cats,
                 published_at=published_at,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from anibridge.domain.catalog.identity import (
@@ -39,10 +39,15 @@ from anibridge.domain.torznab.release import (
     connectivity_releases,
     expand_requested,
 )
-from anibridge.domain.torznab.request import SearchKind
-from anibridge.ports.errors import PortError
+from anibridge.domain.torznab.request import (
+    ExternalIds,
+    SearchKind,
+)
+from anibridge.domain.torznab.series_map import imdb_digits
+from anibridge.ports.errors import PortError, SiteUnreachable
 
 if TYPE_CHECKING:
+    from anibridge.domain.catalog.reachability import SiteReachability
     from anibridge.domain.torznab.context import SearchContext
     from anibridge.domain.torznab.request import SearchRequest
     from anibridge.ports.catalog import NewEpisode
@@ -54,10 +59,16 @@ log = logging.getLogger(__name__)
 Dated = tuple[Variant, datetime | None]
 
 
+class SitesUnreachable(Exception):
+    """No catalogue site could be asked: the feed must say so (a Torznab error), not look like "no results"."""
+
+
 class TorznabSearch:
-    def __init__(self, ctx: SearchContext, regrabs: RegrabRepo | None = None) -> None:
+    def __init__(self, ctx: SearchContext, regrabs: RegrabRepo | None = None,
+                 reachability: SiteReachability | None = None) -> None:
         self.ctx = ctx
         self._regrabs = regrabs
+        self._reach = reachability
 
     async def search(self, req: SearchRequest) -> list[Release]:
         now = self.ctx.clock.now()
@@ -69,6 +80,11 @@ class TorznabSearch:
             log.exception("torznab search failed for %s", req)
             found, test_movie = [], None
         releases = _unique(self.ctx.config, found, now, req.categories)
+        if not releases and self._reach is not None and self._reach.none_answering(list(self.ctx.catalogs)):
+            # Nothing found because nothing could be asked (this request's attempts failed, or the sites are
+            # known down and were not asked again): an empty feed or the Test's synthetic item would pass the
+            # indexer as healthy. Partial outages never get here: a reachable site's answer is returned.
+            raise SitesUnreachable(self._reach.unreachable_message(list(self.ctx.catalogs)))
         if not releases and test_movie is not None and self.ctx.config.return_test_result:
             releases = connectivity_releases(self.ctx.config, now, movie=test_movie, requested=req.categories)
         return await regrab.publish(self._regrabs, releases[req.offset : req.offset + req.limit])
@@ -89,7 +105,7 @@ class TorznabSearch:
                     return [], None  # an id-only film search finds nothing
                 # Radarr's RSS sync and Test: recent Megakino films, the synthetic item only when there are none.
                 return await self._recent_films(req.wanted), True
-            return _undated(await self._movie(q)), None
+            return _undated(await self._movie(q, req.ids)), None
         if not q and not req.ids.any():
             if req.season is None and req.episode is None:
                 return await self._recent(req.wanted), False
@@ -115,6 +131,10 @@ class TorznabSearch:
         if not locs:
             titles += [show.title, *show.aliases] if show is not None else []
             locs = await self.ctx.locate_all(titles, show=show)
+            if show is not None:  # site shows known to map to this TVDB id though no title resembles it
+                have = {loc.site for loc in locs}
+                locs += [Located(site, slug, title, show, True) for site, slug, title in
+                         self.ctx.series_map.mapped_to(show.tvdb_id) if site not in have and site in self.ctx.catalogs]
         # Every site that has the show contributes its items, searched concurrently (one site's latency, not the
         # sum); a failing site costs its own items only.
         text = intent.title or q
@@ -181,27 +201,33 @@ class TorznabSearch:
             log.warning("megakino page %s unavailable: %s", loc.slug, ex)
             return False
 
-    async def _movie(self, q: str) -> list[Variant]:
+    async def _movie(self, q: str, ids: ExternalIds | None = None) -> list[Variant]:
         title, year = split_year(q)
         if Site.MEGAKINO not in self.ctx.catalogs:
             return []
         loc = await self.ctx.locate([title, q], site=Site.MEGAKINO)
         if loc is None:
             return []
-        return await self._film(loc, year)
+        return await self._film(loc, year, ids)
 
-    async def _film(self, loc: Located, year: int | None) -> list[Variant]:
+    async def _film(self, loc: Located, year: int | None, ids: ExternalIds | None = None) -> list[Variant]:
+        """The film's variant, with its IMDb/TMDB ids when the page links them or the request named them (a
+        movie list matches by id where a title like `Dune: Part Two` does not survive its name matching)."""
         catalog = self.ctx.catalog(loc.site)
-        if year is None and catalog is not None:
+        imdb, tmdb = (ids.imdb, ids.tmdb) if ids is not None else (None, None)
+        if catalog is not None:
             try:
-                year = (await catalog.series(loc.slug)).year
+                page = await catalog.series(loc.slug)
+                year = year if year is not None else page.year
+                imdb, tmdb = imdb_digits(page.imdb_id) or imdb, page.tmdb_id or tmdb
             except PortError as ex:
                 log.info("megakino page %s unavailable: %s", loc.slug, ex)
         row = await self.ctx.availability.check(EpisodeRef(loc.site, loc.slug, 0, 0, Language.GERMAN_DUB))
         if not row.available:
             return []
         v = self.ctx.variant(row.ref, loc, None, height=row.height, vcodec=row.vcodec, provider=row.provider)
-        return [Variant(v.ref, v.display_title, None, v.height, v.vcodec, v.provider, year=year, movie=True)]
+        return [Variant(v.ref, v.display_title, None, v.height, v.vcodec, v.provider, year=year, movie=True,
+                        imdb_id=imdb, tmdb_id=tmdb)]
 
     async def _recent_films(self, wanted: int) -> list[Dated]:
         """Radarr RSS: Megakino's newest films (sitemap `lastmod`), each with its year and (representative) quality."""
@@ -217,10 +243,10 @@ class TorznabSearch:
 
         async def one(film: NewEpisode) -> list[Dated]:
             async with slots:  # the post fetch for the year also serves the probe's episode page (post cache)
-                year = await _film_year(self, film.slug)
+                year, imdb, tmdb = await _film_page(self, film.slug)
                 loc = Located(film.site, film.slug, film.series_title)
                 found = await self.ctx.listed(loc, (0, 0), None, film.languages or (Language.GERMAN_DUB,))
-            return [(replace(v, year=year, movie=True), film.released_at) for v in found]
+            return [(replace(v, year=year, movie=True, imdb_id=imdb, tmdb_id=tmdb), film.released_at) for v in found]
 
         batches = await asyncio.gather(*(one(f) for f in films))
         return [d for batch in batches for d in batch]
@@ -231,7 +257,9 @@ class TorznabSearch:
         lists = await asyncio.gather(*(self.ctx.catalogs[s].new_episodes() for s in sites), return_exceptions=True)
         entries: list[NewEpisode] = []
         for site, result in zip(sites, lists, strict=True):
-            if isinstance(result, BaseException):
+            if isinstance(result, SiteUnreachable):  # known down: /health and the error feed say so already
+                log.debug("new episodes of %s not asked: %s", site.value, result)
+            elif isinstance(result, BaseException):
                 log.warning("new episodes of %s unavailable: %r", site.value, result)
             else:
                 entries.extend(result)
@@ -249,26 +277,44 @@ class TorznabSearch:
             count += len(langs)  # `listed` yields one variant per language
             if count >= _variants_needed(self, wanted):
                 break
+        # Each show under its TVDB title and ids (cached mapping), so Sonarr's RSS sync can match the German
+        # site titles; one lookup per show, a bounded number at a time.
+        locs: dict[tuple[Site, str], Located] = {}
+        for e, _langs in chosen:
+            locs.setdefault((e.site, e.slug), Located(e.site, e.slug, e.series_title))
+        slots = asyncio.Semaphore(max(1, self.ctx.config.probe_concurrency))
+
+        async def mapped(loc: Located) -> None:
+            async with slots:
+                await self.ctx.show_for(loc)
+
+        for loc, outcome in zip(locs.values(), await asyncio.gather(*(mapped(lc) for lc in locs.values()),
+                                                                      return_exceptions=True), strict=True):
+            if isinstance(outcome, Exception):
+                log.warning("TVDB mapping of %s %s failed: %r", loc.site.value, loc.slug, outcome)
+                loc.show, loc.show_looked_up = None, True
         # Concurrently: a show's first RSS item may probe one representative episode for its quality (bounded
         # by the representative probes' own limit), which one item after another would turn into a sum.
         batches = await asyncio.gather(
             *(
-                self.ctx.listed(Located(e.site, e.slug, e.series_title), (e.season, e.episode), (e.season, e.episode), langs)
+                self.ctx.listed(locs[(e.site, e.slug)], (e.season, e.episode), (e.season, e.episode), langs)
                 for e, langs in chosen
             )
         )
         return [(v, e.released_at) for (e, _langs), batch in zip(chosen, batches, strict=True) for v in batch]
 
 
-async def _film_year(search: TorznabSearch, slug: str) -> int | None:
+async def _film_page(search: TorznabSearch, slug: str) -> tuple[int | None, str | None, int | None]:
+    """(year, IMDb digits, TMDB id) of a Megakino film from its post; Nones when the page is unavailable."""
     catalog = search.ctx.catalog(Site.MEGAKINO)
     if catalog is None:
-        return None
+        return None, None, None
     try:
-        return (await catalog.series(slug)).year
+        page = await catalog.series(slug)
     except PortError as ex:
         log.info("megakino page %s unavailable: %s", slug, ex)
-        return None
+        return None, None, None
+    return page.year, imdb_digits(page.imdb_id), page.tmdb_id
 
 
 def _variants_needed(search: TorznabSearch, wanted: int) -> int:
@@ -277,6 +323,13 @@ def _variants_needed(search: TorznabSearch, wanted: int) -> int:
 
 def _undated(variants: list[Variant]) -> list[Dated]:
     return [(v, None) for v in variants]
+
+
+def _utc(when: datetime | None) -> datetime | None:
+    """Aware UTC (a naive time is UTC, as the repositories store it)."""
+    if when is None:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _unique(config: SearchConfig, found: list[Dated], now: datetime, categories: frozenset[int]) -> list[Release]:
@@ -297,7 +350,13 @@ def _unique(config: SearchConfig, found: list[Dated], now: datetime, categories:
     guids: set[str] = set()
     for variant, when in found:
         site = variant.ref.site
-        for release in build_releases(config, variant, when or now, categories):
+        # The real publication time (site upload date, else the air date) so Sonarr does not see every result as
+        # "0 days old"; an air date is never in the future (an episode a site lists before its announced air
+        # time is available now).
+        aired = _utc(variant.aired)
+        real = _utc(when) or (min(aired, _utc(now) or now) if aired is not None else None)
+        published = real or now
+        for release in build_releases(config, variant, published, categories, dated=real is not None):
             if (site, release.guid) in seen:
                 continue
             seen.add((site, release.guid))

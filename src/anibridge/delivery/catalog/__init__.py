@@ -1,0 +1,1 @@
+"""HTTP delivery of the catalogue use cases (title search for `anibridge --server … search`)."""

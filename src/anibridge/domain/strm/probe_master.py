@@ -1,0 +1,144 @@
+"""Master playlists that tell a media server the bitrate: synthetic masters and filled-in BANDWIDTH.
+
+Why: Jellyfin probes a `.strm` URL with ffprobe and takes the bitrate from what the probe reports. For HLS
+ffprobe reports a variant's bitrate only from the master's `BANDWIDTH` (the `variant_bitrate` tag); a bare
+media playlist, or a master whose variants lack `BANDWIDTH`, probes as "0 kbps" and Jellyfin transcodes. The
+proxy therefore answers a bare media playlist with a one-variant master of its own, and fills in `BANDWIDTH`
+where a hoster's master omits it. The figure comes from the segments themselves: their byte sizes (from
+`EXT-X-BYTERANGE`, or the total a 1-byte ranged request reports) over their `EXTINF` durations.
+
+Pure text work here; the proxy does the few upstream requests.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+SAMPLE_SEGMENTS = 3  # segments measured per media playlist: enough for a peak estimate, cheap for a probe
+_BANDWIDTH = re.compile(r"(?<![A-Z-])BANDWIDTH=[^,]*,?")
+_ATTR = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    url: str
+    duration: float
+    size: int | None  # known from EXT-X-BYTERANGE without asking the hoster
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One `EXT-X-STREAM-INF` entry: the index of its tag line, its attributes and its absolute URL."""
+
+    line: int
+    attributes: dict[str, str]
+    url: str
+
+
+def is_master(text: str) -> bool:
+    return "#EXT-X-STREAM-INF" in text
+
+
+def is_media(text: str) -> bool:
+    return "#EXTINF" in text and not is_master(text)
+
+
+def attributes(tag_line: str) -> dict[str, str]:
+    _, _, rest = tag_line.partition(":")
+    return {m.group(1): m.group(2) for m in _ATTR.finditer(rest)}
+
+
+def segments(text: str, base_url: str) -> list[Segment]:
+    """The media segments of a media playlist, with their durations and any byte-range lengths."""
+    out: list[Segment] = []
+    duration: float | None = None
+    size: int | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("#EXTINF:"):
+            try:
+                duration = float(line[8:].split(",", 1)[0])
+            except ValueError:
+                duration = None
+        elif line.startswith("#EXT-X-BYTERANGE:"):
+            length = line[17:].split("@", 1)[0]
+            size = int(length) if length.isdigit() else None
+        elif line and not line.startswith("#"):
+            if duration is not None and duration > 0:
+                out.append(Segment(urljoin(base_url, line), duration, size))
+            duration, size = None, None
+    return out
+
+
+def sample(segs: list[Segment], count: int = SAMPLE_SEGMENTS) -> list[Segment]:
+    """A few segments spread over the playlist; the short last segment only when there is nothing else."""
+    body = segs[:-1] if len(segs) > 1 else segs
+    if len(body) <= count:
+        return body
+    step = (len(body) - 1) / (count - 1)
+    return [body[round(i * step)] for i in range(count)]
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    peak: int     # bits per second of the densest sampled segment: what BANDWIDTH means
+    average: int  # bits per second over all sampled segments: AVERAGE-BANDWIDTH
+
+
+def rate(measured: list[tuple[Segment, int]]) -> Rate | None:
+    """Peak and average bitrate from (segment, byte size) pairs; None when nothing was measured."""
+    usable = [(s, n) for s, n in measured if n > 0 and s.duration > 0]
+    if not usable:
+        return None
+    peak = max(n * 8 / s.duration for s, n in usable)
+    average = sum(n for _, n in usable) * 8 / sum(s.duration for s, _ in usable)
+    return Rate(int(peak), int(average))
+
+
+def synthetic_master(media_url: str, found: Rate, resolution: str = "", codecs: str = "") -> str:
+    """A one-variant master pointing at the media playlist (absolute URL: the rewrite signs it)."""
+    attrs = [f"BANDWIDTH={found.peak}", f"AVERAGE-BANDWIDTH={found.average}"]
+    if resolution:
+        attrs.append(f"RESOLUTION={resolution}")
+    if codecs:
+        attrs.append(f'CODECS="{codecs}"')
+    return f"#EXTM3U\n#EXT-X-STREAM-INF:{','.join(attrs)}\n{media_url}\n"
+
+
+def variants(text: str, base_url: str) -> list[Variant]:
+    out: list[Variant] = []
+    lines = text.splitlines()
+    for i, raw in enumerate(lines):
+        if not raw.strip().startswith("#EXT-X-STREAM-INF"):
+            continue
+        for j in range(i + 1, len(lines)):
+            uri = lines[j].strip()
+            if uri and not uri.startswith("#"):
+                out.append(Variant(i, attributes(raw.strip()), urljoin(base_url, uri)))
+                break
+    return out
+
+
+def with_bandwidth(text: str, filled: dict[int, Rate]) -> str:
+    """The master with `BANDWIDTH` (and `AVERAGE-BANDWIDTH`) added to the tag lines in `filled`.
+
+    Other bytes stay as they were, line endings included.
+    """
+    lines = text.splitlines(keepends=True)
+    for index, found in filled.items():
+        body = lines[index].rstrip("\r\n")
+        ending = lines[index][len(body):]
+        extra = f"BANDWIDTH={found.peak}"
+        if "AVERAGE-BANDWIDTH=" not in body:
+            extra += f",AVERAGE-BANDWIDTH={found.average}"
+        tag, _, rest = body.partition(":")
+        rest = _BANDWIDTH.sub("", rest).strip(",")
+        lines[index] = f"{tag}:{extra}{',' + rest if rest.strip() else ''}{ending}"
+    return "".join(lines)
+
+
+def lacks_bandwidth(variant: Variant) -> bool:
+    value = variant.attributes.get("BANDWIDTH", "")
+    return not value.isdigit() or int(value) <= 0
