@@ -30,7 +30,8 @@ MAGNET = build_magnet(EpisodeRef(Site.ANIWORLD, "frieren", 1, 1, Language.GERMAN
                       "Frieren.S01E01.1080p.WEB.H264.GER-ANIWORLD", provider="VOE")
 HASH = MAGNET.split("btih:", 1)[1][:40].lower()
 ODD_NUMBERS = ["\u00b2", "\u2460", "9" * 4301, "-1", "1.5", "0x10", " ", "\x00"]
-LEAK_MARKERS = ("Traceback", "Error:", "sqlalchemy", "psycopg", "sqlite3", "SELECT", "INSERT", "ValueError")
+LEAK_MARKERS = ("Traceback", "sqlalchemy", "psycopg", "sqlite3", "SELECT", "INSERT", "ValueError", "OverflowError",
+                "DataError")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -75,7 +76,7 @@ async def test_torznab_odd_numbers_are_torznab_errors(
     root = etree.fromstring(result.content)
     assert root.tag in ("error", "rss")
     if value.strip() and root.tag == "error":
-        assert root.get("code") == "201"
+        assert root.get("code") in ("201", "900")  # 900: the (unreachable) sites were searched
 
 
 @pytest.mark.parametrize("indexes", ["0|\u00b2", "\u2460", "9" * 4301, "0|-1|x", "0|" * 3000])
