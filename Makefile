@@ -7,7 +7,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 # pip prints what it fetches and builds, so the first `make run` shows its progress instead of a silent minute.
 PIP_FLAGS ?= --progress-bar off --disable-pip-version-check
 
-.PHONY: run demo test lint typecheck unit integration e2e browser flexget test-random bench cassettes clean image-test
+.PHONY: run demo test lint typecheck unit integration e2e browser flexget test-random fuzz bench cassettes clean image-test
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(STAMP_RUN): pyproject.toml | $(BIN)/python
 $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	@echo "installing anibridge with its test tools into $(VENV)"
 	$(BIN)/pip install $(PIP_FLAGS) -e '.[dev]' | grep -E '^(Collecting|Successfully|ERROR)' || true
-	@$(BIN)/python -c 'import anibridge, pytest, ruff, importlinter' && touch $@ $(STAMP_RUN)
+	@$(BIN)/python -c 'import anibridge, pytest, ruff, importlinter, hypothesis' && touch $@ $(STAMP_RUN)
 
 run: $(STAMP_RUN)
 	$(BIN)/anibridge serve
@@ -56,6 +56,10 @@ e2e: $(STAMP_DEV)
 test-random: $(STAMP_DEV)
 	$(BIN)/pytest tests/unit tests/integration -p random_order --random-order
 
+# The property-based fuzz suite with many more examples than `make test` gives it (random seed each run).
+fuzz: $(STAMP_DEV)
+	ANIBRIDGE_FUZZ_EXAMPLES=$${ANIBRIDGE_FUZZ_EXAMPLES:-1000} ANIBRIDGE_FUZZ_RANDOM=1 $(BIN)/pytest tests/fuzz
+
 # Each benchmark prints its figures against a baseline or limit measured in the same run.
 bench: $(STAMP_DEV)
 	@for script in $(filter-out bench/bare_relay.py,$(wildcard bench/*.py)); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
@@ -76,7 +80,7 @@ cassettes: $(STAMP_DEV)
 	$(BIN)/python -m anibridge_fakes.record_cassettes
 
 clean:
-	rm -rf $(VENV) $(FLEXGET_VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(FLEXGET_VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
 
 # The dashboard in a real headless browser (Debian chromium + chromium-driver, PyPI selenium); screenshots and
 # the axe-core report land in test-artefacts/browser/ (not committed).

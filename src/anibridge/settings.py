@@ -149,6 +149,9 @@ class Settings(BaseModel):
     qbit_api_key: SecretStr = Field(SecretStr(""), description="If set, `Authorization: Bearer <key>` needs no login (Sonarr's API Key field).")
     qbit_public_save_path: str = Field("", description="Save path reported to *arr apps (container path mapping).")
     qbit_session_timeout_seconds: int = Field(3600, ge=1, description="Idle lifetime of a qBittorrent API login session.")
+    web_ui_domain_list: CsvList = Field(["*"], description="Host header names the qBittorrent API and job API answer (`*` wildcards; `*` = any); set it to the names you reach anibridge by (DNS-rebinding defence).")
+    web_ui_max_auth_fail_count: int = Field(5, ge=0, description="Failed logins (or wrong API keys) from one IP before it is banned; 0 = never ban.")
+    web_ui_ban_duration: int = Field(3600, ge=1, description="Seconds a client IP stays banned after too many failed logins.")
 
     notify_urls: CsvList = Field([], description="Apprise URLs alerts go to (comma-separated: ntfy://, discord://, tgram://, gotify://, mailto://, json://…); empty = no alerts.")
     notify_on_complete: bool = Field(False, description="Also send an alert for every completed download.")

@@ -34,9 +34,11 @@ from anibridge.adapters.downloads.ranged import (
     sidecar_of,
 )
 from anibridge.adapters.resolving import proxy_for
+from anibridge.adapters.ssrf import SsrfGuard
 from anibridge.domain.streams.sniff import HEAD_BYTES, MIN_DECIDING_BYTES, text_body_reason
 from anibridge.ports.errors import DiskFull, DownloadCancelled, DownloadFailed, DownloadThrottled, MediaRejected
 from anibridge.ports.streams import DirectStream, DownloadProgress
+from anibridge.ports.upstream import UpstreamRefused
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,47 @@ def _http_status(error: BaseException) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _refusal_in(error: BaseException) -> UpstreamRefused | None:
+    """The SSRF guard's refusal somewhere in a yt-dlp error's cause chain (yt-dlp wraps download failures)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, UpstreamRefused):
+            return current
+        exc_info = getattr(current, "exc_info", None)
+        nxt = exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) > 1 else None
+        current = nxt if isinstance(nxt, BaseException) else (current.__cause__ or current.__context__)
+    return None
+
+
+def _guarded(ydl_class: Any, guard: SsrfGuard | None) -> Any:
+    """yt-dlp's YoutubeDL with every request it makes (media URL, playlists, keys, each segment) passing the SSRF
+    guard first, and the URL a redirect chain ended on checked before its answer is used: the media URLs come
+    from hoster pages, which must not make anibridge save a loopback or LAN service's answer as a download.
+    Limit: an intermediate redirect hop is requested by yt-dlp's own HTTP stack before its target is checked;
+    its answer is discarded."""
+    if guard is None:
+        return ydl_class
+    checker: SsrfGuard = guard
+
+    class Guarded(ydl_class):  # type: ignore[misc]  # yt-dlp is untyped
+        def urlopen(self, req: Any) -> Any:
+            url = req if isinstance(req, str) else str(getattr(req, "url", "") or req.get_full_url())
+            checker.check_sync(url)
+            response = super().urlopen(req)
+            final = str(getattr(response, "url", "") or url)
+            if final != url:
+                try:
+                    checker.check_sync(final)
+                except UpstreamRefused:
+                    response.close()
+                    raise
+            return response
+
+    return Guarded
+
+
 def _disk_full(error: BaseException) -> bool:
     """ENOSPC/EDQUOT anywhere in the cause chain (yt-dlp wraps the OSError of a failed write)."""
     seen: set[int] = set()
@@ -153,7 +196,9 @@ class YtDlpDownloader:
 
     def __init__(self, socket_timeout: float = 20.0, merge_format: str = "mkv",
                  connections_per_download: int = 8, connections_total: int = 24,
-                 proxies: Mapping[str, str] | None = None) -> None:
+                 proxies: Mapping[str, str] | None = None, guard: SsrfGuard | None = None) -> None:
+        self._guard = guard
+        """None only where the caller vouches for every URL (tests against loopback fakes); the app passes one."""
         self._timeout = socket_timeout
         self._merge_format = merge_format
         self._proxies = dict(proxies or {})  # host → proxy URL (SITE_PROXIES); yt-dlp reads *_PROXY itself
@@ -161,7 +206,7 @@ class YtDlpDownloader:
         self._budget = ConnectionBudget(max(1, connections_total))
         self._ranged = RangedDownloader(
             self._budget, RangedOptions(connections=self._connections, socket_timeout=socket_timeout,
-                                        proxies=tuple(self._proxies.items())))
+                                        proxies=tuple(self._proxies.items())), guard=guard)
 
     async def download(
         self,
@@ -262,15 +307,23 @@ class YtDlpDownloader:
             ))
 
         try:
-            with yt_dlp.YoutubeDL(self._options(stream, dest_dir, stem, hook, rate_limit, fragments)) as ydl:
+            ydl_class = _guarded(yt_dlp.YoutubeDL, self._guard)
+            with ydl_class(self._options(stream, dest_dir, stem, hook, rate_limit, fragments)) as ydl:
                 info = ydl.extract_info(stream.url, download=True)
         except _Cancelled:
             raise DownloadCancelled("download cancelled") from None
+        except UpstreamRefused as ex:
+            log.warning("%s: media URL refused by the SSRF guard: %s", stream.provider, ex.reason)
+            raise DownloadFailed(f"{stream.provider}: media URL refused ({ex.reason})") from None
         except _TextBody as ex:
             raise MediaRejected(f"{stream.provider}: {ex}") from None
         except DownloadError as ex:
             if is_cancelled():
                 raise DownloadCancelled("download cancelled") from None
+            refused = _refusal_in(ex)
+            if refused is not None:
+                log.warning("%s: a media request was refused by the SSRF guard: %s", stream.provider, refused.reason)
+                raise DownloadFailed(f"{stream.provider}: media URL refused ({refused.reason})") from None
             status = _http_status(ex)
             message = f"{stream.provider}: {_clean_message(ex)}"
             if _disk_full(ex):

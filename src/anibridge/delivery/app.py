@@ -13,6 +13,8 @@ from typing import Any, cast
 import falcon
 import falcon.asgi
 
+from anibridge.delivery.access_log import AccessLog
+from anibridge.delivery.body_limit import BodyLimit, BodyTooLarge
 from anibridge.delivery.catalog.search_api import CatalogSearchResource, TitleSearch
 from anibridge.delivery.dashboard import DashboardParts
 from anibridge.delivery.dashboard import register as register_dashboard
@@ -58,12 +60,15 @@ class Lifespan:
 
 
 async def _unexpected_error(req: falcon.asgi.Request, resp: falcon.asgi.Response, ex: Exception, params: Any) -> None:
-    """Bad input never crashes the service: log it, answer 500 with a short message."""
+    """Bad input never crashes the service: log it (with the traceback), answer 500 without the exception text,
+    which can hold SQL, paths or secrets."""
     if isinstance(ex, falcon.HTTPError):
+        raise ex
+    if isinstance(ex, BodyTooLarge):  # the body limit already answered 413; nothing left to say
         raise ex
     log.exception("unhandled error on %s %s", req.method, req.path)
     resp.status = falcon.HTTP_500
-    resp.media = {"title": "Internal Server Error", "description": f"{type(ex).__name__}: {ex}"}
+    resp.media = {"title": "Internal Server Error", "description": "unexpected error; the server log has the details"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,19 +107,21 @@ def create_falcon_app(parts: AppParts) -> App:
     app.add_route("/health", HealthResource(parts.database_ping, scheduler_problem=parts.scheduler.problem,
                                             disk=parts.disk, sites=parts.sites, skyhook=parts.skyhook,
                                             gates=parts.gates))
-    job_api.register(app, parts.job_repo, parts.scheduler)
+    assert parts.qbit.access is not None  # filled in by QbitContext.__post_init__
+    job_api.register(app, parts.job_repo, parts.scheduler, parts.qbit.access)  # one login for every state route
     add_strm_routes(app, parts.strm_proxy, parts.now)
     add_torznab_routes(app, parts.torznab_search, parts.torznab_options)
     register_qbittorrent(app, parts.qbit)
     # What `anibridge --server URL jobs/search` reads; behind the qBittorrent login like the API above.
-    app.add_route("/jobs", JobListResource(parts.job_repo, parts.qbit.sessions))
-    app.add_route("/catalog/search", CatalogSearchResource(parts.title_search, parts.qbit.sessions))
+    app.add_route("/jobs", JobListResource(parts.job_repo, parts.qbit.access))
+    app.add_route("/catalog/search", CatalogSearchResource(parts.title_search, parts.qbit.access))
     if parts.dashboard is not None:
         register_dashboard(app, parts.dashboard)
     return app
 
 
 def create_app(parts: AppParts) -> ASGIApp:
-    """The ASGI callable uvicorn serves: the Falcon app wrapped in the disconnect guard."""
+    """The ASGI callable uvicorn serves: the Falcon app behind the body limit and OPTIONS refusal, wrapped in the
+    disconnect guard and anibridge's access log (uvicorn's is off: it printed secrets)."""
     # Falcon types its ASGI callable with dict/Mapping where the guard uses MutableMapping; same protocol.
-    return DisconnectGuard(cast(ASGIApp, create_falcon_app(parts)))
+    return AccessLog(DisconnectGuard(BodyLimit(cast(ASGIApp, create_falcon_app(parts)))))

@@ -32,7 +32,9 @@ class DisconnectGuard:
             await self._app(scope, receive, send)
             return
         gone = asyncio.Event()
-        inbox: asyncio.Queue[Message] = asyncio.Queue()
+        # One message at most waits here: the pump must not drain the socket ahead of the app, or a large body
+        # would pile up in memory whatever the app's limit (uvicorn pauses reading while nobody receives).
+        inbox: asyncio.Queue[Message] = asyncio.Queue(maxsize=1)
 
         async def pump() -> None:
             # Owns receive(): forwards body chunks to the app and notices a disconnect even when the app never

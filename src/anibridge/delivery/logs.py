@@ -21,7 +21,7 @@ from typing import Any, Literal
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 OUTBOUND_LOGGERS = ("httpx", "httpcore", "hpack")
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.asgi")
-ACCESS_LOGGERS = ("uvicorn.access",)
+ACCESS_LOGGERS = ("uvicorn.access", "anibridge.access")
 """Loggers writing one line per HTTP request; an access log of anibridge's own belongs in this list."""
 LogFormat = Literal["text", "json"]
 
@@ -72,7 +72,10 @@ class MediaRequestsAtDebug(logging.Filter):
 
 
 def _status(record: logging.LogRecord) -> int | None:
-    """The HTTP status of an access record: uvicorn passes it as the last argument."""
+    """The HTTP status of an access record: anibridge's access log sets `status`, uvicorn passes it last."""
+    status = getattr(record, "status", None)
+    if isinstance(status, int):
+        return status
     args = record.args
     if isinstance(args, tuple) and args and isinstance(args[-1], int):
         return args[-1]

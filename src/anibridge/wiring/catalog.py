@@ -23,6 +23,7 @@ from anibridge.adapters.sites.options import SiteOptions
 from anibridge.adapters.sites.origins import LEGACY_HOSTS
 from anibridge.adapters.sites.pacing import Budget, PacingOptions
 from anibridge.adapters.skyhook import SkyHookMetadata
+from anibridge.adapters.ssrf import SsrfGuard
 from anibridge.domain.catalog.identity import Site
 from anibridge.domain.catalog.reachability import ObservedMetadata, SiteReachability, guard_catalogs
 from anibridge.ports.catalog import CatalogPort
@@ -80,12 +81,15 @@ Network = Callable[[str | None], httpx.AsyncBaseTransport]
 """The bottom transport for an optional proxy URL (tests put a fake system resolver here)."""
 
 
-def build_http_client(settings: Settings, network: Network | None = None) -> httpx.AsyncClient:
+def build_http_client(
+    settings: Settings, network: Network | None = None, guard: SsrfGuard | None = None
+) -> httpx.AsyncClient:
     """One pooled client for sites, hosters and SkyHook: connection reuse and Megakino's session cookie in one place.
 
     SITE_ADDRESSES and DOH_URL put a resolving transport under it (connect to the address, TLS and Host stay the
     name); SITE_PROXIES mount a proxy per host; HTTP(S)_PROXY/ALL_PROXY/NO_PROXY are honoured for the rest. The
-    app's lifespan closes it on shutdown (the CLI when a command ends).
+    app's lifespan closes it on shutdown (the CLI when a command ends). `guard` checks every request (each
+    redirect hop too) before it is sent: hoster pages and redirect targets come from site pages, not the user.
     """
     timeout = settings.http_timeout_seconds
     common = {
@@ -93,6 +97,7 @@ def build_http_client(settings: Settings, network: Network | None = None) -> htt
         "limits": _LIMITS,
         "headers": BROWSER_HEADERS,
         "follow_redirects": False,
+        "event_hooks": {"request": [guard.httpx_hook]} if guard is not None else None,
     }
     addresses = parse_pairs(settings.site_addresses)
     proxies = parse_pairs(settings.site_proxies)

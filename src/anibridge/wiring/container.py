@@ -31,6 +31,7 @@ from anibridge.wiring.catalog import (
     build_reachability,
     build_skyhook_reachability,
 )
+from anibridge.wiring.guard import build_outbound_guard
 from anibridge.wiring.jobs import build_job_runner, build_media_sweeper, build_scheduler
 from anibridge.wiring.qbittorrent import build_qbit_context
 from anibridge.wiring.streams import build_resolvers, build_stream_finder
@@ -55,7 +56,8 @@ class Container(containers.DeclarativeContainer):
     regrab_repo = providers.Singleton(SqlRegrabRepo, database)
 
     # Catalogue: one shared outbound HTTP client, the enabled sites, SkyHook, title lookup.
-    http_client = providers.Singleton(build_http_client, settings)
+    outbound_guard = providers.Singleton(build_outbound_guard, settings)  # SSRF guard for URLs pages name
+    http_client = providers.Singleton(build_http_client, settings, guard=outbound_guard)
     # Each site's last contact and result, and the circuit breaker for sites known to be down (also /health).
     site_reachability = providers.Singleton(build_reachability, settings)
     # Every site call also reports to the board (the dashboard's site health, the site-down alerts).
@@ -82,6 +84,7 @@ class Container(containers.DeclarativeContainer):
         connections_per_download=providers.Callable(lambda s: s.download_connections, settings),
         connections_total=providers.Callable(lambda s: s.download_connections_total, settings),
         proxies=providers.Callable(lambda s: parse_pairs(s.site_proxies), settings),
+        guard=outbound_guard,
     )
     file_store = providers.Singleton(LocalFileStore, providers.Callable(lambda s: s.downloads_path, settings))
     instance_id = providers.Singleton(load_instance_id, providers.Callable(lambda s: s.data_dir, settings))

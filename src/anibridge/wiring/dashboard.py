@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import falcon.asgi
 
+from anibridge.delivery.auth import AccessPolicy
 from anibridge.delivery.dashboard.parts import DashboardParts, SetupRow, SetupSection
 from anibridge.delivery.qbittorrent.auth import COOKIE
 from anibridge.domain.catalog.identity import EpisodeRef, Site
@@ -137,11 +138,14 @@ def release_namer(settings: Settings) -> Any:
     return name
 
 
-def session_auth(sessions: Sessions) -> tuple[Any, Any, Any]:
+def session_auth(sessions: Sessions, access: AccessPolicy | None = None) -> tuple[Any, Any, Any]:
     """authorized(req), log_in(user, password) and log_out(sid) over the qBittorrent API's sessions, so one login
-    serves both the dashboard and the API (the same `SID` cookie)."""
+    serves both the dashboard and the API (the same `SID` cookie). With `access`, pages pass the same policy as
+    the API (Host list, cross-site refusal, IP ban, session or API key)."""
 
     def authorized(req: falcon.asgi.Request) -> bool:
+        if access is not None:
+            return access.check(req) is None
         return sessions.authorized(req.cookies.get(COOKIE), req.get_header("Authorization"))
 
     def log_in(username: str, password: str) -> str | None:
@@ -155,7 +159,7 @@ def session_auth(sessions: Sessions) -> tuple[Any, Any, Any]:
 def build_dashboard_parts(container: Container) -> DashboardParts:
     settings: Settings = container.settings()
     qbit = container.qbit_context()
-    authorized, log_in, log_out = session_auth(qbit.sessions)
+    authorized, log_in, log_out = session_auth(qbit.sessions, qbit.access)
     checks: Sequence[Any] | None = None
 
     def all_checks() -> Sequence[Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from anibridge.adapters.log_ring import install_log_ring
+from anibridge.delivery.auth import AccessPolicy
 from anibridge.delivery.qbittorrent.auth import Sessions
 from anibridge.delivery.qbittorrent.context import QbitContext
 from anibridge.domain.qbittorrent.listing import TorrentListing
@@ -48,5 +49,9 @@ def build_qbit_context(
         timeout_seconds=settings.qbit_session_timeout_seconds,
         clock=clock.monotonic,
         api_key=settings.qbit_api_key.get_secret_value(),
+        max_auth_failures=settings.web_ui_max_auth_fail_count,
+        ban_seconds=float(settings.web_ui_ban_duration),
     )
-    return QbitContext(service, listing, MainDataSync(), sessions, settings.downloads_path, logs=install_log_ring())
+    access = AccessPolicy(sessions, settings.web_ui_domain_list)
+    return QbitContext(service, listing, MainDataSync(), sessions, settings.downloads_path, logs=install_log_ring(),
+                       access=access)

@@ -65,7 +65,7 @@ async def test_unstorable_magnet_values_fail_cleanly(
 @pytest.mark.parametrize("name", ["c" * 300, "a\x00b"])
 async def test_unstorable_category_names_are_409(conductor: falcon.testing.ASGIConductor, name: str) -> None:
     create = await conductor.simulate_post("/api/v2/torrents/createCategory", params={"category": name})
-    assert create.status_code == 409
+    assert create.status_code == (400 if "\x00" in name else 409)  # a NUL in any form field is a bad parameter
     add = await conductor.simulate_post("/api/v2/torrents/add", params={"urls": _magnet("c"), "category": name})
     assert add.status_code < 500
     assert (await conductor.simulate_get("/api/v2/torrents/categories")).json == {}

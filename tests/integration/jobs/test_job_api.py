@@ -14,7 +14,9 @@ import falcon.testing
 import pytest
 
 from anibridge.delivery.app import Lifespan
+from anibridge.delivery.auth import AccessPolicy
 from anibridge.delivery.jobs import resource as job_api
+from anibridge.delivery.sessions import Sessions
 from tests.integration.jobs.test_scheduler import World, build
 
 pytestmark = pytest.mark.anyio
@@ -23,9 +25,10 @@ pytestmark = pytest.mark.anyio
 async def _app(world: World) -> falcon.asgi.App[Any, Any]:
     app: falcon.asgi.App[Any, Any] = falcon.asgi.App()
     app.add_middleware(Lifespan([(world.scheduler.start, world.scheduler.stop)]))
-    job_api.register(app, world.jobs, world.scheduler)
+    open_access = AccessPolicy(Sessions("", ""))  # no credentials configured: the login check lets all pass
+    job_api.register(app, world.jobs, world.scheduler, open_access)
     # fast event polling for tests
-    app.add_route("/jobs/{job_id}/events", job_api.JobEventsResource(world.jobs, poll_seconds=0.02))
+    app.add_route("/jobs/{job_id}/events", job_api.JobEventsResource(world.jobs, open_access, poll_seconds=0.02))
     return app
 
 

@@ -152,10 +152,10 @@ async def test_every_value_is_escaped_and_responses_carry_the_csp(client: httpx.
 
 async def test_grab_a_season_and_retry_a_failed_task(client: httpx.AsyncClient, world: World) -> None:
     await _login(client)
-    show = await client.get("/search/show", params={"site": "aniworld.to", "slug": "dark-<b>"})
+    show = await client.get("/search/show", params={"site": "aniworld.to", "slug": "dark-b"})
     assert show.status_code == 200 and 'data-episode="3"' in show.text
     r = await client.post("/search/grab", data={
-        "csrf": _csrf(show.text), "site": "aniworld.to", "slug": "dark-<b>", "title": "Dark", "season": "1",
+        "csrf": _csrf(show.text), "site": "aniworld.to", "slug": "dark-b", "title": "Dark", "season": "1",
         "episode": "all", "language": "German Dub", "mode": "strm"})
     assert r.status_code == 303 and r.headers["location"] == "/queue?msg=added"
     tasks = sorted(await world.service.resolve("all"), key=lambda t: t.ref.episode)

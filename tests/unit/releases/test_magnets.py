@@ -157,7 +157,7 @@ def test_round_trip_generated_titles() -> None:
     for i, title in enumerate(_titles()):
         site = rng.choice(list(Site))
         lang = rng.choice(list(Language))
-        slug = rng.choice(["9-1-1", "kaguya-sama", "a_b.c~d", "x%y&z"])
+        slug = rng.choice(["9-1-1", "kaguya-sama", "86", "a-b-c"])  # slugs are [a-z0-9-] (EpisodeRef refuses more)
         ref = EpisodeRef(site, slug, rng.randint(0, 30), rng.randint(0, 1200), lang)
         mode = rng.choice([None, JobMode.STRM])
         provider = rng.choice([None, "VOE", "Filemoon", "Dood Stream"])

@@ -37,8 +37,10 @@ import httpx
 from anibridge.adapters.downloads.budget import ConnectionBudget, RateLimiter
 from anibridge.adapters.downloads.parts import PartPlan
 from anibridge.adapters.resolving import proxy_for
+from anibridge.adapters.ssrf import SsrfGuard
 from anibridge.ports.errors import DownloadCancelled, DownloadFailed
 from anibridge.ports.streams import DirectStream, DownloadProgress
+from anibridge.ports.upstream import UpstreamRefused
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +184,9 @@ class RangedDownloader:
     """Downloads one progressive DirectStream as parallel Range parts (blocking; call it from a thread)."""
 
     def __init__(self, budget: ConnectionBudget, options: RangedOptions | None = None,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, guard: SsrfGuard | None = None) -> None:
+        self._guard = guard
+        """Checks the media URL and every redirect hop before it is sent (the URL came from a hoster page)."""
         self._budget = budget
         self._opts = options or RangedOptions()
         self._transport = transport
@@ -207,10 +211,19 @@ class RangedDownloader:
         connections = max(1, self._opts.connections) + 1
         proxy = proxy_for(stream.url, dict(self._opts.proxies)) if self._transport is None else None
         return httpx.Client(
+            event_hooks={"request": [self._check]} if self._guard is not None else None,
             headers=headers, follow_redirects=True, max_redirects=10, transport=self._transport, proxy=proxy,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0), pool=None),
             limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
         )
+
+    def _check(self, request: httpx.Request) -> None:
+        assert self._guard is not None
+        try:
+            self._guard.check_sync(str(request.url))
+        except UpstreamRefused as ex:
+            raise httpx.ConnectError(f"refused by the SSRF guard: {ex.reason} ({request.url.host})",
+                                     request=request) from None
 
     def _acquire_first(self, is_cancelled: Callable[[], bool]) -> None:
         while not self._budget.acquire(first=True, timeout=0.25):

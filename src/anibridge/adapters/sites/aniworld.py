@@ -8,6 +8,7 @@ import logging
 import re
 import time
 from collections.abc import Sequence
+from urllib.parse import quote
 
 from anibridge.adapters.sites import classic, newest
 from anibridge.adapters.sites.html import parse
@@ -65,7 +66,7 @@ class AniWorldCatalog(TokenSite):
         return out
 
     def _series_url(self, slug: str) -> str:
-        return f"{self._base}/anime/stream/{slug}"
+        return f"{self._base}/anime/stream/{quote(slug, safe='')}"  # `../` or `?` in a slug stays one segment
 
     async def series(self, slug: str) -> SeriesDetail:
         doc = parse(await self._http.text(self._series_url(slug)))

@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import httpx
 from lxml.html import HtmlElement
@@ -85,6 +86,7 @@ class StoCatalog(TokenSite):
 
     async def _page(self, slug: str, tail: str) -> tuple[HtmlElement, str]:
         """Fetch `/serie/<slug><tail>`, or the classic `/serie/stream/<slug><tail>` when v2 says 404."""
+        slug = quote(slug, safe="")  # `../` or `?` in a slug stays one path segment
         paths = [f"/serie/stream/{slug}", f"/serie/{slug}"] if slug in self._classic_slugs else [
             f"/serie/{slug}", f"/serie/stream/{slug}"]
         last: NotFound | None = None

@@ -11,8 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import falcon
 import falcon.asgi
 
-from anibridge.delivery.login import logged_in
-from anibridge.delivery.qbittorrent.auth import Sessions
+from anibridge.delivery.auth import AccessPolicy, login_required
 from anibridge.domain.catalog.identity import Site
 from anibridge.domain.catalog.lookup import CatalogMatch
 
@@ -25,14 +24,13 @@ def match_json(m: CatalogMatch) -> dict[str, object]:
     return {"site": m.site.value, "slug": m.slug, "title": m.title, "score": round(m.score, 3), "source": m.source}
 
 
+@falcon.before(login_required)  # the access policy every state route shares (login, CSRF, Host, ban)
 class CatalogSearchResource:
-    def __init__(self, search: TitleSearch, sessions: Sessions) -> None:
+    def __init__(self, search: TitleSearch, access: AccessPolicy) -> None:
         self._search = search
-        self._sessions = sessions
+        self.access = access
 
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        if not logged_in(self._sessions, req, resp):
-            return
         query = (req.get_param("q") or "").strip()
         if not query or len(query) > MAX_QUERY:
             raise falcon.HTTPBadRequest(title="Invalid request", description=f"q must be 1-{MAX_QUERY} characters")

@@ -118,6 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from anibridge.wiring.startup_checks import environment_warnings
 
     configure_logging(settings.log_level, settings.log_format)
+    from anibridge.delivery.access_log import install_escaping
+
+    install_escaping()  # a newline or terminal escape in a request value cannot forge or recolour a log line
     for warning in environment_warnings():
         print(f"anibridge: warning: {warning}", file=sys.stderr)
     try:

@@ -52,6 +52,8 @@ def serve(args: argparse.Namespace, settings: Settings, title: str = "anibridge"
         log_level=settings.log_level,
         timeout_graceful_shutdown=5,
         proxy_headers=True,
+        access_log=False,  # anibridge.delivery.access_log writes the access log, with secrets masked
+        server_header=False,
     )
     try:
         uvicorn.Server(config).run()

@@ -113,7 +113,10 @@ class SearchPages:
             raise falcon.HTTPSeeOther(f"/queue?error={quote('No episode of that season has this language.')}")
         urls = []
         for number in numbers:
-            ref = EpisodeRef(site, slug, season, number, language)
+            try:
+                ref = EpisodeRef(site, slug, season, number, language)
+            except ValueError:  # a slug outside [a-z0-9-] or an absurd number: never a catalogue entry
+                raise falcon.HTTPSeeOther(f"/queue?error={quote('Not a catalogue episode.')}") from None
             urls.append(build_magnet(ref, self._p.parts.release_name(title, ref, mode), mode=mode))
         result = await self._p.parts.torrents.add(AddRequest(urls=urls))
         log.info("dashboard grab: %s %s S%02d %s (%s): %d added, %d known", site.value, slug, season,

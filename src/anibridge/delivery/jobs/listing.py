@@ -11,9 +11,8 @@ from typing import Any
 import falcon
 import falcon.asgi
 
+from anibridge.delivery.auth import AccessPolicy, login_required
 from anibridge.delivery.jobs.resource import job_snapshot
-from anibridge.delivery.login import logged_in
-from anibridge.delivery.qbittorrent.auth import Sessions
 from anibridge.domain.jobs.records import Job
 from anibridge.ports.repos import JobRepo
 
@@ -29,13 +28,12 @@ def job_listing(job: Job) -> dict[str, Any]:
     }
 
 
+@falcon.before(login_required)  # the access policy every state route shares (login, CSRF, Host, ban)
 class JobListResource:
-    def __init__(self, job_repo: JobRepo, sessions: Sessions) -> None:
+    def __init__(self, job_repo: JobRepo, access: AccessPolicy) -> None:
         self._jobs = job_repo
-        self._sessions = sessions
+        self.access = access
 
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        if not logged_in(self._sessions, req, resp):
-            return
         limit = req.get_param_as_int("limit", min_value=1, max_value=MAX_LIMIT, default=20)
         resp.media = [job_listing(job) for job in await self._jobs.list_recent(limit)]

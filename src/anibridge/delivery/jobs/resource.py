@@ -17,10 +17,12 @@ from urllib.parse import urlsplit
 import falcon
 import falcon.asgi
 
+from anibridge.delivery.auth import AccessPolicy, login_required
 from anibridge.domain.catalog.identity import (
     EpisodeRef,
     Language,
     Site,
+    is_valid_slug,
 )
 from anibridge.domain.jobs.records import (
     Job,
@@ -61,6 +63,14 @@ def _invalid(detail: str) -> falcon.HTTPError:
     return falcon.HTTPUnprocessableEntity(title="Invalid request", description=detail)
 
 
+_JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""Job ids are uuid hex; anything else (a NUL that PostgreSQL refuses, 10,000 characters) cannot name a job."""
+
+
+def _plausible_id(job_id: str) -> bool:
+    return _JOB_ID.fullmatch(job_id) is not None
+
+
 def _not_found(resp: falcon.asgi.Response) -> None:
     resp.status = falcon.HTTP_404
     resp.media = {"detail": "job not found"}
@@ -89,7 +99,19 @@ def _optional_str(body: dict[str, Any], name: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise _invalid(f"{name} must be a string")
+    if not _storable(value):
+        raise _invalid(f"{name} must be printable text")
     return value.strip() or None
+
+
+def _storable(value: str) -> bool:
+    """Valid UTF-8 without control characters: a lone surrogate (`\ud800`) cannot be encoded for the database and
+    PostgreSQL refuses NUL in text columns."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return not any(ord(c) < 32 or ord(c) == 127 for c in value)
 
 
 _LINK = re.compile(
@@ -126,8 +148,8 @@ def parse_download_request(body: object) -> tuple[EpisodeRef, JobMode, str, str 
     slug = _optional_str(body, "slug")
     if slug is None:
         raise _invalid("slug (or link) is required")
-    if len(slug) > MAX_SLUG_LEN or any(ord(c) < 32 or ord(c) == 127 for c in slug):  # column width / NUL
-        raise _invalid(f"slug must be at most {MAX_SLUG_LEN} printable characters")
+    if len(slug) > MAX_SLUG_LEN or not is_valid_slug(slug):  # column width; `../` or `?` would steer site URLs
+        raise _invalid(f"slug must be at most {MAX_SLUG_LEN} lowercase letters, digits and hyphens")
     try:
         site = Site.parse(_optional_str(body, "site") or Site.ANIWORLD.value)
         language = Language.parse(_optional_str(body, "language") or Language.GERMAN_DUB.value)
@@ -154,34 +176,38 @@ def parse_download_request(body: object) -> tuple[EpisodeRef, JobMode, str, str 
     return ref, mode, _optional_str(body, "title_hint") or "", provider
 
 
+@falcon.before(login_required)
 class DownloadResource:
-    def __init__(self, scheduler: JobScheduler) -> None:
+    def __init__(self, scheduler: JobScheduler, access: AccessPolicy) -> None:
         self._scheduler = scheduler
+        self.access = access
 
     async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
         try:
             body = await req.get_media()
-        except falcon.MediaMalformedError:
+        except (falcon.MediaMalformedError, RecursionError, UnicodeDecodeError):  # deep nesting, bad UTF-8
             raise _invalid("body is not valid JSON") from None
         ref, mode, title, provider = parse_download_request(body)
         job = await self._scheduler.submit(ref, mode, title, provider)
         resp.media = {"job_id": job.id}
 
 
+@falcon.before(login_required)
 class JobResource:
-    def __init__(self, job_repo: JobRepo, scheduler: JobScheduler) -> None:
+    def __init__(self, job_repo: JobRepo, scheduler: JobScheduler, access: AccessPolicy) -> None:
         self._jobs = job_repo
         self._scheduler = scheduler
+        self.access = access
 
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response, job_id: str) -> None:
-        job = await self._jobs.get(job_id)
+        job = await self._jobs.get(job_id) if _plausible_id(job_id) else None
         if job is None:
             _not_found(resp)
             return
         resp.media = job_snapshot(job)
 
     async def on_delete(self, req: falcon.asgi.Request, resp: falcon.asgi.Response, job_id: str) -> None:
-        job = await self._scheduler.cancel(job_id)
+        job = await self._scheduler.cancel(job_id) if _plausible_id(job_id) else None
         if job is None:
             _not_found(resp)
             return
@@ -194,16 +220,19 @@ class JobResource:
         resp.media = {"status": status, "job": job_snapshot(job)}
 
 
+@falcon.before(login_required)
 class JobEventsResource:
     """`text/event-stream` of JSON snapshots whenever the job changes, until it ends or the client leaves."""
 
-    def __init__(self, job_repo: JobRepo, poll_seconds: float = 0.5, keepalive_seconds: float = 15.0) -> None:
+    def __init__(self, job_repo: JobRepo, access: AccessPolicy, poll_seconds: float = 0.5,
+                 keepalive_seconds: float = 15.0) -> None:
         self._jobs = job_repo
+        self.access = access
         self._poll = poll_seconds
         self._keepalive = keepalive_seconds
 
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response, job_id: str) -> None:
-        job = await self._jobs.get(job_id)
+        job = await self._jobs.get(job_id) if _plausible_id(job_id) else None
         if job is None:
             _not_found(resp)
             return
@@ -232,7 +261,9 @@ class JobEventsResource:
             quiet += self._poll
 
 
-def register(app: falcon.asgi.App[Any, Any], job_repo: JobRepo, scheduler: JobScheduler) -> None:
-    app.add_route("/downloader/download", DownloadResource(scheduler))
-    app.add_route("/jobs/{job_id}", JobResource(job_repo, scheduler))
-    app.add_route("/jobs/{job_id}/events", JobEventsResource(job_repo))
+def register(app: falcon.asgi.App[Any, Any], job_repo: JobRepo, scheduler: JobScheduler,
+             access: AccessPolicy) -> None:
+    """The routes, behind the same login as the qBittorrent API (they start downloads and reveal paths)."""
+    app.add_route("/downloader/download", DownloadResource(scheduler, access))
+    app.add_route("/jobs/{job_id}", JobResource(job_repo, scheduler, access))
+    app.add_route("/jobs/{job_id}/events", JobEventsResource(job_repo, access))

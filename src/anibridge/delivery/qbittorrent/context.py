@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from anibridge.delivery.auth import AccessPolicy
 from anibridge.delivery.qbittorrent.auth import Sessions
 from anibridge.delivery.qbittorrent.forms import Form
 from anibridge.delivery.qbittorrent.wire import Reply
@@ -61,6 +62,12 @@ class QbitContext:
     logs: LogSource | None = None
     """Recent log records for log/main (None: the log is empty)."""
     transfer: TransferState = field(default_factory=lambda: TransferState())
+    access: AccessPolicy | None = None
+    """Host, cross-site, ban and login checks; None = the defaults over `sessions` (any Host)."""
+
+    def __post_init__(self) -> None:
+        if self.access is None:
+            self.access = AccessPolicy(self.sessions)
 
 
 @dataclass(slots=True)

@@ -29,6 +29,8 @@ class Form:
     """(field name, file name, content) of uploaded parts, e.g. `torrents`."""
 
     def add(self, name: str, value: str) -> None:
+        if "\x00" in name or "\x00" in value:  # never meaningful; PostgreSQL refuses NUL in every text column
+            raise QbitError(400, "Invalid parameter: NUL byte")
         self.values.setdefault(name, []).append(value)
 
     def get(self, name: str) -> str | None:

@@ -52,24 +52,35 @@ class ApiV2Resource:
 
     async def _dispatch(self, req: falcon.asgi.Request, resp: falcon.asgi.Response, name: str) -> None:
         endpoint = ENDPOINTS.get(name)
-        sid = req.cookies.get(COOKIE)
+        sid = _session_id(req, self._ctx)
         try:
             if endpoint is None:
                 raise QbitError(404, "Not Found")
             if req.method not in endpoint.methods:
                 raise QbitError(405, "Method Not Allowed")
-            if not endpoint.public and not self._ctx.sessions.authorized(sid, req.get_header("Authorization")):
-                raise QbitError(403, "Forbidden")
+            assert self._ctx.access is not None  # filled in by QbitContext.__post_init__
+            denial = self._ctx.access.check(req, public=endpoint.public)
+            if denial is not None:
+                raise QbitError(denial.status, denial.text)
             form = await read_form(req)
             reply = await endpoint.handler(Call(self._ctx, form, sid, req.remote_addr or "?"))
         except QbitError as ex:
-            if ex.status not in (403, 404):
+            if ex.status not in (401, 403, 404):
                 log.info("qBittorrent API %s %s answered %d: %s", req.method, name, ex.status, ex.text)
             reply = text(ex.text, ex.status)
         except TorrentError as ex:
             log.info("qBittorrent API %s rejected: %s", name, ex)
             reply = text(str(ex), ex.status)
         _render(resp, reply)
+
+
+def _session_id(req: falcon.asgi.Request, ctx: QbitContext) -> str | None:
+    """The valid one of the `SID` cookies sent (a browser may hold a stale one beside it), else the last one."""
+    values = req.get_cookie_values(COOKIE) or []
+    for value in values:
+        if ctx.sessions.valid(value):
+            return value
+    return values[-1] if values else None
 
 
 def _render(resp: falcon.asgi.Response, reply: Reply) -> None:

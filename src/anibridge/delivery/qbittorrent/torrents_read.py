@@ -71,7 +71,8 @@ async def _files(call: Call) -> Reply:
     files = torrent_files(info, None, task.options.file_priority)
     wanted = call.form.get("indexes")
     if wanted:
-        keep = {int(i) for i in wanted.split("|") if i.strip().isdigit()}
+        # ASCII digits only (`²` passes str.isdigit() but not int()); no file has a 10-digit index.
+        keep = {int(i) for i in (x.strip() for x in wanted.split("|")) if i.isascii() and i.isdigit() and len(i) < 10}
         files = [f for f in files if f["index"] in keep]
     return as_json(files)
 

@@ -26,10 +26,10 @@ FUNCTIONS = {
     "movie-search": SearchKind.MOVIE,
 }
 
-_SEASON = re.compile(r"^[sS]?(\d{1,4})$")
-_EPISODE = re.compile(r"^[eE]?(\d{1,5})$")
-_DAILY = re.compile(r"^\d{1,2}/\d{1,2}$")
-_IMDB = re.compile(r"^(?:tt)?(\d{1,10})$", re.I)
+_SEASON = re.compile(r"^[sS]?([0-9]{1,4})$")
+_EPISODE = re.compile(r"^[eE]?([0-9]{1,5})$")
+_DAILY = re.compile(r"^[0-9]{1,2}/[0-9]{1,2}$")
+_IMDB = re.compile(r"^(?:tt)?([0-9]{1,10})$", re.I)
 
 
 class TorznabError(Exception):
@@ -62,11 +62,20 @@ def function_of(params: Mapping[str, str]) -> str:
     return t
 
 
+MAX_DIGITS = 18
+"""Longer numbers are no id anyone has (and int() refuses more than 4,300 digits outright)."""
+
+
+def _plain_number(raw: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts `²` and `①`, which int() then refuses."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= MAX_DIGITS
+
+
 def _int(params: Mapping[str, str], name: str, *, minimum: int = 0) -> int | None:
     raw = params.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) < minimum:
+    if not _plain_number(raw) or int(raw) < minimum:
         raise TorznabError(201, f"Incorrect parameter: {name}")
     return int(raw)
 
@@ -129,7 +138,7 @@ def parse_categories(raw: str) -> frozenset[int]:
         token = token.strip()
         if not token:
             continue
-        if not token.isdigit():
+        if not _plain_number(token):
             raise TorznabError(201, "Incorrect parameter: cat")
         out.add(int(token))
     return frozenset(out)

@@ -13,6 +13,7 @@ import time
 import falcon
 import falcon.asgi
 
+from anibridge.delivery.access_log import masked_query
 from anibridge.delivery.torznab.caps import caps_xml
 from anibridge.delivery.torznab.params import TorznabError, function_of, lower_params, parse_search
 from anibridge.delivery.torznab.rss_xml import error_xml, rss_xml
@@ -101,4 +102,4 @@ class TorznabResource:
 
 
 def _redacted(req: falcon.asgi.Request) -> str:
-    return "&".join(f"{k}={'***' if k.lower() == 'apikey' else v}" for k, v in req.params.items())
+    return masked_query(req.query_string or "")

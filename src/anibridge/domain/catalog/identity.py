@@ -133,6 +133,13 @@ _ANIWORLD_KEYS: dict[int, Language] = {1: Language.GERMAN_DUB, 2: Language.ENGLI
 _STO_IDS: dict[int, Language] = {1: Language.GERMAN_DUB, 2: Language.ENGLISH_DUB, 3: Language.GERMAN_SUB}
 
 
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,254}")
+"""The characters catalogue slugs really use (AniWorld, s.to and Megakino paths): lowercase letters, digits and
+hyphens. Anything else — `/`, `..`, `?`, `%`, whitespace — could steer a site URL to another page."""
+
+
+def is_valid_slug(slug: str) -> bool:
+    return _SLUG.fullmatch(slug) is not None
 MAX_NUMBER_DIGITS = 6
 """Season/episode numbers have at most this many digits: no show has a million episodes, and the job tables'
 INTEGER columns are 32-bit."""
@@ -189,9 +196,8 @@ class EpisodeRef:
         require(self.season, int, "season")
         require(self.episode, int, "episode")
         require(self.language, Language, "language", " (use Language.parse)")
-        if not self.slug or self.slug != self.slug.strip():
-            raise ValueError(f"invalid slug {self.slug!r}")
-        check_text(self.slug, "slug", MAX_SLUG_LEN)
+        if not is_valid_slug(self.slug):  # also bounds it to MAX_SLUG_LEN and keeps NUL out
+            raise ValueError(f"invalid slug {self.slug[:80]!r} (lowercase letters, digits and hyphens)")
         limit = 10**MAX_NUMBER_DIGITS
         if not (0 <= self.season < limit and 0 <= self.episode < limit):
             raise ValueError(f"season/episode must be 0..{limit - 1}, got {self.season}/{self.episode}")

@@ -21,6 +21,7 @@ from anibridge.domain.jobs.download import (
     find_stream,
     job_prefix,
 )
+from anibridge.domain.releases.names import strip_invisible
 from anibridge.domain.strm.records import StrmMapping
 from anibridge.domain.strm.urls import AuthMode, stream_url
 from anibridge.ports.errors import DownloadCancelled, DownloadFailed
@@ -64,7 +65,7 @@ def strm_base_name(title: str, job: Job) -> str:
     """Media-server-safe base name; keeps the STRM marker so Sonarr's grab and the file match."""
     base = title.strip() or f"{job.ref.slug}.S{job.ref.season:02d}E{job.ref.episode:02d}"
     base = _SAMPLE.sub("clip", base)
-    base = _SPACES.sub(" ", _UNSAFE.sub("_", base)).strip().lstrip(".").strip()
+    base = _SPACES.sub(" ", _UNSAFE.sub("_", strip_invisible(base))).strip().lstrip(".").strip()
     return base if base not in ("", ".", "..") else "Episode"
 
 

@@ -30,11 +30,14 @@ MAX_CATEGORY_LEN = 255
 
 
 def _clean_category(name: str) -> str:
-    """Category names follow qBittorrent's rules (and Sonarr's validator): no `\\`, no `//`, no edge slashes."""
+    """Category names follow qBittorrent's rules (and Sonarr's validator): no `\\`, no `//`, no edge slashes,
+    and no `.`/`..` segment (qBittorrent maps sub-categories to folders, where `..` climbs out)."""
     cleaned = name.strip()
     if not cleaned:
         raise TorrentError("Category name must not be empty")
     if _BAD_CATEGORY.search(cleaned) or _CONTROL.search(cleaned) or len(cleaned) > MAX_CATEGORY_LEN:
+        raise TorrentConflict("Incorrect category name")
+    if any(part in (".", "..") for part in cleaned.split("/")):
         raise TorrentConflict("Incorrect category name")
     return cleaned
 
@@ -45,9 +48,17 @@ def _clean_save_path(path: str) -> str:
     return path.strip()
 
 
+MAX_TAG_LEN = 255
+"""Width of the tag columns (PostgreSQL refuses longer values with a DataError)."""
+
+
 def split_tags(raw: str) -> list[str]:
-    """Tags arrive comma-separated; qBittorrent trims them and drops empties."""
-    return [t.strip() for t in raw.split(",") if t.strip()]
+    """Tags arrive comma-separated; qBittorrent trims them and drops empties. A tag the tag columns cannot hold
+    (too long, control characters such as NUL) is a bad parameter."""
+    tags = [t.strip() for t in raw.split(",") if t.strip()]
+    if any(len(t) > MAX_TAG_LEN or _CONTROL.search(t) for t in tags):
+        raise TorrentError(f"Invalid tag (at most {MAX_TAG_LEN} printable characters)")
+    return tags
 
 
 class TorrentLabels:

@@ -28,6 +28,7 @@ from anibridge.domain.catalog.identity import (
     Language,
     Site,
     check_text,
+    is_valid_slug,
     parse_number,
     require,
 )
@@ -212,6 +213,8 @@ def parse_magnet(uri: str) -> MagnetPayload:
     slug = params[f"{p}_slug"].strip()
     if not slug:
         raise MagnetError(f"missing key {p}_slug")
+    if not is_valid_slug(slug):  # `../`, `/staffel-2/episode-9?x=`: would steer the site URL to another page
+        raise MagnetError(f"invalid {p}_slug: {slug[:40]!r}")
     title = params["dn"].strip()
     if not title:
         raise MagnetError("missing key dn")

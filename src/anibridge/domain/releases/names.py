@@ -158,9 +158,21 @@ def strip_strm(name: str) -> str:
     return _STRM_MARK.sub("", name.replace(LEGACY_STRM_SUFFIX, "").strip()).strip()
 
 
+def _invisible(ch: str) -> bool:
+    """Format characters (bidi overrides such as U+202E, zero-width spaces and joiners, BOM) and line/paragraph
+    separators: they make `進撃\u202egnp.exe` display as another name than the one on disk."""
+    return unicodedata.category(ch) in ("Cf", "Zl", "Zp")
+
+
+def strip_invisible(text: str) -> str:
+    return "".join(ch for ch in text if not _invisible(ch))
+
+
 def sanitize_file_name(name: str) -> str:
-    """Each run of characters Windows/Samba reject (`\\ / : * ? " < > |`, control characters) becomes one `_`."""
-    return _FILE_UNSAFE.sub("_", name).strip()
+    """Each run of characters Windows/Samba reject (`\\ / : * ? " < > |`, control characters) becomes one `_`;
+    invisible characters go; leading dots go (no hidden files, and never the `.anibridge-<id>.<hoster>` temp-file
+    pattern another job's partial-file cleanup deletes)."""
+    return _FILE_UNSAFE.sub("_", strip_invisible(name)).strip().lstrip(". ").strip()
 
 
 def final_file_name(dn: str, ext: str) -> str | None:
