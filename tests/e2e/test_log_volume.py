@@ -120,7 +120,7 @@ def test_json_log_format_is_one_object_per_line(fake_world: FakeWorld,
     # stdout and stderr share the file here: every line of both is a JSON object, the banner included.
     entries = [json.loads(line) for line in handle.logs().splitlines() if line.strip()]
     loggers = {entry["logger"] for entry in entries}
-    assert {"anibridge.banner", "uvicorn.error", "uvicorn.access", "anibridge.delivery.strm"} <= loggers
+    assert {"anibridge.banner", "uvicorn.error", "anibridge.access", "anibridge.delivery.strm"} <= loggers
     assert all(set(entry) >= {"time", "level", "logger", "message"} for entry in entries)
     banner = next(entry["message"] for entry in entries if entry["logger"] == "anibridge.banner")
     assert f"URL {handle.base_url}/torznab   API Path /api" in banner
