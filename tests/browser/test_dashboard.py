@@ -16,7 +16,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 
-from anibridge.delivery.cli.demo import instructions
+from anibridge.delivery.cli.banner import Address, arr_setup_lines
+from anibridge.settings import load_settings
 from anibridge_fakes.world import FakeWorld
 from tests.browser.conftest import PASSWORD, USER
 from tests.e2e.conftest import ServerHandle
@@ -88,7 +89,9 @@ def test_a_wrong_password_is_refused(browser: WebDriver, server: ServerHandle, a
 
 def test_log_in(browser: WebDriver, server: ServerHandle, artefacts: Path) -> None:
     log_in(browser, server, PASSWORD)
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Overview"
+    # The click only starts the navigation: wait for the page it leads to instead of reading the old one.
+    wait_for("the overview after logging in",
+             lambda: browser.find_element(By.TAG_NAME, "h1").text == "Overview", 15, server)
     assert browser.find_element(By.CSS_SELECTOR, 'nav a[aria-current="page"]').text == "Overview"
     shot(browser, artefacts, "overview")
 
@@ -166,7 +169,8 @@ def test_setup_values_match_the_demo(browser: WebDriver, server: ServerHandle, a
     assert values["Sonarr|Host"] == "127.0.0.1" and values["Sonarr|Port"] == port
     assert values["Sonarr|Category"] == "tv-sonarr" and values["Radarr|Category"] == "radarr"
     assert values["Sonarr|Username"] == USER
-    demo = instructions(base, [], tmp_path, "")
+    # What `anibridge demo` (and `serve`) print for the same address: the shared banner lines.
+    demo = "\n".join(arr_setup_lines(load_settings({}), Address("127.0.0.1", int(port))))
     assert f"URL {values['Prowlarr|URL']}   API Path {values['Prowlarr|API Path']}" in demo
     assert f"Host {values['Sonarr|Host']}   Port {values['Sonarr|Port']}" in demo
     assert "Categories 5070 (TV/Anime), 2000 (Movies)" in demo and values["Prowlarr|Categories"] == "5070, 2000"
