@@ -167,6 +167,7 @@ class Settings(BaseModel):
     strm_proxy_upstream_allowlist: CsvList = Field([], description="Hosts that bypass the proxy's SSRF guard.")
     strm_proxy_cache_ttl_seconds: int = Field(0, ge=0, description="TTL of resolved stream URLs; 0 = until they fail.")
     strm_proxy_token_ttl_seconds: int = Field(86400, ge=60, description="Lifetime of signed playlist child URLs.")
+    strm_hls_as_file: Literal["file", "playlist"] = Field("file", description="HLS streams in proxy mode: file = one ranged MPEG-TS/MP4 stream (Jellyfin reads its real bitrate); playlist = the rewritten playlist.")
 
     @field_validator("provider_order", mode="after")
     @classmethod
