@@ -52,6 +52,7 @@ class Cdn:
     plain_200: set[str] = field(default_factory=set)
     refuse: set[str] = field(default_factory=set)
     short: set[str] = field(default_factory=set)
+    head_405: bool = False
     calls: list[tuple[str, str]] = field(default_factory=list)
 
     async def open(self, method: str, url: str, headers: Mapping[str, str]) -> Reply:
@@ -59,6 +60,8 @@ class Cdn:
         self.calls.append((url, wanted))
         if url in self.refuse:
             return Reply(403, {}, url)
+        if method == "HEAD" and self.head_405:
+            return Reply(405, {}, url)
         data = self.files.get(url)
         if data is None:
             return Reply(404, {}, url)
@@ -203,3 +206,14 @@ async def test_a_stream_that_cannot_be_a_file_is_served_as_the_playlist() -> Non
     proxy, _ = proxy_for(cdn, [CDN + "index.m3u8"])
     reply = await proxy.stream(REF, None, "GET", {})
     assert reply.status == 200 and reply.headers["content-type"] == HLS and b"#EXT-X-STREAM-INF" in reply.body
+
+
+@pytest.mark.anyio
+async def test_head_is_answered_from_the_layout_even_when_the_cdn_refuses_head() -> None:
+    cdn = Cdn({CDN + "index.m3u8": playlist("a.ts", "b.ts"), CDN + "a.ts": SEGMENTS[0], CDN + "b.ts": SEGMENTS[1]},
+              head_405=True)
+    proxy, _ = proxy_for(cdn, [CDN + "index.m3u8"])
+    head = await proxy.stream(REF, None, "HEAD", {"Range": "bytes=1000-"})
+    assert head.status == 206 and head.stream is None
+    assert head.headers["content-range"] == "bytes 1000-1032/1033" and head.headers["content-length"] == "33"
+    assert head.headers["content-type"] == "video/mp2t" and head.headers["accept-ranges"] == "bytes"

@@ -215,7 +215,8 @@ class StrmProxy:
             resp = await self._open(method, mapping.resolved_url, upstream_headers(client, mapping.headers))
             if resp is None:
                 raise StrmProxyError(502, "upstream request failed")
-        if (self.options.hls_as_file and resp.status in (200, 206, 416)
+        # 416: the player's Range hit the playlist; 405/501: a CDN that answers no HEAD for playlists.
+        if (self.options.hls_as_file and resp.status in (200, 206, 416, *((405, 501) if method == "HEAD" else ()))
                 and is_hls(resp.headers.get("content-type"), resp.url)):
             as_file = await self._as_file(ref, hint, mapping, resp, method, client, refreshed)
             if as_file is not None:
@@ -238,8 +239,10 @@ class StrmProxy:
         playlist's): the first part is opened before any header goes out, and a refusal drops the layout and
         re-resolves the episode once, as a refused top URL does.
         """
-        top = resp.url
         await resp.aclose()
+        # Keyed by the resolved URL, not the URL it redirects to: a hoster that redirects to a freshly tokened
+        # CDN URL on every request would otherwise cost a discovery per request.
+        top = mapping.resolved_url
         found = await self._files.layout(top, mapping.headers)
         if found is None:
             return None
