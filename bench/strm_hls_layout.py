@@ -5,7 +5,9 @@ A loopback fake CDN (anibridge_fakes' threaded server) serves a media playlist o
 real MPEG-TS segment, plain and AES-128) with an optional per-request delay standing in for a CDN's round trip.
 For each case it times the proxy's layout discovery (one size request per segment, LAYOUT_PARALLEL at a time;
 AES: a suffix range per segment and the key) against the baseline of one playlist GET on the same server, and
-prints both and their ratio. Prints the figures; asserts nothing.
+prints both and their ratio. Then, without delay, it streams the whole file (the proxy's body: ranged GETs,
+AES-128 decrypted on the way) against fetching the same segments one GET after another, the work a player
+does on the playlist answer. Prints the figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -93,6 +95,36 @@ async def run(segments: int, delays: list[float], repeats: int) -> None:
                 best, base = min(layouts), statistics.median(baselines)
                 print(f"  delay {ms:>4.0f} ms  {kind:<5}  layout {best * 1000:8.1f} ms   playlist GET "
                       f"{base * 1000:6.1f} ms   ratio {best / base:6.1f}x   per segment {best / segments * 1000:5.2f} ms")
+        delay[0] = 0.0
+        print("whole file through the body vs the same segments fetched one by one (best of "
+              f"{repeats}, no delay)")
+        for kind in ("plain", "aes"):
+            url = f"{server.base_url}/{kind}/index.m3u8"
+            files = HlsFiles(upstream, NativeSegmentCipher())
+            found = await files.layout(url, {})
+            assert found is not None
+            layout = found.layout
+
+            async def drain() -> None:
+                body = files.body(found, 0, layout.total - 1, {}, {}, 200)
+                assert await body.start() is None
+                seen = 0
+                async for chunk in body.iter_raw():
+                    seen += len(chunk)
+                assert seen == layout.total
+
+            async def one_by_one() -> None:
+                for part in layout.parts:
+                    resp = await upstream.open("GET", part.url, {})
+                    async for _ in resp.iter_raw(None):
+                        pass
+                    await resp.aclose()
+
+            body_time = min([await timed(drain()) for _ in range(repeats)])
+            direct_time = min([await timed(one_by_one()) for _ in range(repeats)])
+            mb = layout.total / 1e6
+            print(f"  {kind:<5}  {mb:6.1f} MB   file body {mb / body_time:7.1f} MB/s   segments direct "
+                  f"{mb / direct_time:7.1f} MB/s   ratio {direct_time / body_time:5.2f}")
     finally:
         await upstream.aclose()
         server.stop()

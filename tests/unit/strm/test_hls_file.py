@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -53,9 +54,15 @@ class Cdn:
     refuse: set[str] = field(default_factory=set)
     short: set[str] = field(default_factory=set)
     head_405: bool = False
+    opened: list[Reply] = field(default_factory=list)
     calls: list[tuple[str, str]] = field(default_factory=list)
 
     async def open(self, method: str, url: str, headers: Mapping[str, str]) -> Reply:
+        reply = self._answer(method, url, headers)
+        self.opened.append(reply)
+        return reply
+
+    def _answer(self, method: str, url: str, headers: Mapping[str, str]) -> Reply:
         wanted = headers.get("Range", "")
         self.calls.append((url, wanted))
         if url in self.refuse:
@@ -217,3 +224,25 @@ async def test_head_is_answered_from_the_layout_even_when_the_cdn_refuses_head()
     assert head.status == 206 and head.stream is None
     assert head.headers["content-range"] == "bytes 1000-1032/1033" and head.headers["content-length"] == "33"
     assert head.headers["content-type"] == "video/mp2t" and head.headers["accept-ranges"] == "bytes"
+
+
+@pytest.mark.anyio
+async def test_every_upstream_response_is_released_also_the_one_requested_ahead() -> None:
+    cdn = Cdn({CDN + "index.m3u8": playlist("a.ts", "b.ts", "c.ts"), CDN + "a.ts": SEGMENTS[0],
+               CDN + "b.ts": SEGMENTS[4], CDN + "c.ts": SEGMENTS[0]})
+    files = HlsFiles(cdn, None)
+    found = await files.layout(CDN + "index.m3u8", {})
+    assert found is not None
+    assert await whole(files, CDN + "index.m3u8") == SEGMENTS[0] + SEGMENTS[4] + SEGMENTS[0]
+    assert all(r.closed for r in cdn.opened)
+    # A player that goes away after the first chunk: the current segment and the next one are both released.
+    cdn.opened.clear()
+    body = files.body(found, 0, found.layout.total - 1, {}, {}, 200)
+    assert await body.start() is None
+    chunks = body.iter_raw()
+    assert await chunks.__anext__() == SEGMENTS[0][:7]
+    await asyncio.sleep(0)  # let the request for the next segment go out
+    await chunks.aclose()  # type: ignore[attr-defined]
+    await body.aclose()
+    assert [r.url.rsplit("/", 1)[1] for r in cdn.opened] == ["a.ts", "b.ts"]
+    assert all(r.closed for r in cdn.opened)

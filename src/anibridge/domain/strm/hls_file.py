@@ -42,6 +42,7 @@ LAYOUT_CACHE_SIZE = 64  # streams whose layout is remembered (probe, then play, 
 MAX_PLAYLIST_BYTES = 16 * 1024 * 1024
 MAX_KEY_BYTES = 64
 TAIL_BYTES = 2 * AES_BLOCK
+DRAIN_BYTES = 64 * 1024  # surplus a 206 may carry that is still read to keep its connection pooled
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +218,9 @@ class FileBody:
         self._status = status
         self._current: UpstreamResponse | None = None
         self._opened: tuple[UpstreamResponse, int] | None = None  # the first part, opened by start()
+        # The next part is requested while the current one streams: a CDN's round trip per segment would
+        # otherwise be a gap in every segment (only its headers and a socket buffer of body wait meanwhile).
+        self._next: asyncio.Future[tuple[UpstreamResponse, int]] | None = None
         self._url = found.layout.parts[0].url if found.layout.parts else ""
 
     @property
@@ -264,15 +268,28 @@ class FileBody:
         return resp, start
 
     async def iter_raw(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._chunks():
+                yield chunk
+        finally:
+            await self._drop_next()
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
         parts = self._found.layout.parts
         for position, (index, a, b) in enumerate(self._pieces):
             part = parts[index]
             if position == 0 and self._opened is not None:
                 resp, skip = self._opened
                 self._opened = None
+            elif self._next is not None:
+                pending, self._next = self._next, None
+                resp, skip = await pending
             else:
                 resp, skip = await self._open_piece(part, a, b)
             self._current = resp
+            if position + 1 < len(self._pieces):
+                following, c, d = self._pieces[position + 1]
+                self._next = asyncio.ensure_future(self._open_piece(parts[following], c, d))
             try:
                 if resp.status not in (200, 206):
                     raise UpstreamError(f"segment answered {resp.status}")
@@ -295,7 +312,7 @@ class FileBody:
         async for chunk in resp.iter_raw(None):
             if want <= 0:  # reading on to the end of a 206 lets the connection go back to the pool
                 extra += len(chunk)
-                if extra > MAX_KEY_BYTES * 1024:
+                if extra > DRAIN_BYTES:
                     return
                 continue
             if skip:
@@ -335,12 +352,12 @@ class FileBody:
             pending = pending[whole:]
             if drop:
                 plain, drop = plain[drop:], max(0, drop - len(plain))
-            if plain:
+            # The source ends with the block holding the last wanted byte; reading it to its end (not returning
+            # early) lets the connection go back to the pool.
+            if plain and want > 0:
                 out = plain[:want]
                 want -= len(out)
                 yield out
-            if want <= 0:
-                return
         if want > 0:
             raise UpstreamError("encrypted segment ended early")
 
@@ -352,7 +369,20 @@ class FileBody:
                 raise UpstreamError(f"body larger than {limit} bytes")
         return bytes(buf)
 
+    async def _drop_next(self) -> None:
+        """Release the part requested ahead (the player went away, or the body failed)."""
+        pending, self._next = self._next, None
+        if pending is None:
+            return
+        if not pending.done():
+            pending.cancel()
+        await asyncio.wait([pending])  # a cancellation of our own caller still propagates from here
+        if pending.cancelled() or pending.exception() is not None:
+            return
+        await pending.result()[0].aclose()
+
     async def aclose(self) -> None:
+        await self._drop_next()
         for resp in (self._current, self._opened[0] if self._opened else None):
             if resp is not None:
                 await resp.aclose()
