@@ -181,3 +181,30 @@ async def test_turnstile_tier_without_a_browser_waits_with_a_clear_reason(fake_w
         hashes = item["hash"]
         await c.simulate_post("/api/v2/torrents/delete", body=urlencode({"hashes": hashes, "deleteFiles": "true"}),
                               headers=FORM)
+
+
+async def test_a_strm_grab_at_a_gate_shows_what_it_waits_for(fake_world: FakeWorld, tmp_path: Path) -> None:
+    from anibridge.domain.jobs.records import JobMode
+
+    port = fake_world.internet().site_ports["s.to"]
+    async with anibridge(fake_world, tmp_path, STO_BASE_URL=f"http://serienstream.to:{port}",
+                         SITE_ADDRESSES="serienstream.to=127.0.0.1", SITE_COOLDOWN_SECONDS="1") as c:
+        fake_world.sto_app().gate = RedirectGate(tier="turnstile")
+        link = build_magnet(EpisodeRef(Site.STO, "breaking-bad", 1, 2, Language.GERMAN_DUB),
+                            "Breaking.Bad.S01E02.German.DL.720p.WEB.x264.STRM-sto", mode=JobMode.STRM)
+        await grab(c, link)
+        [item] = await until(c, lambda items: bool(items) and bool(items[0]["comment"]), 30)
+        assert item["state"] == "downloading", item
+        assert item["comment"].startswith("anibridge: waiting for serienstream.to: verification required (turnstile")
+        assert "retry at" in item["comment"]
+        # The job API says the same (the dashboard and `anibridge jobs` read it).
+        listed = await c.simulate_get("/jobs")
+        assert listed.status_code == 200, listed.text
+        [job] = listed.json
+        assert job["mode"] == "strm" and job["status"] == "downloading"
+        assert job["message"].startswith("waiting for serienstream.to: verification required (turnstile"), job
+        # The gate lifts: the same job goes on and writes its `.strm`; the waiting message is gone.
+        fake_world.sto_app().gate = RedirectGate()
+        [item] = await until(c, finished, 30)
+    assert item["state"] == "stoppedUP", item
+    assert item["content_path"].endswith(".strm") and "waiting" not in item["comment"], item
