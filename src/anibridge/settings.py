@@ -65,6 +65,10 @@ class Settings(BaseModel):
         ["https://serienstream.cx", "http://186.2.175.5"],
         description="Further SerienStream origins, tried in order on a DNS/connection failure or a DDoS-Guard/Cloudflare/CUII gate; an IP is asked with Host: <base host>. Empty = none.",
     )
+    sto_email: str = Field(
+        "", description="E-mail of an optional SerienStream account; logged in, the redirect gate may ask less (a single report: a lower tier). Empty = anonymous."
+    )
+    sto_password: SecretStr = Field(SecretStr(""), description="Password of the STO_EMAIL account (never logged; a wrong one is reported and anibridge goes on anonymously).")
     aniworld_mirrors: CsvList = Field(
         ["https://aniworld.cc", "http://186.2.175.111"],
         description="Further AniWorld origins, tried in order like STO_MIRRORS. Empty = none.",

@@ -208,3 +208,20 @@ async def test_a_strm_grab_at_a_gate_shows_what_it_waits_for(fake_world: FakeWor
         [item] = await until(c, finished, 30)
     assert item["state"] == "stoppedUP", item
     assert item["content_path"].endswith(".strm") and "waiting" not in item["comment"], item
+
+
+async def test_logged_in_a_grab_passes_the_tier_that_stops_anonymous_visitors(fake_world: FakeWorld,
+                                                                              tmp_path: Path) -> None:
+    port = fake_world.internet().site_ports["s.to"]
+    # Anonymous visitors meet Turnstile (the test above: the grab waits); the account's session is not gated.
+    fake_world.sto_app().gate = RedirectGate(tier="turnstile", accounts={"me@example.org": "s3cret-pass"},
+                                             logged_in_tier="none")
+    async with anibridge(fake_world, tmp_path, STO_BASE_URL=f"http://serienstream.to:{port}",
+                         SITE_ADDRESSES="serienstream.to=127.0.0.1", STO_EMAIL="me@example.org",
+                         STO_PASSWORD="s3cret-pass") as c:
+        await grab(c, await magnet(c))
+        [item] = await until(c, finished, 60)
+    assert item["state"] == "stoppedUP", item
+    gate = fake_world.sto_app().gate
+    assert gate.logins == [("me@example.org", True)]
+    assert gate.resolutions >= 1 and gate.submissions == []  # a plain redirect: no gate form was needed
