@@ -111,3 +111,29 @@ async def test_a_live_session_is_not_logged_in_again(fake: FakeServer, app: StoA
             clock.advance(120)
             await voe_link(catalog, episode)
     assert app.gate.logins == [(EMAIL, True)]
+
+
+async def test_a_login_page_that_fails_is_tried_again_later_and_nothing_breaks_meanwhile(
+        fake: FakeServer, app: StoApp, caplog: pytest.LogCaptureFixture) -> None:
+    clock = FakeClock()
+    app.faults.status, app.faults.only_paths = 503, r"^/login"
+    try:
+        async with httpx.AsyncClient() as client:
+            catalog = adapter(client, fake.base_url)
+            catalog.account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), fake.base_url,
+                                         monotonic=clock.monotonic, retry_seconds=600)
+            link = await voe_link(catalog)  # the page loads anonymously; the login's failure is only noted
+            account = catalog.account
+            assert "login as me@example.org failed" in account.status() and "trying again in 10 min" in account.status()
+            with pytest.raises(SiteGated):
+                await catalog.embed_url(link)
+            await voe_link(catalog, 3)
+            assert app.gate.logins == []  # the form never got through, and it is not hammered
+            app.faults.reset()
+            clock.advance(601)
+            assert (await catalog.embed_url(await voe_link(catalog, 4))).startswith("https://voe.invalid/e/")
+    finally:
+        app.faults.reset()
+    assert app.gate.logins == [(EMAIL, True)]
+    failures = [r for r in caplog.records if "login as me@example.org failed" in r.getMessage()]
+    assert len(failures) == 1  # three pages while the login page failed, one attempt

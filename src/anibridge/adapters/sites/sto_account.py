@@ -46,7 +46,6 @@ class _Origin:
     logged_in: bool = False
     confirmed_at: float = 0.0
     failed_at: float | None = None
-    refused: bool = False
     problem: str = ""
 
 
@@ -63,6 +62,7 @@ class StoAccount:
         self._recheck = recheck_seconds
         self._retry = retry_seconds
         self._origins: dict[str, _Origin] = {}
+        self._refused: str | None = None  # why the site refused the account (the same at every origin): not asked again
         self._lock: asyncio.Lock | None = None
 
     @property
@@ -74,9 +74,8 @@ class StoAccount:
 
     def status(self) -> str:
         """The account's state in words (for `anibridge check` and the dashboard)."""
-        refused = [o for o in self._origins.values() if o.refused]
-        if refused:
-            return refused[0].problem
+        if self._refused is not None:
+            return self._refused
         if any(o.logged_in for o in self._origins.values()):
             return f"logged in as {self._login.email}"
         failed = [o for o in self._origins.values() if o.problem]
@@ -84,7 +83,7 @@ class StoAccount:
 
     async def ensure(self) -> bool:
         """Logged in somewhere, logging in at the primary if not yet (a refused account is not asked again)."""
-        if any(o.refused for o in self._origins.values()):
+        if self._refused is not None:
             return False
         if any(o.logged_in for o in self._origins.values()):
             return True
@@ -98,7 +97,7 @@ class StoAccount:
         """
         origin = self._origin_of(page_url)
         state = self._state(origin)
-        if state.refused:
+        if self._refused is not None:
             return False
         if state.logged_in:
             if not gated or self._monotonic() - state.confirmed_at < self._recheck:
@@ -119,12 +118,14 @@ class StoAccount:
         async with self._lock:
             target = origin or self._primary
             state = self._state(target)
-            if state.logged_in and self._monotonic() - state.confirmed_at < 1.0:
-                return True  # another task logged in just now
+            if state.logged_in:
+                return True  # another task logged in while this one waited for the lock
+            if self._refused is not None:
+                return False
             try:
                 served_by = await self._post_login(target)
             except LoginRefused as ex:
-                state.refused, state.logged_in, state.problem = True, False, str(ex)
+                self._refused = str(ex)
                 log.warning("%s", ex)
                 return False
             except (PortError, ValueError) as ex:
