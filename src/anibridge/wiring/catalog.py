@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -30,6 +31,8 @@ from anibridge.domain.catalog.reachability import ObservedMetadata, SiteReachabi
 from anibridge.ports.catalog import CatalogPort
 from anibridge.ports.metadata import MetadataPort
 from anibridge.settings import Settings
+
+log = logging.getLogger(__name__)
 
 _LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=16, keepalive_expiry=30.0)
 
@@ -153,6 +156,9 @@ def site_options(settings: Settings, site: Site) -> SiteOptions:
 def sto_account(settings: Settings) -> AccountLogin | None:
     """The SerienStream account to log in with, when both STO_EMAIL and STO_PASSWORD are set."""
     email, password = settings.sto_email.strip(), settings.sto_password.get_secret_value()
+    if bool(email) != bool(password):
+        log.warning("%s is set but %s is not: SerienStream is used without an account",
+                    *(("STO_EMAIL", "STO_PASSWORD") if email else ("STO_PASSWORD", "STO_EMAIL")))
     return AccountLogin(email, password) if email and password else None
 
 

@@ -134,9 +134,10 @@ class StoAccount:
                                  f"trying again in {self._retry / 60:g} min")
                 log.warning("%s: %s", _host(target), state.problem)
                 return False
-            for key in {target, served_by}:
-                done = self._state(key)
-                done.logged_in, done.confirmed_at, done.failed_at, done.problem = True, self._monotonic(), None, ""
+            done = self._state(served_by)  # the session lives in the cookies of the origin that answered
+            done.logged_in, done.confirmed_at, done.failed_at, done.problem = True, self._monotonic(), None, ""
+            if served_by != target:
+                state.failed_at, state.problem = None, ""
             log.info("%s: logged in as %s", _host(served_by), self._login.email)
             return True
 
