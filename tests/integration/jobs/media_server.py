@@ -21,6 +21,7 @@ class ServerState:
     required_referer: str | None = None
     forced_status: dict[str, int] = field(default_factory=dict)
     range_requests: list[str] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)  # every GET/HEAD path in arrival order
     bytes_sent: int = 0
     # Bytes per Range header: a cancelled request's thread may still be writing, so counts are per request.
     sent_by_range: dict[str, int] = field(default_factory=dict)
@@ -42,6 +43,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, head: bool) -> None:
         state = self.state
         path = self.path.split("?", 1)[0].lstrip("/")
+        state.paths.append(path)
         status = state.forced_status.get(path)
         if status is None and state.required_referer and self.headers.get("Referer") != state.required_referer:
             status = 403
@@ -114,11 +116,12 @@ class MediaServer:
 
 
 def make_media(root: Path) -> None:
-    """A 4 s 320x240 H.264 MP4 (faststart), a muxed single-variant HLS of it and an AES-128 encrypted HLS."""
+    """A 4 s 320x240 H.264 MP4 (faststart) and single-variant HLS of it: MPEG-TS, AES-128 encrypted, fMP4, and
+    byte ranges of one file."""
     root.mkdir(parents=True, exist_ok=True)
     src = ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=4",
            "-f", "lavfi", "-i", "sine=frequency=440:duration=4"]
-    enc = ["-c:v", "libx264", "-preset", "ultrafast", "-b:v", "400k", "-pix_fmt", "yuv420p", "-c:a", "aac",
+    enc = ["-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-b:v", "400k", "-pix_fmt", "yuv420p", "-c:a", "aac",
            "-b:a", "64k", "-shortest"]
     run = ["ffmpeg", "-v", "error", "-y"]
     subprocess.run([*run, *src, *enc, "-movflags", "+faststart", str(root / "clip.mp4")], check=True)
@@ -134,6 +137,15 @@ def make_media(root: Path) -> None:
     subprocess.run([*run, "-i", str(root / "clip.mp4"), "-c", "copy", "-f", "hls", "-hls_time", "1",
                     "-hls_list_size", "0", "-hls_key_info_file", str(aes / "keyinfo"),
                     "-hls_segment_filename", str(aes / "seg%d.ts"), str(aes / "index.m3u8")], check=True)
+    fmp4 = root / "hls-fmp4"  # fragmented MP4 segments behind an EXT-X-MAP initialisation section
+    fmp4.mkdir(exist_ok=True)
+    subprocess.run([*run, "-i", str(root / "clip.mp4"), "-c", "copy", "-f", "hls", "-hls_time", "1",
+                    "-hls_list_size", "0", "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4",
+                    "-hls_segment_filename", str(fmp4 / "seg%d.m4s"), str(fmp4 / "index.m3u8")], check=True)
+    ranges = root / "hls-ranges"  # one file, every segment an EXT-X-BYTERANGE of it
+    ranges.mkdir(exist_ok=True)
+    subprocess.run([*run, "-i", str(root / "clip.mp4"), "-c", "copy", "-f", "hls", "-hls_time", "1",
+                    "-hls_list_size", "0", "-hls_flags", "single_file", str(ranges / "index.m3u8")], check=True)
 
 
 def ffprobe(path: Path) -> dict[str, object]:
