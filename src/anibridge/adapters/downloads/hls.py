@@ -284,7 +284,8 @@ class _HlsRun:
             self._wake.wait(self._opts.progress_interval)
             self._wake.clear()
             done, total = self._progress_figures()
-            self._on_progress(progress_of(done, total, speed.update(time.monotonic(), done)))
+            if done:  # nothing to say before the first bytes (the playlist took the first moment)
+                self._on_progress(progress_of(done, total, speed.update(time.monotonic(), done)))
             if self._is_cancelled():
                 raise DownloadCancelled("download cancelled")
             with self._cond:
