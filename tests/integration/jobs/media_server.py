@@ -20,6 +20,7 @@ class ServerState:
     bytes_per_sec: int = 0
     required_referer: str | None = None
     forced_status: dict[str, int] = field(default_factory=dict)
+    failing: dict[str, int] = field(default_factory=dict)  # path → how many more requests get a 500
     range_requests: list[str] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)  # every GET/HEAD path in arrival order
     bytes_sent: int = 0
@@ -45,6 +46,9 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0].lstrip("/")
         state.paths.append(path)
         status = state.forced_status.get(path)
+        if status is None and state.failing.get(path, 0) > 0:
+            state.failing[path] -= 1
+            status = 500
         if status is None and state.required_referer and self.headers.get("Referer") != state.required_referer:
             status = 403
         target = (state.root / path).resolve()

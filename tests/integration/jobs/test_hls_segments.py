@@ -73,6 +73,7 @@ def test_hoster_headers_go_with_playlist_key_and_segments(server: MediaServer, t
     _playable(_downloader().download(stream, tmp_path, "h", lambda p: None, _never))
 
 
+@pytest.mark.slow
 def test_segments_are_fetched_in_parallel_from_the_shared_budget(server: MediaServer, tmp_path: Path) -> None:
     server.state.bytes_per_sec = 100_000  # ~0.5 s a segment: several must be in flight at once
     budget = ConnectionBudget(3)
@@ -90,6 +91,20 @@ def test_a_segment_gone_means_the_url_expired(server: MediaServer, tmp_path: Pat
         _downloader(connections=1).download(stream, tmp_path, "g", lambda p: None, _never)
     assert info.value.expired and "410" in str(info.value)
     assert not (tmp_path / "g.mp4").exists() and not (tmp_path / "g.mp4.part").exists()
+
+
+@pytest.mark.slow
+def test_a_failing_segment_is_retried_and_one_that_keeps_failing_fails_the_download(
+        server: MediaServer, tmp_path: Path) -> None:
+    stream = DirectStream(server.url("hls/index.m3u8"), "VOE", is_hls=True)
+    server.state.failing["hls/seg1.ts"] = 2
+    _playable(_downloader().download(stream, tmp_path, "r", lambda p: None, _never))
+    assert server.state.paths.count("hls/seg1.ts") == 3
+    server.state.failing["hls/seg2.ts"] = 1000
+    with pytest.raises(DownloadFailed, match="500") as info:
+        _downloader(connections=2).download(stream, tmp_path, "f", lambda p: None, _never)
+    assert not info.value.expired
+    assert not (tmp_path / "f.mp4").exists()
 
 
 def test_a_wrong_key_is_refused_as_broken_media(server: MediaServer, media: Path, tmp_path: Path) -> None:

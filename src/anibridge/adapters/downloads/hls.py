@@ -355,9 +355,10 @@ class _HlsRun:
     # -- ffmpeg ------------------------------------------------------------------------------------------------
 
     def _start_ffmpeg(self) -> subprocess.Popen[bytes]:
-        # Stream copy only: the first video and audio streams as they are, no re-encoding (a few % of a core).
+        # Stream copy of every video and audio stream, no re-encoding (a few % of a core); data and subtitle
+        # streams of a TS have no place in MP4 and are left out.
         cmd = [self._ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", "pipe:0",
-               "-map", "0:v:0?", "-map", "0:a:0?", "-c", "copy", "-f", "mp4", str(self._output)]
+               "-map", "0:v?", "-map", "0:a?", "-c", "copy", "-f", "mp4", str(self._output)]
         try:
             return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         except OSError as ex:
@@ -429,26 +430,19 @@ class _HlsRun:
             while not self._stop.is_set() and not self._all_done():
                 if not first and not self._budget.acquire(first=False, timeout=0.25):
                     continue
+                index = self._claim()
                 try:
-                    index = self._claim()
-                    if index is None:  # the rest is in flight on other connections
-                        self._stop.wait(0.1)
-                        continue
-                    try:
-                        self._fetch(index)
-                        failures = 0
-                    except _Transient as ex:
-                        failures += 1
-                        self._note(str(ex), None)
-                        if failures > self._opts.segment_retries:
-                            return
-                        self._stop.wait(min(8.0, self._opts.retry_delay * 2 ** (failures - 1)))
-                    finally:
-                        with self._cond:
-                            self._claimed[index] = False
+                    if index is not None:
+                        failures = self._attempt(index, failures)
                 finally:
                     if not first:
                         self._budget.release()
+                if index is None:  # the rest is in flight on other connections; one may give its segment back
+                    self._stop.wait(0.1)
+                elif failures > self._opts.segment_retries:
+                    return
+                elif failures:
+                    self._stop.wait(min(8.0, self._opts.retry_delay * 2 ** (failures - 1)))
         except _Retire as ex:
             log.debug("%s: connection retired: %s", self._provider, ex)
         except DownloadFailed as ex:
@@ -461,6 +455,18 @@ class _HlsRun:
             with self._cond:
                 self._alive -= 1
             self._wake.set()
+
+    def _attempt(self, index: int, failures: int) -> int:
+        """Fetch one claimed segment; the count of failures in a row after it (a retry waits outside the slot)."""
+        try:
+            self._fetch(index)
+            return 0
+        except _Transient as ex:
+            self._note(str(ex), None)
+            return failures + 1
+        finally:
+            with self._cond:
+                self._claimed[index] = False
 
     def _note(self, message: str, status: int | None) -> None:
         with self._cond:
