@@ -146,6 +146,15 @@ def make_media(root: Path) -> None:
     subprocess.run([*run, "-i", str(root / "clip.mp4"), "-c", "copy", "-f", "hls", "-hls_time", "1",
                     "-hls_list_size", "0", "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4",
                     "-hls_segment_filename", str(fmp4 / "seg%d.m4s"), str(fmp4 / "index.m3u8")], check=True)
+    split = root / "hls-split"  # video and audio as separate renditions of a master (yt-dlp merges them)
+    split.mkdir(exist_ok=True)
+    for kind, keep in (("video", "0:v"), ("audio", "0:a")):
+        subprocess.run([*run, "-i", str(root / "clip.mp4"), "-map", keep, "-c", "copy", "-f", "hls", "-hls_time",
+                        "1", "-hls_list_size", "0", "-hls_segment_filename", str(split / f"{kind}%d.ts"),
+                        str(split / f"{kind}.m3u8")], check=True)
+    (split / "index.m3u8").write_text(
+        '#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="de",DEFAULT=YES,URI="audio.m3u8"\n'
+        '#EXT-X-STREAM-INF:BANDWIDTH=500000,CODECS="avc1.42c01e,mp4a.40.2",AUDIO="aud"\nvideo.m3u8\n')
     ranges = root / "hls-ranges"  # one file, every segment an EXT-X-BYTERANGE of it
     ranges.mkdir(exist_ok=True)
     subprocess.run([*run, "-i", str(root / "clip.mp4"), "-c", "copy", "-f", "hls", "-hls_time", "1",

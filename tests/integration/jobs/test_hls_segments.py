@@ -141,6 +141,16 @@ async def test_the_production_entry_point_takes_the_own_path(server: MediaServer
     assert "yt-dlp" not in caplog.text
 
 
+@pytest.mark.anyio
+async def test_separate_audio_renditions_are_left_to_ytdlp_which_merges_them(
+        server: MediaServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO")
+    stream = DirectStream(server.url("hls-split/index.m3u8"), "VOE", is_hls=True)
+    path = await YtDlpDownloader(socket_timeout=5).download(stream, tmp_path, "m", lambda p: None, _never)
+    _playable(path)
+    assert "separate rendition; handing the stream to yt-dlp" in caplog.text
+
+
 @pytest.mark.slow
 def test_cancel_keeps_finished_segments_and_the_next_attempt_does_not_fetch_them_again(
         server: MediaServer, tmp_path: Path) -> None:
