@@ -375,8 +375,10 @@ class YtDlpDownloader:
             path = path if path.is_absolute() else dest_dir / path
             if path.is_file():
                 return path
+        # Partials of any kind (yt-dlp's `.part`/`.part-FragN`/`.ytdl`, the own paths' `.part-Seg…`, `.part.hls`,
+        # `.part.ranges`) are never the result.
         matches = [p for p in dest_dir.glob(f"{glob_escape(stem)}.*")
-                   if p.is_file() and not p.name.endswith((".part", ".ytdl")) and ".part-Frag" not in p.name]
+                   if p.is_file() and not p.name.endswith(".ytdl") and ".part" not in p.name[len(stem):]]
         return max(matches, key=lambda p: p.stat().st_size) if matches else None
 
 

@@ -90,7 +90,7 @@ def test_a_segment_gone_means_the_url_expired(server: MediaServer, tmp_path: Pat
     with pytest.raises(DownloadFailed) as info:
         _downloader(connections=1).download(stream, tmp_path, "g", lambda p: None, _never)
     assert info.value.expired and "410" in str(info.value)
-    assert not (tmp_path / "g.mp4").exists() and not (tmp_path / "g.mp4.part").exists()
+    assert not (tmp_path / "g.mp4").exists() and not (tmp_path / "g.mp4.part-Mux").exists()
 
 
 @pytest.mark.slow
@@ -166,7 +166,7 @@ def test_cancel_keeps_finished_segments_and_the_next_attempt_does_not_fetch_them
         _downloader(connections=1).download(stream, tmp_path, "c", on_progress, cancel.is_set)
     kept = sorted(p.name for p in tmp_path.glob("c.mp4.part-Seg?????"))
     assert len(kept) >= 2
-    assert not (tmp_path / "c.mp4.part").exists() and not list(tmp_path.glob("*.tmp"))
+    assert not (tmp_path / "c.mp4.part-Mux").exists() and not list(tmp_path.glob("*.tmp"))
     server.state.bytes_per_sec = 0
     before = len(server.state.paths)
     _playable(_downloader().download(stream, tmp_path, "c", lambda p: None, _never))

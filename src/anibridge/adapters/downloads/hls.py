@@ -11,7 +11,7 @@ done a moment after the last segment.
 On disk, beside the final `<stem>.mp4`: `<stem>.mp4.part-SegNNNNN` per finished segment (written as `.tmp`,
 renamed when whole — so after a kill -9 every segment file present is complete and is not fetched again),
 `<stem>.mp4.part.hls` with the playlist's fingerprint (a resume against a different stream starts over), and
-ffmpeg's `<stem>.mp4.part`, which is rebuilt from the segments on every attempt. Memory holds one chunk per
+ffmpeg's `<stem>.mp4.part-Mux`, which is rebuilt from the segments on every attempt. Memory holds one chunk per
 connection and one feeder block, whatever the stream's length. The segments stay until the MP4 is complete
 (twice the episode's size on disk for a while, as with yt-dlp's concatenation).
 
@@ -65,6 +65,7 @@ _BUSY_STATUSES = frozenset({429, 503})
 STATE_VERSION = 1
 SEGMENT_INFIX = ".part-Seg"
 STATE_SUFFIX = ".part.hls"
+MUX_SUFFIX = ".part-Mux"
 
 ProgressCallback = Callable[[DownloadProgress], None]
 
@@ -207,7 +208,8 @@ class _HlsRun:
         self._items: list[Segment] = ([plan.init] if plan.init else []) + list(plan.segments)
         self._fingerprint = plan.fingerprint()
         self._final = dest_dir / f"{stem}.mp4"
-        self._output = dest_dir / f"{stem}.mp4.part"
+        # Not `<stem>.mp4.part`: the Range downloader would take a leftover of that name for a sequential prefix.
+        self._output = dest_dir / f"{stem}.mp4{MUX_SUFFIX}"
         self._state = dest_dir / f"{stem}.mp4{STATE_SUFFIX}"
         self._on_progress = on_progress
         self._is_cancelled = is_cancelled
