@@ -137,7 +137,7 @@ class Settings(BaseModel):
 
     max_concurrency: int = Field(3, ge=1, le=64, description="Download worker count.")
     download_rate_limit_bytes_per_sec: int = Field(0, ge=0, description="Per-download bandwidth cap; 0 = unlimited.")
-    download_connections: int = Field(8, ge=1, le=32, description="Connections one download opens at once (Range parts of a file, HLS fragments in flight); hosters throttle each connection.")
+    download_connections: int = Field(8, ge=1, le=32, description="Connections one download opens at once (Range parts of a file, HLS segments in flight); hosters throttle each connection.")
     download_connections_total: int = Field(24, ge=1, le=256, description="Hoster connections all downloads together may hold; each download always gets one.")
     downloads_ttl_hours: float = Field(0.0, ge=0, description="If > 0, finished media older than this is deleted.")
     verify_min_duration_seconds: float = Field(

@@ -1,10 +1,11 @@
 """yt-dlp behind the MediaDownloaderPort (quality probes: `media_probe`, which needs no yt-dlp).
 
 A progressive file (anything not HLS) goes to `downloads.ranged` first: several Range connections at once,
-because hosters throttle each connection and yt-dlp fetches such a file over one. What turns out to be a
-playlist or a page comes back here. HLS stays with yt-dlp (playlist parsing, AES-128, remux), with as many
-fragments in flight as the download may open connections; both share one ConnectionBudget so the total number of
-hoster connections across all downloads stays bounded.
+because hosters throttle each connection and yt-dlp fetches such a file over one. HLS — and a playlist found
+behind a plain URL — goes to `downloads.hls`: segments over several connections, remuxed to MP4 by ffmpeg while
+they arrive. What neither understands (a page, a live playlist, DRM, separate audio renditions, no ffmpeg) comes
+back here to yt-dlp, with as many fragments in flight as the download may open connections. All of them share
+one ConnectionBudget so the total number of hoster connections across all downloads stays bounded.
 
 yt-dlp is blocking and untyped, so every call runs in a worker thread and only typed values leave this module.
 Cancellation works by raising from the progress hook (yt-dlp lets any exception through unchanged); the
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from anibridge.adapters.downloads.budget import ConnectionBudget
+from anibridge.adapters.downloads.hls import HlsDownloader, HlsOptions, NotOwnHls
 from anibridge.adapters.downloads.ranged import (
     NotProgressive,
     RangedDownloader,
@@ -207,6 +209,9 @@ class YtDlpDownloader:
         self._ranged = RangedDownloader(
             self._budget, RangedOptions(connections=self._connections, socket_timeout=socket_timeout,
                                         proxies=tuple(self._proxies.items())), guard=guard)
+        self._hls = HlsDownloader(
+            self._budget, HlsOptions(connections=self._connections, socket_timeout=socket_timeout,
+                                     proxies=tuple(self._proxies.items())), guard=guard)
 
     async def download(
         self,
@@ -248,13 +253,24 @@ class YtDlpDownloader:
 
     def _run(self, stream: DirectStream, dest_dir: Path, stem: str, on_progress: ProgressCallback,
              is_cancelled: Callable[[], bool], rate_limit: int | None) -> Path:
-        if not _is_hls(stream):
+        hls = _is_hls(stream)
+        if not hls:
             try:
                 return self._ranged.download(stream, dest_dir, stem, on_progress, is_cancelled, rate_limit)
             except NotProgressive:
-                log.info("%s: not a progressive file; handing it to yt-dlp", stream.provider)
+                log.info("%s: not a progressive file; trying it as HLS", stream.provider)
                 _drop_ranged_partial(dest_dir, stem)
+                hls = True
             except OSError as ex:
+                raise DownloadFailed(f"{stream.provider}: {type(ex).__name__}: {ex}") from ex
+        if hls:
+            try:
+                return self._hls.download(stream, dest_dir, stem, on_progress, is_cancelled, rate_limit)
+            except NotOwnHls as ex:
+                log.info("%s: %s; handing the stream to yt-dlp", stream.provider, ex)
+            except OSError as ex:
+                if _disk_full(ex):
+                    raise DiskFull(f"{stream.provider}: {type(ex).__name__}: {ex}") from ex
                 raise DownloadFailed(f"{stream.provider}: {type(ex).__name__}: {ex}") from ex
         fragments = self._take_slots(is_cancelled)
         try:
@@ -359,8 +375,10 @@ class YtDlpDownloader:
             path = path if path.is_absolute() else dest_dir / path
             if path.is_file():
                 return path
+        # Partials of any kind (yt-dlp's `.part`/`.part-FragN`/`.ytdl`, the own paths' `.part-Seg…`, `.part.hls`,
+        # `.part.ranges`) are never the result.
         matches = [p for p in dest_dir.glob(f"{glob_escape(stem)}.*")
-                   if p.is_file() and not p.name.endswith((".part", ".ytdl")) and ".part-Frag" not in p.name]
+                   if p.is_file() and not p.name.endswith(".ytdl") and ".part" not in p.name[len(stem):]]
         return max(matches, key=lambda p: p.stat().st_size) if matches else None
 
 

@@ -20,7 +20,9 @@ class ServerState:
     bytes_per_sec: int = 0
     required_referer: str | None = None
     forced_status: dict[str, int] = field(default_factory=dict)
+    failing: dict[str, int] = field(default_factory=dict)  # path → how many more requests get a 500
     range_requests: list[str] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)  # every GET/HEAD path in arrival order
     bytes_sent: int = 0
     # Bytes per Range header: a cancelled request's thread may still be writing, so counts are per request.
     sent_by_range: dict[str, int] = field(default_factory=dict)
@@ -42,7 +44,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, head: bool) -> None:
         state = self.state
         path = self.path.split("?", 1)[0].lstrip("/")
+        state.paths.append(path)
         status = state.forced_status.get(path)
+        if status is None and state.failing.get(path, 0) > 0:
+            state.failing[path] -= 1
+            status = 500
         if status is None and state.required_referer and self.headers.get("Referer") != state.required_referer:
             status = 403
         target = (state.root / path).resolve()
@@ -114,11 +120,12 @@ class MediaServer:
 
 
 def make_media(root: Path) -> None:
-    """A 4 s 320x240 H.264 MP4 (faststart), a muxed single-variant HLS of it and an AES-128 encrypted HLS."""
+    """A 4 s 320x240 H.264 MP4 (faststart) and single-variant HLS of it: MPEG-TS, AES-128 encrypted, fMP4, and
+    byte ranges of one file."""
     root.mkdir(parents=True, exist_ok=True)
     src = ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=4",
            "-f", "lavfi", "-i", "sine=frequency=440:duration=4"]
-    enc = ["-c:v", "libx264", "-preset", "ultrafast", "-b:v", "400k", "-pix_fmt", "yuv420p", "-c:a", "aac",
+    enc = ["-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-b:v", "400k", "-pix_fmt", "yuv420p", "-c:a", "aac",
            "-b:a", "64k", "-shortest"]
     run = ["ffmpeg", "-v", "error", "-y"]
     subprocess.run([*run, *src, *enc, "-movflags", "+faststart", str(root / "clip.mp4")], check=True)
@@ -134,6 +141,24 @@ def make_media(root: Path) -> None:
     subprocess.run([*run, "-i", str(root / "clip.mp4"), "-c", "copy", "-f", "hls", "-hls_time", "1",
                     "-hls_list_size", "0", "-hls_key_info_file", str(aes / "keyinfo"),
                     "-hls_segment_filename", str(aes / "seg%d.ts"), str(aes / "index.m3u8")], check=True)
+    fmp4 = root / "hls-fmp4"  # fragmented MP4 segments behind an EXT-X-MAP initialisation section
+    fmp4.mkdir(exist_ok=True)
+    subprocess.run([*run, "-i", str(root / "clip.mp4"), "-c", "copy", "-f", "hls", "-hls_time", "1",
+                    "-hls_list_size", "0", "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4",
+                    "-hls_segment_filename", str(fmp4 / "seg%d.m4s"), str(fmp4 / "index.m3u8")], check=True)
+    split = root / "hls-split"  # video and audio as separate renditions of a master (yt-dlp merges them)
+    split.mkdir(exist_ok=True)
+    for kind, keep in (("video", "0:v"), ("audio", "0:a")):
+        subprocess.run([*run, "-i", str(root / "clip.mp4"), "-map", keep, "-c", "copy", "-f", "hls", "-hls_time",
+                        "1", "-hls_list_size", "0", "-hls_segment_filename", str(split / f"{kind}%d.ts"),
+                        str(split / f"{kind}.m3u8")], check=True)
+    (split / "index.m3u8").write_text(
+        '#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="de",DEFAULT=YES,URI="audio.m3u8"\n'
+        '#EXT-X-STREAM-INF:BANDWIDTH=500000,CODECS="avc1.42c01e,mp4a.40.2",AUDIO="aud"\nvideo.m3u8\n')
+    ranges = root / "hls-ranges"  # one file, every segment an EXT-X-BYTERANGE of it
+    ranges.mkdir(exist_ok=True)
+    subprocess.run([*run, "-i", str(root / "clip.mp4"), "-c", "copy", "-f", "hls", "-hls_time", "1",
+                    "-hls_list_size", "0", "-hls_flags", "single_file", str(ranges / "index.m3u8")], check=True)
 
 
 def ffprobe(path: Path) -> dict[str, object]:

@@ -164,9 +164,9 @@ async def test_aes128_hls_downloads_natively_with_progress_and_cancel(server: Me
     assert float(probe["format"]["duration"]) > 3.5  # type: ignore[index]
 
 
-async def test_a_playlist_behind_a_plain_url_falls_back_to_ytdlp(server: MediaServer, media: Path,
-                                                                 tmp_path: Path) -> None:
-    """The Range downloader sees `#EXTM3U`, hands the URL back, and yt-dlp fetches and remuxes the HLS."""
+async def test_a_playlist_behind_a_plain_url_goes_to_the_hls_path(server: MediaServer, media: Path,
+                                                                  tmp_path: Path) -> None:
+    """The Range downloader sees `#EXTM3U`, hands the URL back, and the HLS path fetches and remuxes it."""
     alias = media / "hls" / "playlist"
     if not alias.exists():
         alias.symlink_to("index.m3u8")

@@ -91,6 +91,24 @@ async def test_media_url_redirecting_to_a_private_address_is_not_saved(
     _no_secret_saved(tmp_path)
 
 
+async def test_hls_segment_and_key_on_a_private_address_are_never_requested(tmp_path: Path, secret: Server) -> None:
+    """A trusted hoster's playlist may name any URL; the own HLS path checks each segment and key URL too."""
+    for target in (f"#EXTINF:2,\n{secret.url('/secret.mp4')}\n",
+                   f'#EXT-X-KEY:METHOD=AES-128,URI="{secret.url("/secret.mp4")}"\n#EXTINF:2,\nseg.ts\n'):
+        playlist = f"#EXTM3U\n#EXT-X-TARGETDURATION:2\n{target}#EXT-X-ENDLIST\n".encode()
+        hoster = Server({"/index.m3u8": (200, {"Content-Type": "application/vnd.apple.mpegurl"}, playlist),
+                         "/seg.ts": (200, {"Content-Type": "video/mp2t"}, b"G" * 4096)})
+        try:
+            downloader = YtDlpDownloader(socket_timeout=5, guard=SsrfGuard([f"127.0.0.1:{hoster.port}"]))
+            with pytest.raises(DownloadFailed, match="refused"):
+                await downloader.download(DirectStream(hoster.url("/index.m3u8"), "VOE", is_hls=True), tmp_path,
+                                          "X.S01E01", lambda _p: None, lambda: False)
+        finally:
+            hoster.close()
+    assert secret.hits == []
+    _no_secret_saved(tmp_path)
+
+
 async def test_media_url_on_a_private_address_is_never_requested(tmp_path: Path, secret: Server) -> None:
     downloader = YtDlpDownloader(socket_timeout=5, guard=SsrfGuard())
     with pytest.raises(DownloadFailed, match="refused"):

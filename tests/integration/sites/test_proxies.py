@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from anibridge.adapters.downloads.budget import ConnectionBudget
+from anibridge.adapters.downloads.hls import HlsDownloader, HlsOptions, NotOwnHls
 from anibridge.adapters.resolving import parse_pairs, proxy_for
 from anibridge.adapters.ytdlp import YtDlpDownloader
 from anibridge.ports.streams import DirectStream
@@ -106,3 +108,13 @@ async def test_ytdlp_takes_the_hosters_proxy(proxies: tuple[_Server, _Server], t
                                      lambda p: None, lambda: False)
     assert http_proxy.seen and http_proxy.seen[0].startswith("GET http://cdn.voe.invalid/clip.mp4")
     assert path.read_bytes() == b"via proxy"
+
+
+async def test_the_own_hls_path_takes_the_hosters_proxy(proxies: tuple[_Server, _Server], tmp_path: Path) -> None:
+    http_proxy, _socks = proxies
+    budget = ConnectionBudget(2)
+    options = HlsOptions(socket_timeout=5, proxies=(("voe.invalid", f"http://127.0.0.1:{http_proxy.server_address[1]}"),))
+    with pytest.raises(NotOwnHls):  # the proxy answers "via proxy", which is no playlist: yt-dlp's turn
+        HlsDownloader(budget, options).download(DirectStream("http://cdn.voe.invalid/index.m3u8", "VOE", is_hls=True),
+                                                tmp_path, "x", lambda p: None, lambda: False)
+    assert http_proxy.seen == ["GET http://cdn.voe.invalid/index.m3u8 HTTP/1.1"]

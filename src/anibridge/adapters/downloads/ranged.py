@@ -35,12 +35,11 @@ from pathlib import Path
 import httpx
 
 from anibridge.adapters.downloads.budget import ConnectionBudget, RateLimiter
+from anibridge.adapters.downloads.client import hoster_client
 from anibridge.adapters.downloads.parts import PartPlan
-from anibridge.adapters.resolving import proxy_for
 from anibridge.adapters.ssrf import SsrfGuard
 from anibridge.ports.errors import DownloadCancelled, DownloadFailed
 from anibridge.ports.streams import DirectStream, DownloadProgress
-from anibridge.ports.upstream import UpstreamRefused
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +51,6 @@ _EXT_BY_TYPE = {
     "video/mp4": "mp4", "video/x-m4v": "m4v", "video/x-matroska": "mkv", "video/webm": "webm",
     "video/quicktime": "mov", "video/x-flv": "flv", "video/mp2t": "ts", "video/x-msvideo": "avi",
 }
-_DEFAULT_UA = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/131.0.0.0 Safari/537.36"
-)
 SIDECAR_SUFFIX = ".ranges"
 
 ProgressCallback = Callable[[DownloadProgress], None]
@@ -160,7 +155,7 @@ def _preallocate(fd: int, size: int) -> None:
         os.posix_fallocate(fd, 0, size)
 
 
-class _Speed:
+class Speed:
     """Bytes/s over the last few seconds (what qBittorrent clients show), from monotonic samples."""
 
     def __init__(self, window: float = 3.0) -> None:
@@ -175,7 +170,7 @@ class _Speed:
         return (downloaded - first_b) / (now - first_t) if now > first_t else None
 
 
-def _progress(downloaded: int, total: int | None, speed: float | None) -> DownloadProgress:
+def progress_of(downloaded: int, total: int | None, speed: float | None) -> DownloadProgress:
     eta = int((total - downloaded) / speed) if total is not None and speed else None
     return DownloadProgress(downloaded_bytes=downloaded, total_bytes=total, speed=speed, eta=eta)
 
@@ -205,25 +200,9 @@ class RangedDownloader:
                 self._budget.release()
 
     def _client(self, stream: DirectStream) -> httpx.Client:
-        timeout = self._opts.socket_timeout
-        headers = {"User-Agent": _DEFAULT_UA, "Accept": "*/*", **dict(stream.headers),
-                   "Accept-Encoding": "identity"}
-        connections = max(1, self._opts.connections) + 1
-        proxy = proxy_for(stream.url, dict(self._opts.proxies)) if self._transport is None else None
-        return httpx.Client(
-            event_hooks={"request": [self._check]} if self._guard is not None else None,
-            headers=headers, follow_redirects=True, max_redirects=10, transport=self._transport, proxy=proxy,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0), pool=None),
-            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-        )
-
-    def _check(self, request: httpx.Request) -> None:
-        assert self._guard is not None
-        try:
-            self._guard.check_sync(str(request.url))
-        except UpstreamRefused as ex:
-            raise httpx.ConnectError(f"refused by the SSRF guard: {ex.reason} ({request.url.host})",
-                                     request=request) from None
+        proxies = dict(self._opts.proxies) if self._transport is None else {}
+        return hoster_client(stream, connections=self._opts.connections, socket_timeout=self._opts.socket_timeout,
+                             proxies=proxies, guard=self._guard, transport=self._transport)
 
     def _acquire_first(self, is_cancelled: Callable[[], bool]) -> None:
         while not self._budget.acquire(first=True, timeout=0.25):
@@ -313,7 +292,7 @@ class RangedDownloader:
         broke off when the server takes Range requests, else from the start."""
         sidecar_of(part_path).unlink(missing_ok=True)  # whatever was ranged before does not apply any more
         pos = 0
-        speed = _Speed()
+        speed = Speed()
         last = 0.0
         attempt = 0
         with open(part_path, "wb") as out:
@@ -334,7 +313,7 @@ class RangedDownloader:
                         now = time.monotonic()
                         if now - last >= self._opts.progress_interval:
                             last = now
-                            on_progress(_progress(pos, probe.total, speed.update(now, pos)))
+                            on_progress(progress_of(pos, probe.total, speed.update(now, pos)))
                     if probe.total is None or pos >= probe.total:
                         break
                     raise _Transient(f"connection closed at {pos} of {probe.total} bytes")
@@ -347,7 +326,7 @@ class RangedDownloader:
                         out.seek(0)
                         out.truncate()
                     body = self._reopen(client, stream, pos, probe.accept_ranges)
-        on_progress(_progress(pos, pos, speed.update(time.monotonic(), pos)))
+        on_progress(progress_of(pos, pos, speed.update(time.monotonic(), pos)))
 
     @staticmethod
     def _reopen(client: httpx.Client, stream: DirectStream, pos: int, ranged: bool) -> Iterator[bytes]:
@@ -398,7 +377,7 @@ class _RangedRun:
         self._alive = len(workers)
         for worker in workers:
             worker.start()
-        speed = _Speed()
+        speed = Speed()
         saved_at = time.monotonic()
         try:
             while not self._plan.complete:
@@ -406,7 +385,7 @@ class _RangedRun:
                 self._wake.clear()
                 now = time.monotonic()
                 done = self._plan.downloaded
-                self._on_progress(_progress(done, self._plan.total, speed.update(now, done)))
+                self._on_progress(progress_of(done, self._plan.total, speed.update(now, done)))
                 if now - saved_at >= self._opts.save_interval:
                     saved_at = now
                     self._save()
@@ -425,7 +404,7 @@ class _RangedRun:
                 self._save()
             for worker in workers:
                 worker.join(timeout=1.0)
-        self._on_progress(_progress(self._plan.total, self._plan.total, speed.update(time.monotonic(),
+        self._on_progress(progress_of(self._plan.total, self._plan.total, speed.update(time.monotonic(),
                                                                                       self._plan.total)))
 
     def _save(self) -> None:
