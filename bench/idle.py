@@ -8,7 +8,7 @@ source tree (this checkout, and DIR when given, e.g. `/work/main/src`, imported 
   a server that has started doing its work holds (the lazily imported parsers are loaded by then);
 - runs `anibridge --help` RUNS times and takes the median CPU time (user + system of the child) and wall time.
 Figures are printed against the limits (80 MiB idle, 0.3 s CPU for --help) and against the baseline tree.
-Nothing is asserted: timing on a shared machine varies; tests/unit/wiring/test_lazy_imports.py guards the
+Nothing is asserted: timing on a shared machine varies; tests/integration/test_lazy_imports.py guards the
 deterministic part (which libraries an idle SQLite server has loaded).
 """
 
