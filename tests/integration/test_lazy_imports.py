@@ -17,7 +17,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 LAZY = ["lxml", "yt_dlp", "psycopg", "sqlalchemy.dialects.postgresql", "anibridge_fakes", "pydantic", "yaml",
-        "jinja2"]
+        "jinja2", "rapidfuzz"]
 
 PROBE = """
 import json, sys
