@@ -46,6 +46,8 @@ class Figures:
     after_requests_mib: float
     help_cpu_s: float
     help_wall_s: float
+    idle_native: list[str]
+    after_native: list[str]
 
 
 def _free_port() -> int:
@@ -61,6 +63,16 @@ def _rss_mib(pid: int) -> float:
     raise RuntimeError("VmRSS missing")
 
 
+def _native_packages(pid: int) -> list[str]:
+    """Installed packages whose compiled extensions the process has mapped (a cheap look at what it imported)."""
+    names = set()
+    for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+        path = line.split(maxsplit=5)[-1]
+        if "/site-packages/" in path and path.endswith(".so"):
+            names.add(path.split("/site-packages/", 1)[1].split("/", 1)[0])
+    return sorted(names)
+
+
 def _env(src: Path | None, extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANIBRIDGE_", "DATABASE_URL"))}
     env.update(extra)
@@ -69,7 +81,7 @@ def _env(src: Path | None, extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def _serve(src: Path | None, world_env: dict[str, str]) -> tuple[float, float]:
+def _serve(src: Path | None, world_env: dict[str, str]) -> tuple[float, float, list[str], list[str]]:
     port = _free_port()
     with tempfile.TemporaryDirectory() as data:
         env = _env(src, {**world_env, "DATA_DIR": data, "ANIBRIDGE_HOST": "127.0.0.1",
@@ -92,12 +104,13 @@ def _serve(src: Path | None, world_env: dict[str, str]) -> tuple[float, float]:
                 time.sleep(0.1)
             time.sleep(SETTLE)
             idle = _rss_mib(server.pid)
+            idle_native = _native_packages(server.pid)
             search = httpx.get(base + SEARCH, timeout=60)
             listing = httpx.get(base + LISTING, timeout=10)
             if search.status_code != 200 or b"<item>" not in search.content or listing.status_code != 200:
                 raise RuntimeError(f"first requests failed: {search.status_code} {listing.status_code}")
             time.sleep(SETTLE)
-            return idle, _rss_mib(server.pid)
+            return idle, _rss_mib(server.pid), idle_native, _native_packages(server.pid)
         finally:
             server.terminate()
             server.wait(15)
@@ -119,9 +132,9 @@ def _help_times(src: Path | None) -> tuple[float, float]:
 
 
 def measure(src: Path | None, world_env: dict[str, str]) -> Figures:
-    idle, after = _serve(src, world_env)
+    idle, after, idle_native, after_native = _serve(src, world_env)
     cpu, wall = _help_times(src)
-    return Figures(idle, after, cpu, wall)
+    return Figures(idle, after, cpu, wall, idle_native, after_native)
 
 
 def _print(label: str, f: Figures, baseline: Figures | None) -> None:
@@ -138,6 +151,8 @@ def _print(label: str, f: Figures, baseline: Figures | None) -> None:
           f"{versus(f.help_cpu_s, b.help_cpu_s if b else None)}")
     print(f"  --help wall          {f.help_wall_s:6.3f} s   (median of {RUNS})"
           f"{versus(f.help_wall_s, b.help_wall_s if b else None)}")
+    print(f"  compiled packages mapped when idle: {', '.join(f.idle_native)}")
+    print(f"  ... and after the first requests:  {', '.join(f.after_native)}")
 
 
 def main() -> int:
