@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -20,9 +21,10 @@ from anibridge.adapters.resolving import (
 )
 from anibridge.adapters.resolving import dns_block_advice as dns_block_advice
 from anibridge.adapters.sites.http import BROWSER_HEADERS, SiteHttp
-from anibridge.adapters.sites.options import SiteOptions
+from anibridge.adapters.sites.options import AccountLogin, SiteOptions
 from anibridge.adapters.sites.origins import LEGACY_HOSTS
 from anibridge.adapters.sites.pacing import Budget, PacingOptions
+from anibridge.adapters.sites.sto_account import StoAccount
 from anibridge.adapters.skyhook import SkyHookMetadata
 from anibridge.adapters.ssrf import SsrfGuard
 from anibridge.domain.catalog.identity import Site
@@ -34,6 +36,8 @@ from anibridge.settings import Settings
 
 if TYPE_CHECKING:
     from anibridge.domain.alerts.sites import SiteBoard
+
+log = logging.getLogger(__name__)
 
 _LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=16, keepalive_expiry=30.0)
 
@@ -150,7 +154,17 @@ def site_options(settings: Settings, site: Site) -> SiteOptions:
         mirrors=tuple({Site.STO: settings.sto_mirrors, Site.ANIWORLD: settings.aniworld_mirrors}.get(site, [])),
         primary_retry_seconds=settings.site_primary_retry_seconds,
         pacing=pacing_options(settings),
+        account=sto_account(settings) if site is Site.STO else None,
     )
+
+
+def sto_account(settings: Settings) -> AccountLogin | None:
+    """The SerienStream account to log in with, when both STO_EMAIL and STO_PASSWORD are set."""
+    email, password = settings.sto_email.strip(), settings.sto_password.get_secret_value()
+    if bool(email) != bool(password):
+        log.warning("%s is set but %s is not: SerienStream is used without an account",
+                    *(("STO_EMAIL", "STO_PASSWORD") if email else ("STO_PASSWORD", "STO_EMAIL")))
+    return AccountLogin(email, password) if email and password else None
 
 
 def pacing_options(settings: Settings) -> PacingOptions:
@@ -225,10 +239,22 @@ def site_status(catalogs: Mapping[Site, CatalogPort]) -> Callable[[], dict[str, 
 
 def _site_http(catalog: object) -> SiteHttp | None:
     """The SiteHttp of a catalogue adapter under its guards/observers (each keeps the wrapped one as `_inner`)."""
+    http = _unwrapped(catalog, "http")
+    return http if isinstance(http, SiteHttp) else None
+
+
+def site_account(catalog: object) -> StoAccount | None:
+    """The account a catalogue adapter logs in with (SerienStream with STO_EMAIL/STO_PASSWORD), under its guards."""
+    account = _unwrapped(catalog, "account")
+    return account if isinstance(account, StoAccount) else None
+
+
+def _unwrapped(catalog: object, attribute: str) -> object:
+    """`attribute` of the adapter under guards/observers (each keeps the wrapped one as `_inner`); None if absent."""
     for _ in range(8):
-        http = getattr(catalog, "http", None)
-        if isinstance(http, SiteHttp):
-            return http
+        found = getattr(catalog, attribute, None)
+        if found is not None:
+            return found
         catalog = getattr(catalog, "_inner", None)
         if catalog is None:
             return None

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from anibridge.adapters.sites.pacing import PacingOptions
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLogin:
+    """A site account to log in with. The password stays out of `repr`, so no log line or traceback shows it."""
+
+    email: str
+    password: str = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,3 +34,5 @@ class SiteOptions:
     """While a mirror is active, `base_url` is tried again after this long."""
     pacing: PacingOptions | None = None
     """Request budgets and cool-downs; None: unpaced (tests, tools)."""
+    account: AccountLogin | None = None
+    """SerienStream only: an account to log in with (one report says it lowers the redirect gate's tier)."""
