@@ -17,7 +17,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 LAZY = ["lxml", "yt_dlp", "psycopg", "sqlalchemy.dialects.postgresql", "anibridge_fakes", "pydantic", "yaml",
-        "jinja2", "rapidfuzz"]
+        "jinja2", "rapidfuzz", "Cryptodome"]
 
 PROBE = """
 import json, sys
