@@ -6,8 +6,6 @@ visible here, in one list.
 
 from __future__ import annotations
 
-from dependency_injector import containers, providers
-
 from anibridge.adapters.clock import SystemClock
 from anibridge.adapters.files import LocalFileStore, load_instance_id
 from anibridge.adapters.media_probe import MediaQualityProbe
@@ -31,6 +29,7 @@ from anibridge.wiring.catalog import (
     build_reachability,
     build_skyhook_reachability,
 )
+from anibridge.wiring.di import containers, providers
 from anibridge.wiring.guard import build_outbound_guard
 from anibridge.wiring.jobs import build_job_runner, build_media_sweeper, build_scheduler
 from anibridge.wiring.qbittorrent import build_qbit_context

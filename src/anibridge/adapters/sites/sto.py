@@ -13,10 +13,10 @@ import re
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import httpx
-from lxml.html import HtmlElement
 
 from anibridge.adapters.sites import classic, newest, sto_gate, v2
 from anibridge.adapters.sites.html import parse
@@ -29,6 +29,9 @@ from anibridge.adapters.sites.token_site import TokenSite
 from anibridge.domain.catalog.identity import Site
 from anibridge.ports.catalog import EpisodeDetail, EpisodeListing, NewEpisode, SeriesDetail, SeriesEntry
 from anibridge.ports.errors import NotFound, SiteUnavailable
+
+if TYPE_CHECKING:  # lxml loads on the first page parsed, not when the server starts
+    from lxml.html import HtmlElement
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urljoin, urlsplit
-
-from lxml.html import HtmlElement
 
 from anibridge.adapters.sites.altcha import AltchaError, parse_challenge, solve_async
 from anibridge.adapters.sites.gates import DEFAULT_RETRY_SECONDS, read_bridge, site_name
@@ -28,6 +27,9 @@ from anibridge.adapters.sites.html import attr, first, xp
 from anibridge.adapters.sites.http import SiteHttp, absolute, same_origin
 from anibridge.ports.catalog import HosterLink
 from anibridge.ports.errors import GateKind, SiteGated
+
+if TYPE_CHECKING:  # lxml loads on the first page parsed, not when the server starts
+    from lxml.html import HtmlElement
 
 log = logging.getLogger(__name__)
 

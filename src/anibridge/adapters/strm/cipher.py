@@ -6,11 +6,11 @@ decrypted at playback speed, so this one is native.
 
 from __future__ import annotations
 
-from Cryptodome.Cipher import AES
-
 
 class _Chain:
     def __init__(self, key: bytes, iv: bytes) -> None:
+        from Cryptodome.Cipher import AES  # ~2.5 MB resident: loaded with the first encrypted segment, not at start
+
         self._cipher = AES.new(key, AES.MODE_CBC, iv=iv)
 
     def decrypt(self, data: bytes) -> bytes:
