@@ -40,7 +40,6 @@ from pathlib import Path
 from typing import IO
 
 import httpx
-from Cryptodome.Cipher import AES
 
 from anibridge.adapters.downloads.budget import ConnectionBudget, RateLimiter
 from anibridge.adapters.downloads.client import GuardRefused, hoster_client
@@ -173,6 +172,8 @@ class _Cbc:
     """AES-128-CBC decryption of a body that arrives in pieces; PKCS#7 padding removed at the end."""
 
     def __init__(self, key: bytes, iv: bytes) -> None:
+        from Cryptodome.Cipher import AES  # ~2.5 MB resident: loaded with the first encrypted segment, not at start
+
         self._cipher = AES.new(key, AES.MODE_CBC, iv=iv)
         self._pending = b""
 
