@@ -22,6 +22,7 @@ from anibridge.adapters.sites.http import BROWSER_HEADERS, SiteHttp
 from anibridge.adapters.sites.options import SiteOptions
 from anibridge.adapters.sites.origins import LEGACY_HOSTS
 from anibridge.adapters.sites.pacing import Budget, PacingOptions
+from anibridge.adapters.sites.sto_gate import GateBrowser
 from anibridge.adapters.skyhook import SkyHookMetadata
 from anibridge.adapters.ssrf import SsrfGuard
 from anibridge.domain.catalog.identity import Site
@@ -29,6 +30,7 @@ from anibridge.domain.catalog.reachability import ObservedMetadata, SiteReachabi
 from anibridge.ports.catalog import CatalogPort
 from anibridge.ports.metadata import MetadataPort
 from anibridge.settings import Settings
+from anibridge.wiring.browser_gate import gate_hint
 
 _LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=16, keepalive_expiry=30.0)
 
@@ -127,7 +129,7 @@ def build_http_client(
     return httpx.AsyncClient(transport=transport(None), mounts=mounts, **common)  # type: ignore[arg-type]
 
 
-def site_options(settings: Settings, site: Site) -> SiteOptions:
+def site_options(settings: Settings, site: Site, gate_browser: GateBrowser | None = None) -> SiteOptions:
     """A site's origin and timings; title indexes persist in DATA_DIR so a restart does not refetch them."""
     base = {
         Site.ANIWORLD: settings.aniworld_base_url,
@@ -145,6 +147,8 @@ def site_options(settings: Settings, site: Site) -> SiteOptions:
         mirrors=tuple({Site.STO: settings.sto_mirrors, Site.ANIWORLD: settings.aniworld_mirrors}.get(site, [])),
         primary_retry_seconds=settings.site_primary_retry_seconds,
         pacing=pacing_options(settings),
+        gate_browser=gate_browser if site is Site.STO else None,
+        gate_hint=gate_hint(settings) if site is Site.STO else "",
     )
 
 
@@ -157,7 +161,8 @@ def pacing_options(settings: Settings) -> PacingOptions:
     )
 
 
-def build_catalogs(http_client: httpx.AsyncClient, settings: Settings) -> dict[Site, CatalogPort]:
+def build_catalogs(http_client: httpx.AsyncClient, settings: Settings,
+                   gate_browser: GateBrowser | None = None) -> dict[Site, CatalogPort]:
     """One adapter per enabled site, in CATALOG_SITES order (dicts keep insertion order)."""
     from anibridge.adapters.sites.aniworld import AniWorldCatalog
     from anibridge.adapters.sites.megakino import MegakinoCatalog
@@ -166,7 +171,7 @@ def build_catalogs(http_client: httpx.AsyncClient, settings: Settings) -> dict[S
     out: dict[Site, CatalogPort] = {}
     for raw in settings.catalog_sites:
         site = Site.parse(raw)
-        options = site_options(settings, site)
+        options = site_options(settings, site, gate_browser)
         if site is Site.ANIWORLD:
             out[site] = AniWorldCatalog(http_client, options)
         elif site is Site.STO:
@@ -184,10 +189,11 @@ def build_reachability(settings: Settings) -> SiteReachability:
 
 
 def build_guarded_catalogs(
-    http_client: httpx.AsyncClient, settings: Settings, reachability: SiteReachability
+    http_client: httpx.AsyncClient, settings: Settings, reachability: SiteReachability,
+    gate_browser: GateBrowser | None = None,
 ) -> dict[Site, CatalogPort]:
     """The enabled sites, each reporting its answers to `reachability` (and refused while it is known down)."""
-    return guard_catalogs(build_catalogs(http_client, settings), reachability)
+    return guard_catalogs(build_catalogs(http_client, settings, gate_browser), reachability)
 
 
 def build_skyhook_reachability() -> SiteReachability:

@@ -29,6 +29,7 @@ def installation_checks(container: Any, settings: Settings) -> list[Check]:
     for site, catalog in container.catalogs().items():
         checks.append((site.value, functools.partial(_site, catalog)))
     checks.append(("dns", lambda: _dns(settings)))
+    checks.append(("browser-gate", lambda: _browser_gate(container, settings)))
     checks.append(("skyhook", lambda: _skyhook(container.metadata())))
     return checks
 
@@ -77,6 +78,12 @@ async def _site(catalog: Any) -> str:
     if not entries:
         raise RuntimeError("the index is empty (layout changed, or a block page instead of the catalogue?)")
     return f"{len(entries):,} titles in the index"
+
+
+async def _browser_gate(container: Any, settings: Settings) -> str:
+    from anibridge.wiring.browser_gate import check
+
+    return await check(container.gate_browser(), settings)
 
 
 async def _dns(settings: Settings) -> str:

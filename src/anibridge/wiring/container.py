@@ -24,6 +24,7 @@ from anibridge.adapters.ytdlp import YtDlpDownloader
 from anibridge.domain.catalog.lookup import TitleLookup
 from anibridge.settings import Settings
 from anibridge.wiring.alerts import build_alert_watch, build_dispatcher, build_site_board, observe_catalogs
+from anibridge.wiring.browser_gate import build_gate_browser
 from anibridge.wiring.catalog import (
     build_guarded_catalogs,
     build_http_client,
@@ -62,9 +63,11 @@ class Container(containers.DeclarativeContainer):
     site_reachability = providers.Singleton(build_reachability, settings)
     # Every site call also reports to the board (the dashboard's site health, the site-down alerts).
     site_board = providers.Singleton(build_site_board, clock, settings)
+    # BROWSER_GATE=chromium: a headless Chromium passes SerienStream's Turnstile gate (None: off).
+    gate_browser = providers.Singleton(build_gate_browser, settings)
     catalogs = providers.Singleton(
         observe_catalogs,
-        providers.Singleton(build_guarded_catalogs, http_client, settings, site_reachability),
+        providers.Singleton(build_guarded_catalogs, http_client, settings, site_reachability, gate_browser),
         site_board,
     )
     skyhook_reachability = providers.Singleton(build_skyhook_reachability)

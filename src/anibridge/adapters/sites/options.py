@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from anibridge.adapters.sites.pacing import PacingOptions
+
+if TYPE_CHECKING:
+    from anibridge.adapters.sites.sto_gate import GateBrowser
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,3 +30,7 @@ class SiteOptions:
     """While a mirror is active, `base_url` is tried again after this long."""
     pacing: PacingOptions | None = None
     """Request budgets and cool-downs; None: unpaced (tests, tools)."""
+    gate_browser: GateBrowser | None = None
+    """SerienStream only: the real browser that passes a Turnstile redirect gate; None: the gate is waited out."""
+    gate_hint: str = ""
+    """SerienStream only: what would pass a Turnstile gate, told in the waiting reason when there is no browser."""

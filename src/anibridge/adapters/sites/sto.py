@@ -44,7 +44,8 @@ class StoCatalog(TokenSite):
     def __init__(self, client: httpx.AsyncClient, options: SiteOptions) -> None:
         super().__init__(client, options)
         self._classic_slugs: set[str] = set()
-        self._gate = StoGatePass(self._http, retry_seconds=self._http.gate_retry_seconds)
+        self._gate = StoGatePass(self._http, retry_seconds=self._http.gate_retry_seconds,
+                                 browser=options.gate_browser, hint=options.gate_hint)
 
     def _gate_pass(self) -> GatePass | None:
         return self._gate
