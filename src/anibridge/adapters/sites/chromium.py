@@ -118,15 +118,17 @@ class ChromiumWorker:
     """The browser and the one thread that drives it. `run(job, launch, limit)` calls `job(driver)` on that thread
     with a browser started with `launch` arguments (restarted when they differ from the running one's)."""
 
-    def __init__(self, paths: ChromiumPaths, *, idle_seconds: float = 120.0) -> None:
+    def __init__(self, paths: ChromiumPaths, *, idle_seconds: float = 120.0, grace_seconds: float = 15.0) -> None:
         self.paths = paths
         self._idle_seconds = idle_seconds
+        self._grace = grace_seconds  # beyond a pass's own limit, before the browser is killed from outside
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium")
         self._driver: Any = None
         self._launch: tuple[str, ...] = ()
         self._group: int | None = None  # process group of chromedriver and everything it started
         self._group_lock = threading.Lock()
         self._pass_lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
         self._idle: asyncio.TimerHandle | None = None
         self._closed = False
         self.starts = 0  # browsers started so far (tests check reuse)
@@ -145,24 +147,27 @@ class ChromiumWorker:
         TimeoutError raised. Any failure of the job closes the browser (the next pass starts a clean one)."""
         if self._closed:
             raise BrowserUnavailable("the browser was shut down")
-        if self._pass_lock is None:
-            self._pass_lock = asyncio.Lock()
+        loop = asyncio.get_running_loop()
+        if self._pass_lock is None or self._lock_loop is not loop:  # an asyncio lock serves one loop only
+            self._pass_lock, self._lock_loop = asyncio.Lock(), loop
         async with self._pass_lock:
             if self._idle is not None:
                 self._idle.cancel()
                 self._idle = None
             future = asyncio.wrap_future(self._executor.submit(self._guarded, job, launch, limit))
             try:
-                return await asyncio.wait_for(asyncio.shield(future), timeout=limit + 15.0)
+                return await asyncio.wait_for(asyncio.shield(future), timeout=limit + self._grace)
             except TimeoutError:
-                log.warning("browser pass overran %.0f s: killing the browser", limit + 15.0)
+                log.warning("browser pass overran %.0f s: killing the browser", limit + self._grace)
                 self._kill_group()
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(future, timeout=30.0)  # the worker notices the dead browser and returns
+                with contextlib.suppress(Exception):
+                    await asyncio.wrap_future(self._executor.submit(self._quit))  # reap it; the next pass starts anew
                 raise
             finally:
                 if not self._closed:
-                    self._idle = asyncio.get_running_loop().call_later(self._idle_seconds, self._close_when_idle)
+                    self._idle = loop.call_later(self._idle_seconds, self._close_when_idle)
 
     def _guarded(self, job: Callable[[Any], T], launch: tuple[str, ...], limit: float) -> T:
         if self._driver is not None and launch != self._launch:
