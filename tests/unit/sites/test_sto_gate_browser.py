@@ -147,3 +147,28 @@ def test_cookies_cross_between_jar_and_browser_unchanged() -> None:
     assert cookies_from_browser(back, browser_view) == 2
     assert {(c.name, c.value, c.domain) for c in back} == {("laravel_session", "s1", "serienstream.to"),
                                                            ("__ddg2_", "d2", ".serienstream.to")}
+
+
+async def test_the_browser_reaches_the_site_the_way_our_client_does() -> None:
+    from anibridge.adapters.sites.browser_gate import ChromiumGate
+    from anibridge.adapters.sites.chromium import ChromiumPaths
+
+    async def pinned(host: str) -> str | None:
+        return {"serienstream.to": "186.2.175.5"}.get(host)
+
+    job = GateJob(EPISODE, LINK.url, "turnstile", "UA/1.0")
+    direct = await ChromiumGate(ChromiumPaths(), resolve=pinned)._launch_arguments(job)
+    assert "--user-agent=UA/1.0" in direct and "--host-resolver-rules=MAP serienstream.to 186.2.175.5" in direct
+    assert not any(a.startswith(("--proxy-server", "--unsafely")) for a in direct)
+
+    proxied = await ChromiumGate(ChromiumPaths(), proxies={"serienstream.to": "socks5://10.0.0.2:1080"},
+                                 resolve=pinned)._launch_arguments(job)
+    assert "--proxy-server=socks5://10.0.0.2:1080" in proxied  # the proxy resolves the name, as for our client
+    assert not any(a.startswith("--host-resolver-rules") for a in proxied)
+
+    with pytest.raises(BrowserUnavailable, match="needs a login"):
+        await ChromiumGate(ChromiumPaths(), proxies={"*": "http://user:pw@10.0.0.2:3128"})._launch_arguments(job)
+
+    local = GateJob("http://127.0.0.1:8081/serie/x/staffel-1/episode-1", LINK.url, "turnstile", "UA/1.0")
+    assert "--unsafely-treat-insecure-origin-as-secure=http://127.0.0.1:8081" in \
+        await ChromiumGate(ChromiumPaths())._launch_arguments(local)

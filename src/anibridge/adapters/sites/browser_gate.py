@@ -115,7 +115,8 @@ class ChromiumGate:
             if proxied.username or proxied.password:
                 raise BrowserUnavailable(f"the proxy for {host} needs a login, which Chromium takes only "
                                          "interactively; use a proxy without credentials for the browser pass")
-            arguments.append(f"--proxy-server={proxied.scheme}://{proxied.hostname}:{proxied.port}")
+            port = f":{proxied.port}" if proxied.port else ""
+            arguments.append(f"--proxy-server={proxied.scheme}://{proxied.hostname}{port}")
         elif self._resolve is not None and host and not is_ip(host):
             address = await self._resolve(host)
             if address:  # the browser reaches the same address the client does (a DNS block is not its problem)
