@@ -70,7 +70,7 @@ class GateJob:
     play_url: str
     tier: str
     user_agent: str
-    accept_language: str = "de-DE,de"
+    accept_language: str = "de-DE,de,en-US,en"  # what our client sends, in Chromium's --accept-lang form
     cookies: tuple[dict[str, Any], ...] = ()
 
 

@@ -24,9 +24,11 @@ import contextlib
 import ctypes
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import weakref
@@ -126,6 +128,7 @@ class ChromiumWorker:
         self._driver: Any = None
         self._launch: tuple[str, ...] = ()
         self._group: int | None = None  # process group of chromedriver and everything it started
+        self._profile: str | None = None  # the browser's profile directory, removed when it closes
         self._group_lock = threading.Lock()
         self._pass_lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
@@ -190,7 +193,9 @@ class ChromiumWorker:
 
         options = webdriver.ChromeOptions()
         options.binary_location = self.paths.chromium
-        for argument in (*BASE_ARGUMENTS, *launch):
+        # Our own profile directory: a killed browser cannot clean up after itself, so `_quit` removes it.
+        self._profile = tempfile.mkdtemp(prefix="anibridge-chromium-")
+        for argument in (*BASE_ARGUMENTS, f"--user-data-dir={self._profile}", *launch):
             options.add_argument(argument)
         become_subreaper()
         service = Service(executable_path=self.paths.chromedriver, popen_kw={"start_new_session": True})
@@ -203,6 +208,7 @@ class ChromiumWorker:
                     os.killpg(process.pid, signal.SIGKILL)
                 self._reap(service)
                 reap_group(process.pid)
+            self._remove_profile()
             raise BrowserUnavailable(f"chromium did not start: {str(ex.msg or ex).strip()[:300]}") from None
         process = getattr(service, "process", None)
         with self._group_lock:
@@ -227,6 +233,12 @@ class ChromiumWorker:
             group, self._group = self._group, None
         if group is not None:
             reap_group(group)
+        self._remove_profile()
+
+    def _remove_profile(self) -> None:
+        profile, self._profile = self._profile, None
+        if profile is not None:
+            shutil.rmtree(profile, ignore_errors=True)
 
     @staticmethod
     def _reap(service: Any) -> None:
