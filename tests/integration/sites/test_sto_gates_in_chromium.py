@@ -58,8 +58,8 @@ def app(fake: FakeServer) -> Iterator[StoApp]:
 def browser() -> Iterator[ChromiumGate]:
     import asyncio
 
-    gate = ChromiumGate(PATHS, time_limit=3.0)
-    gate.worker._grace = 2.0  # an overrun is noticed 2 s after a pass's limit (production: 15 s)
+    gate = ChromiumGate(PATHS, time_limit=10.0)  # also the page-load and script timeouts of the browser
+    gate.worker.grace = 5.0  # an overrun is killed 5 s after a pass's limit (production: 15 s)
     yield gate
     asyncio.run(gate.aclose())
 
@@ -88,6 +88,7 @@ async def test_turnstile_with_the_page_shaped_success(fake: FakeServer, app: Sto
 async def test_a_widget_that_never_answers_is_a_typed_gate_within_the_limit(fake: FakeServer, app: StoApp,
                                                                             browser: ChromiumGate) -> None:
     app.gate = RedirectGate(tier="turnstile", turnstile_script="/nowhere/api.js")  # the widget never renders
+    browser.time_limit = 2.0
     async with httpx.AsyncClient() as client:
         catalog = StoCatalog(client, site_options(fake.base_url, gate_browser=browser))
         link = await voe_link(catalog)
@@ -98,18 +99,39 @@ async def test_a_widget_that_never_answers_is_a_typed_gate_within_the_limit(fake
     assert time.monotonic() - started < browser.time_limit + 5
     error = info.value
     assert error.kind is GateKind.VERIFICATION
-    assert error.detail == "turnstile; the browser was refused too: no Turnstile token after 3 s"
+    assert error.detail == "turnstile; the browser was refused too: no Turnstile token after 2 s"
     assert error.retry_at is not None and error.retry_at > datetime.now(UTC) + timedelta(seconds=60)
     assert app.gate.submissions == []  # nothing was posted without a token
     assert not browser.worker.running and not alive(group)  # a failed pass closes its browser
 
 
 async def test_a_pass_that_overruns_is_killed_and_the_next_starts_a_fresh_browser(browser: ChromiumGate) -> None:
-    await browser.worker.run(lambda driver: driver.title, (), limit=3.0)
+    await browser.worker.run(lambda driver: driver.title, (), limit=10.0)
     group, starts = browser.worker.process_group, browser.worker.starts
-    with pytest.raises(TimeoutError):
-        # A script that never calls back: only the script timeout (3 s, from the start) would end it on its own.
-        await browser.worker.run(lambda driver: driver.execute_async_script("/* never done */"), (), limit=0.5)
+    browser.worker.grace = 1.0
+    try:
+        with pytest.raises(TimeoutError):
+            # A script that never calls back: only the script timeout (10 s, from the start) would end it itself.
+            await browser.worker.run(lambda driver: driver.execute_async_script("/* never done */"), (), limit=0.1)
+    finally:
+        browser.worker.grace = 5.0
     assert not browser.worker.running and not alive(group)
-    assert await browser.worker.run(lambda driver: driver.execute_script("return 1 + 1"), (), limit=3.0) == 2
+    assert await browser.worker.run(lambda driver: driver.execute_script("return 1 + 1"), (), limit=10.0) == 2
     assert browser.worker.starts == starts + 1
+
+
+async def test_an_idle_browser_is_closed(browser: ChromiumGate) -> None:
+    import asyncio
+
+    browser.worker.idle_seconds = 0.2
+    try:
+        await browser.worker.run(lambda driver: driver.title, (), limit=10.0)
+        group = browser.worker.process_group
+        assert browser.worker.running and alive(group)
+        for _ in range(100):
+            if not browser.worker.running and not alive(group):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        browser.worker.idle_seconds = 120.0
+    assert not browser.worker.running and not alive(group)

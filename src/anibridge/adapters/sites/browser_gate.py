@@ -102,7 +102,13 @@ class ChromiumGate:
         """The form with a Turnstile token (and ALTCHA for `turnstile_altcha`); GateRefused, BrowserUnavailable or
         TimeoutError otherwise."""
         launch = await self._launch_arguments(job)
-        return await self.worker.run(lambda driver: _fill(driver, job, self.time_limit), launch, self.time_limit)
+        try:
+            return await self.worker.run(lambda driver: _fill(driver, job, self.time_limit), launch, self.time_limit)
+        except (GateRefused, BrowserUnavailable, TimeoutError):
+            raise
+        except Exception as ex:  # noqa: BLE001 - selenium's errors (a page that never loads, a crashed tab)
+            first_line = (str(getattr(ex, "msg", "") or ex).strip().splitlines() or [""])[0][:200]
+            raise GateRefused(f"the browser failed: {type(ex).__name__}: {first_line}") from None
 
     async def _launch_arguments(self, job: GateJob) -> tuple[str, ...]:
         parts = urlsplit(job.episode_url)

@@ -110,6 +110,41 @@ def reap_group(group: int, timeout: float = 5.0) -> int:
     return reaped
 
 
+def reap_strays(wait: float = 2.0) -> int:
+    """Reap Chromium processes re-parented to us from outside the browser's process group: its crash handler
+    starts a session of its own and exits a moment after the browser. Only children named like Chromium's are
+    waited for, so no other child's exit status is taken; gives up after `wait` seconds."""
+    reaped, deadline = 0, time.monotonic() + wait
+    while True:
+        living = 0
+        for pid, state in _chromium_children():
+            if state.startswith("Z"):
+                with contextlib.suppress(ChildProcessError):
+                    reaped += os.waitpid(pid, os.WNOHANG)[0] != 0
+            else:
+                living += 1
+        if not living or time.monotonic() > deadline:
+            return reaped
+        time.sleep(0.05)
+
+
+def _chromium_children() -> list[tuple[int, str]]:
+    """(pid, state) of our child processes whose name is Chromium's (Linux /proc; empty elsewhere)."""
+    me, found = str(os.getpid()), []
+    proc = Path("/proc")
+    for entry in proc.iterdir() if (proc / "self" / "status").exists() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            lines = (entry / "status").read_text().splitlines()
+        except OSError:
+            continue
+        status = dict(line.split(":\t", 1) for line in lines if ":\t" in line)
+        if status.get("PPid") == me and status.get("Name", "").startswith(("chrom", "crashpad")):
+            found.append((int(entry.name), status.get("State", "")))
+    return found
+
+
 def _kill_at_exit(ref: weakref.ref[ChromiumWorker]) -> None:
     worker = ref()
     if worker is not None:
@@ -122,8 +157,8 @@ class ChromiumWorker:
 
     def __init__(self, paths: ChromiumPaths, *, idle_seconds: float = 120.0, grace_seconds: float = 15.0) -> None:
         self.paths = paths
-        self._idle_seconds = idle_seconds
-        self._grace = grace_seconds  # beyond a pass's own limit, before the browser is killed from outside
+        self.idle_seconds = idle_seconds
+        self.grace = grace_seconds  # beyond a pass's own limit, before the browser is killed from outside
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium")
         self._driver: Any = None
         self._launch: tuple[str, ...] = ()
@@ -159,9 +194,9 @@ class ChromiumWorker:
                 self._idle = None
             future = asyncio.wrap_future(self._executor.submit(self._guarded, job, launch, limit))
             try:
-                return await asyncio.wait_for(asyncio.shield(future), timeout=limit + self._grace)
+                return await asyncio.wait_for(asyncio.shield(future), timeout=limit + self.grace)
             except TimeoutError:
-                log.warning("browser pass overran %.0f s: killing the browser", limit + self._grace)
+                log.warning("browser pass overran %.0f s: killing the browser", limit + self.grace)
                 self._kill_group()
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(future, timeout=30.0)  # the worker notices the dead browser and returns
@@ -170,7 +205,7 @@ class ChromiumWorker:
                 raise
             finally:
                 if not self._closed:
-                    self._idle = loop.call_later(self._idle_seconds, self._close_when_idle)
+                    self._idle = loop.call_later(self.idle_seconds, self._close_when_idle)
 
     def _guarded(self, job: Callable[[Any], T], launch: tuple[str, ...], limit: float) -> T:
         if self._driver is not None and launch != self._launch:
@@ -233,6 +268,7 @@ class ChromiumWorker:
             group, self._group = self._group, None
         if group is not None:
             reap_group(group)
+        reap_strays()
         self._remove_profile()
 
     def _remove_profile(self) -> None:
