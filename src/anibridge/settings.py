@@ -65,6 +65,10 @@ class Settings(BaseModel):
         ["https://serienstream.cx", "http://186.2.175.5"],
         description="Further SerienStream origins, tried in order on a DNS/connection failure or a DDoS-Guard/Cloudflare/CUII gate; an IP is asked with Host: <base host>. Empty = none.",
     )
+    sto_email: str = Field(
+        "", description="E-mail of an optional SerienStream account; logged in, the redirect gate may ask less (a single report: a lower tier). Empty = anonymous."
+    )
+    sto_password: SecretStr = Field(SecretStr(""), description="Password of the STO_EMAIL account (never logged; a wrong one is reported and anibridge goes on anonymously).")
     aniworld_mirrors: CsvList = Field(
         ["https://aniworld.cc", "http://186.2.175.111"],
         description="Further AniWorld origins, tried in order like STO_MIRRORS. Empty = none.",
@@ -78,8 +82,8 @@ class Settings(BaseModel):
         [], description="Outbound proxy per host for sites and hosters (httpx and yt-dlp): host=http://… or host=socks5://…; *=… for every other host. HTTP(S)_PROXY/ALL_PROXY/NO_PROXY are honoured too."
     )
     site_page_budget_per_minute: int = Field(40, ge=0, description="Catalogue page requests per site and minute (0 = unlimited); more wait their turn.")
-    site_resolve_budget: int = Field(2, ge=0, description="Hoster-link resolutions (s.to /r, AniWorld /redirect) per site per SITE_RESOLVE_WINDOW_SECONDS (0 = unlimited); users report gates after 2-10 in a row.")
-    site_resolve_window_seconds: float = Field(60.0, gt=0, description="Window of SITE_RESOLVE_BUDGET.")
+    site_resolve_budget: int = Field(4, ge=0, description="Hoster-link resolutions (s.to /r, AniWorld /redirect; searches' probes, downloads and STRM plays alike) per site per SITE_RESOLVE_WINDOW_SECONDS (0 = unlimited); users report gates after 5-10 in a row, so bursts stay at 4.")
+    site_resolve_window_seconds: float = Field(180.0, gt=0, description="Window of SITE_RESOLVE_BUDGET (4 per 180 s: about 1.3 a minute, a 12-episode season in 6 minutes).")
     site_cooldown_seconds: float = Field(900.0, ge=0, description="Cool-down of a site after a 403 burst or a gate that names no retry time.")
     gate_wait_max_minutes: float = Field(120.0, ge=0, description="How long a job waits in total for a site's gate to lift before it fails with the reason.")
     browser_gate: Literal["off", "chromium"] = Field(
@@ -173,6 +177,7 @@ class Settings(BaseModel):
     strm_proxy_upstream_allowlist: CsvList = Field([], description="Hosts that bypass the proxy's SSRF guard.")
     strm_proxy_cache_ttl_seconds: int = Field(0, ge=0, description="TTL of resolved stream URLs; 0 = until they fail.")
     strm_proxy_token_ttl_seconds: int = Field(86400, ge=60, description="Lifetime of signed playlist child URLs.")
+    strm_hls_as_file: Literal["file", "playlist"] = Field("file", description="HLS streams in proxy mode: file = one ranged MPEG-TS/MP4 stream (Jellyfin reads its real bitrate); playlist = the rewritten playlist.")
 
     @field_validator("provider_order", mode="after")
     @classmethod

@@ -25,8 +25,10 @@ with `success_shape="page"`, a 200 page with `var t = "<hoster>"` posted via fra
 `var err = "Das hat leider nicht geklappt. Bitte versuche es erneut."` (~937 bytes).
 
 Login: `GET /login` (form with `_token`, no captcha), `POST /login` with `_token`, `email`, `password` → 302 to
-`/account` or back to `/login`. A logged-in session gets at most `logged_in_tier` (one report: `turnstile` instead
-of `turnstile_altcha` from a datacenter IP; off by default).
+`/account` or back to `/login`; `GET /account` answers a logged-out visitor with a 302 to `/login` (Laravel's guest
+redirect). A logged-in session gets at most `logged_in_tier` (one report: `turnstile` instead of `turnstile_altcha`
+from a datacenter IP, no gate at all on a phone; off by default). `expire_sessions()` forgets every session, as the
+site does when a session's lifetime ends: the old cookie then starts a fresh, anonymous one.
 
 Escalation: `escalate_after` hoster resolutions within `window` seconds raise the visitor to `escalate_to`; the
 visitor drops back to the base tier `cooldown` seconds after that (users report gates after 2-10 episodes
@@ -119,6 +121,7 @@ class RedirectGate:
     clock: Clock = field(default_factory=SystemClock)
     resolutions: int = 0
     submissions: list[Submission] = field(default_factory=list)
+    logins: list[tuple[str, bool]] = field(default_factory=list)  # (e-mail, accepted) per `POST /login`, no password
     _sessions: dict[str, _Session] = field(default_factory=dict)
     _burst: Burst | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -185,6 +188,11 @@ class RedirectGate:
         cookies = [f"{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax",
                    f"XSRF-TOKEN={known.csrf}; Path=/; SameSite=Lax"]
         return sid, known, cookies
+
+    def expire_sessions(self) -> None:
+        """Forget every session (their lifetime ended): logged-in visitors are anonymous again."""
+        with self._lock:
+            self._sessions.clear()
 
     # -- episode page ----------------------------------------------------------------------------------------
     def decorate_episode(self, request: Request, html: str) -> Response:
@@ -311,7 +319,9 @@ class RedirectGate:
         email, password = form.get("email", ""), form.get("password", "")
         if email in self.accounts and secrets.compare_digest(self.accounts[email], password):
             session.account = email
+            self.logins.append((email, True))
             return Response.redirect("/account")
+        self.logins.append((email, False))
         return Response.redirect("/login")
 
     def account_page(self, request: Request) -> Response:

@@ -27,8 +27,10 @@ PLAYBACK_SECONDS = 120.0
 
 def _server(fake_world: FakeWorld, tmp: pytest.TempPathFactory, **extra: str) -> ServerHandle:
     port = free_port()
+    # The playlist answer: a player fetching every segment through the proxy is the case with the most requests
+    # (the default file answer is one request per seek).
     env = {**fake_world.env(), "STRM_PROXY_MODE": "proxy", "STRM_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-           "STRM_PROXY_AUTH": "token", "STRM_PROXY_SECRET": SECRET, **extra}
+           "STRM_PROXY_AUTH": "token", "STRM_PROXY_SECRET": SECRET, "STRM_HLS_AS_FILE": "playlist", **extra}
     return start_server(env, tmp.mktemp("logs") / "data", port=port)
 
 

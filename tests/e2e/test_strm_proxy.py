@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from collections.abc import Iterator
@@ -47,6 +48,18 @@ def test_ffmpeg_plays_through_the_server(server: ServerHandle, slug: str, provid
     done = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", url(server, slug, provider), "-f", "null", "-"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr + server.logs()[-3000:]
+
+
+@pytest.mark.parametrize(("slug", "format_name"), [("black-clover", "mpegts"), ("spy-x-family", "mov,mp4")])
+def test_jellyfin_probe_of_hls_reads_the_media_bitrate(server: ServerHandle, slug: str, format_name: str) -> None:
+    """With the default STRM_HLS_AS_FILE=file the probe sees a file: `format.bit_rate` (what Jellyfin reads) is
+    the media's hundreds of kbit/s, not the playlist's few bytes over the duration."""
+    done = subprocess.run(["ffprobe", "-v", "error", "-of", "json", "-show_format", url(server, slug, "Filemoon", 4)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr + server.logs()[-3000:]
+    found = json.loads(done.stdout)["format"]
+    assert found["format_name"].startswith(format_name)
+    assert 100_000 < int(found["bit_rate"]) < 2_000_000, found
 
 
 def test_expired_hoster_url_is_re_resolved(server: ServerHandle, fake_world: FakeWorld) -> None:

@@ -58,3 +58,15 @@ class MediaUpstreamPort(Protocol):
         Raises UpstreamRefused for a forbidden address, UpstreamError for network failures.
         """
         ...
+
+
+class CbcDecryptor(Protocol):
+    def decrypt(self, data: bytes) -> bytes:
+        """Plaintext of whole 16-byte blocks; the chain carries over from one call to the next."""
+        ...
+
+
+class SegmentCipher(Protocol):
+    """AES-128-CBC for HLS segments the proxy serves decrypted (a native library: media-sized data)."""
+
+    def aes128_cbc(self, key: bytes, iv: bytes) -> CbcDecryptor: ...

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import urllib.request
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
@@ -19,18 +21,25 @@ from anibridge.adapters.resolving import (
 )
 from anibridge.adapters.resolving import dns_block_advice as dns_block_advice
 from anibridge.adapters.sites.http import BROWSER_HEADERS, SiteHttp
-from anibridge.adapters.sites.options import SiteOptions
+from anibridge.adapters.sites.options import AccountLogin, SiteOptions
 from anibridge.adapters.sites.origins import LEGACY_HOSTS
 from anibridge.adapters.sites.pacing import Budget, PacingOptions
+from anibridge.adapters.sites.sto_account import StoAccount
 from anibridge.adapters.sites.sto_gate import GateBrowser
 from anibridge.adapters.skyhook import SkyHookMetadata
 from anibridge.adapters.ssrf import SsrfGuard
 from anibridge.domain.catalog.identity import Site
-from anibridge.domain.catalog.reachability import ObservedMetadata, SiteReachability, guard_catalogs
+from anibridge.domain.catalog.observed import observe_catalogs
+from anibridge.domain.catalog.reachability import ObservedMetadata, SiteReachability
 from anibridge.ports.catalog import CatalogPort
 from anibridge.ports.metadata import MetadataPort
 from anibridge.settings import Settings
 from anibridge.wiring.browser_gate import gate_hint
+
+if TYPE_CHECKING:
+    from anibridge.domain.alerts.sites import SiteBoard
+
+log = logging.getLogger(__name__)
 
 _LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=16, keepalive_expiry=30.0)
 
@@ -149,7 +158,17 @@ def site_options(settings: Settings, site: Site, gate_browser: GateBrowser | Non
         pacing=pacing_options(settings),
         gate_browser=gate_browser if site is Site.STO else None,
         gate_hint=gate_hint(settings) if site is Site.STO else "",
+        account=sto_account(settings) if site is Site.STO else None,
     )
+
+
+def sto_account(settings: Settings) -> AccountLogin | None:
+    """The SerienStream account to log in with, when both STO_EMAIL and STO_PASSWORD are set."""
+    email, password = settings.sto_email.strip(), settings.sto_password.get_secret_value()
+    if bool(email) != bool(password):
+        log.warning("%s is set but %s is not: SerienStream is used without an account",
+                    *(("STO_EMAIL", "STO_PASSWORD") if email else ("STO_PASSWORD", "STO_EMAIL")))
+    return AccountLogin(email, password) if email and password else None
 
 
 def pacing_options(settings: Settings) -> PacingOptions:
@@ -188,12 +207,14 @@ def build_reachability(settings: Settings) -> SiteReachability:
                             max_retry=max(base, 300.0) if base > 0 else 0.0)
 
 
-def build_guarded_catalogs(
-    http_client: httpx.AsyncClient, settings: Settings, reachability: SiteReachability,
+def build_observed_catalogs(
+    http_client: httpx.AsyncClient, settings: Settings, reachability: SiteReachability, board: SiteBoard,
     gate_browser: GateBrowser | None = None,
 ) -> dict[Site, CatalogPort]:
-    """The enabled sites, each reporting its answers to `reachability` (and refused while it is known down)."""
-    return guard_catalogs(build_catalogs(http_client, settings, gate_browser), reachability)
+    """The enabled sites, each call refused while `reachability` knows its site down, and each call's outcome told
+    first to `reachability` (/health, Torznab, the breaker) and then to `board` (dashboard, site-down alerts)."""
+    return observe_catalogs(build_catalogs(http_client, settings, gate_browser), [reachability, board],
+                            gate=reachability)
 
 
 def build_skyhook_reachability() -> SiteReachability:
@@ -225,10 +246,22 @@ def site_status(catalogs: Mapping[Site, CatalogPort]) -> Callable[[], dict[str, 
 
 def _site_http(catalog: object) -> SiteHttp | None:
     """The SiteHttp of a catalogue adapter under its guards/observers (each keeps the wrapped one as `_inner`)."""
+    http = _unwrapped(catalog, "http")
+    return http if isinstance(http, SiteHttp) else None
+
+
+def site_account(catalog: object) -> StoAccount | None:
+    """The account a catalogue adapter logs in with (SerienStream with STO_EMAIL/STO_PASSWORD), under its guards."""
+    account = _unwrapped(catalog, "account")
+    return account if isinstance(account, StoAccount) else None
+
+
+def _unwrapped(catalog: object, attribute: str) -> object:
+    """`attribute` of the adapter under guards/observers (each keeps the wrapped one as `_inner`); None if absent."""
     for _ in range(8):
-        http = getattr(catalog, "http", None)
-        if isinstance(http, SiteHttp):
-            return http
+        found = getattr(catalog, attribute, None)
+        if found is not None:
+            return found
         catalog = getattr(catalog, "_inner", None)
         if catalog is None:
             return None

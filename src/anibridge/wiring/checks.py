@@ -28,6 +28,8 @@ def installation_checks(container: Any, settings: Settings) -> list[Check]:
     ]
     for site, catalog in container.catalogs().items():
         checks.append((site.value, functools.partial(_site, catalog)))
+        if site.value == "s.to" and (settings.sto_email.strip() or settings.sto_password.get_secret_value()):
+            checks.append(("s.to-account", functools.partial(_sto_account, catalog, settings)))
     checks.append(("dns", lambda: _dns(settings)))
     checks.append(("browser-gate", lambda: _browser_gate(container, settings)))
     checks.append(("skyhook", lambda: _skyhook(container.metadata())))
@@ -84,6 +86,19 @@ async def _browser_gate(container: Any, settings: Settings) -> str:
     from anibridge.wiring.browser_gate import check
 
     return await check(container.gate_browser(), settings)
+
+
+async def _sto_account(catalog: Any, settings: Settings) -> str:
+    """Logs in with STO_EMAIL/STO_PASSWORD as the server would; a refusal names the settings (never the password)."""
+    from anibridge.wiring.catalog import site_account
+
+    account = site_account(catalog)
+    if account is None:
+        missing = "STO_PASSWORD" if settings.sto_email.strip() else "STO_EMAIL"
+        raise RuntimeError(f"{missing} is not set: the account needs STO_EMAIL and STO_PASSWORD; going on without one")
+    if not await account.ensure():
+        raise RuntimeError(account.status())
+    return account.status() + " (one report says this lowers the redirect gate's tier)"
 
 
 async def _dns(settings: Settings) -> str:

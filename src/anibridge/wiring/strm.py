@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from anibridge.adapters.ssrf import SsrfGuard
+from anibridge.adapters.strm.cipher import NativeSegmentCipher
 from anibridge.adapters.strm.upstream import HttpxUpstream
 from anibridge.domain.strm.proxy import (
     ProxyOptions,
@@ -27,10 +28,11 @@ def proxy_options(settings: Settings) -> ProxyOptions:
         secret=settings.strm_proxy_secret.get_secret_value(),
         child_ttl=settings.strm_proxy_token_ttl_seconds,
         cache_ttl=settings.strm_proxy_cache_ttl_seconds,
+        hls_as_file=settings.strm_hls_as_file == "file",
     )
 
 
 def build_strm_proxy(
     finder: StreamSource, mappings: StrmMappingRepo, upstream: HttpxUpstream, clock: Clock, settings: Settings
 ) -> StrmProxy:
-    return StrmProxy(finder, mappings, upstream, clock, proxy_options(settings))
+    return StrmProxy(finder, mappings, upstream, clock, proxy_options(settings), cipher=NativeSegmentCipher())

@@ -87,3 +87,27 @@ def test_a_dns_failure_gets_a_hint_and_search_names_the_unreachable_site(
     assert search.returncode == 1
     assert "no match" not in search.stdout + search.stderr
     assert "aniworld.to unreachable: " in search.stderr and "Name or service not known" in search.stderr
+
+
+def test_the_sto_account_is_logged_in_and_a_wrong_password_is_named(fake_world: FakeWorld, tmp_path: Path) -> None:
+    from anibridge_fakes.redirect_gate import RedirectGate
+
+    fake_world.sto_app().gate = RedirectGate(accounts={"me@example.org": "right-one"}, logged_in_tier="none")
+    base = fake_world.env() | {"DATA_DIR": str(tmp_path / "data"), "CATALOG_SITES": "s.to",
+                               "STO_EMAIL": "me@example.org"}
+    try:
+        good = run_cli(["check"], base | {"STO_PASSWORD": "right-one"}, tmp_path)
+        bad = run_cli(["check"], base | {"STO_PASSWORD": "wrong-one"}, tmp_path)
+        half = run_cli(["check"], base, tmp_path)
+    finally:
+        fake_world.sto_app().gate = RedirectGate()
+    assert good.returncode == 0, good.stdout + good.stderr
+    status, detail = lines_of(good.stdout)["s.to-account"]
+    assert status == "ok" and detail.startswith("logged in as me@example.org (one report says"), detail
+    assert bad.returncode == 1 and "Traceback" not in bad.stdout + bad.stderr
+    status, detail = lines_of(bad.stdout)["s.to-account"]
+    assert status == "FAIL" and "login as me@example.org refused: wrong e-mail or password" in detail, detail
+    assert "going on without an account" in detail
+    assert lines_of(bad.stdout)["s.to"][0] == "ok"  # the site itself works, anonymously
+    assert "wrong-one" not in bad.stdout + bad.stderr and "right-one" not in good.stdout + good.stderr
+    assert lines_of(half.stdout)["s.to-account"][0] == "FAIL" and "STO_PASSWORD is not set" in half.stdout

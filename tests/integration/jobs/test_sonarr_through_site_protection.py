@@ -183,3 +183,79 @@ async def test_turnstile_tier_without_a_browser_waits_with_a_clear_reason(fake_w
         hashes = item["hash"]
         await c.simulate_post("/api/v2/torrents/delete", body=urlencode({"hashes": hashes, "deleteFiles": "true"}),
                               headers=FORM)
+
+
+async def test_a_strm_grab_at_a_gate_shows_what_it_waits_for(fake_world: FakeWorld, tmp_path: Path) -> None:
+    from anibridge.domain.jobs.records import JobMode
+
+    port = fake_world.internet().site_ports["s.to"]
+    async with anibridge(fake_world, tmp_path, STO_BASE_URL=f"http://serienstream.to:{port}",
+                         SITE_ADDRESSES="serienstream.to=127.0.0.1", SITE_COOLDOWN_SECONDS="1") as c:
+        fake_world.sto_app().gate = RedirectGate(tier="turnstile")
+        link = build_magnet(EpisodeRef(Site.STO, "breaking-bad", 1, 2, Language.GERMAN_DUB),
+                            "Breaking.Bad.S01E02.German.DL.720p.WEB.x264.STRM-sto", mode=JobMode.STRM)
+        await grab(c, link)
+        [item] = await until(c, lambda items: bool(items) and bool(items[0]["comment"]), 30)
+        assert item["state"] == "downloading", item
+        assert item["comment"].startswith("anibridge: waiting for serienstream.to: verification required (turnstile")
+        assert "retry at" in item["comment"]
+        # The job API says the same (the dashboard and `anibridge jobs` read it).
+        listed = await c.simulate_get("/jobs")
+        assert listed.status_code == 200, listed.text
+        [job] = listed.json
+        assert job["mode"] == "strm" and job["status"] == "downloading"
+        assert job["message"].startswith("waiting for serienstream.to: verification required (turnstile"), job
+        # The gate lifts: the same job goes on and writes its `.strm`; the waiting message is gone.
+        fake_world.sto_app().gate = RedirectGate()
+        [item] = await until(c, finished, 30)
+    assert item["state"] == "stoppedUP", item
+    assert item["content_path"].endswith(".strm") and "waiting" not in item["comment"], item
+
+
+async def test_logged_in_a_grab_passes_the_tier_that_stops_anonymous_visitors(fake_world: FakeWorld,
+                                                                              tmp_path: Path) -> None:
+    port = fake_world.internet().site_ports["s.to"]
+    # Anonymous visitors meet Turnstile (the test above: the grab waits); the account's session is not gated.
+    fake_world.sto_app().gate = RedirectGate(tier="turnstile", accounts={"me@example.org": "s3cret-pass"},
+                                             logged_in_tier="none")
+    async with anibridge(fake_world, tmp_path, STO_BASE_URL=f"http://serienstream.to:{port}",
+                         SITE_ADDRESSES="serienstream.to=127.0.0.1", STO_EMAIL="me@example.org",
+                         STO_PASSWORD="s3cret-pass") as c:
+        await grab(c, await magnet(c))
+        [item] = await until(c, finished, 60)
+    assert item["state"] == "stoppedUP", item
+    gate = fake_world.sto_app().gate
+    assert gate.logins == [("me@example.org", True)]
+    assert gate.resolutions >= 1 and gate.submissions == []  # a plain redirect: no gate form was needed
+
+
+async def test_a_season_pack_at_the_default_budget_completes_through_the_gate(fake_world: FakeWorld,
+                                                                             tmp_path: Path) -> None:
+    from anibridge.settings import Settings
+
+    port = fake_world.internet().site_ports["s.to"]
+    budget = Settings.model_fields["site_resolve_budget"].default
+    window = Settings.model_fields["site_resolve_window_seconds"].default
+    # The default budget (count unchanged, its window shortened 60×) against a site that raises the gate on the
+    # 5th resolution in a row — the smallest burst downloader users report — and lowers it again a little later.
+    async with anibridge(fake_world, tmp_path, STO_BASE_URL=f"http://serienstream.to:{port}",
+                         SITE_ADDRESSES="serienstream.to=127.0.0.1", SITE_COOLDOWN_SECONDS="1",
+                         SITE_RESOLVE_BUDGET=str(budget), SITE_RESOLVE_WINDOW_SECONDS=str(window / 60)) as c:
+        fake_world.sto_app().gate = RedirectGate(escalate_after=5, escalate_to="turnstile", window=60.0,
+                                                 cooldown=4.0)
+        links = [build_magnet(EpisodeRef(Site.STO, "breaking-bad", 2, e, Language.GERMAN_DUB),
+                              f"Breaking.Bad.S02E{e:02d}.German.DL.720p.WEB.x264-sto") for e in range(1, 13)]
+        for link in links:  # Sonarr grabs a season's episodes one after another within a second
+            await grab(c, link)
+        states: list[str] = []
+        comments: list[str] = []
+
+        def done(items: list[dict[str, Any]]) -> bool:
+            comments.extend(t["comment"] for t in items if t["comment"])
+            return len(items) == 12 and finished(items)
+
+        items = await until(c, done, 150, states)
+    assert "error" not in states, [t["comment"] for t in items if t["state"] == "error"]
+    assert [t["state"] for t in items] == ["stoppedUP"] * 12
+    assert any("verification required" in m for m in comments), set(comments)  # the gate did come, and passed
+    assert fake_world.sto_app().gate.resolutions >= 12

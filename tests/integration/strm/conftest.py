@@ -10,7 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import falcon.asgi
@@ -20,6 +20,7 @@ import uvicorn
 from anibridge.adapters.clock import SystemClock
 from anibridge.adapters.memory import InMemoryStrmMappingRepo
 from anibridge.adapters.ssrf import SsrfGuard
+from anibridge.adapters.strm.cipher import NativeSegmentCipher
 from anibridge.adapters.strm.upstream import HttpxUpstream
 from anibridge.delivery.disconnect import DisconnectGuard
 from anibridge.delivery.strm import add_strm_routes
@@ -126,7 +127,7 @@ def make_proxy(finder: Any, mappings: InMemoryStrmMappingRepo, base_url: str, au
                secret: str = "s3cret", allow: tuple[str, ...] = ("127.0.0.1",), child_ttl: int = 86400) -> StrmProxy:
     upstream = HttpxUpstream(SsrfGuard(allow))
     return StrmProxy(finder, mappings, upstream, SystemClock(),
-                     ProxyOptions(base_url, AuthMode(auth), secret, child_ttl=child_ttl))
+                     ProxyOptions(base_url, AuthMode(auth), secret, child_ttl=child_ttl), cipher=NativeSegmentCipher())
 
 
 @pytest.fixture(scope="module")
@@ -201,3 +202,14 @@ def rig() -> Iterator[Rig]:
     yield Rig(server, cdn, finder, mappings, proxy, served, media, seen, big_sent)
     served.stop()
     server.stop()
+
+
+@pytest.fixture
+def playlist_mode(rig: Rig) -> Iterator[Rig]:
+    """The rig with STRM_HLS_AS_FILE=playlist: HLS answered as rewritten playlists, as before the file mode."""
+    before = rig.proxy.options
+    rig.proxy.options = replace(before, hls_as_file=False)
+    try:
+        yield rig
+    finally:
+        rig.proxy.options = before

@@ -44,6 +44,13 @@ def test_ffmpeg_plays_to_the_end(rig: Rig, kind: str) -> None:
     assert all(r.header("referer") == REFERER for r in rig.requests)
 
 
+@pytest.mark.parametrize("kind", ["hls", "hls-aes", "hls-fmp4"])
+def test_ffmpeg_plays_playlists_to_the_end(playlist_mode: Rig, kind: str) -> None:
+    done = ffmpeg("-i", url_for(playlist_mode, ref(kind, 7)))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == ""
+
+
 def test_ffmpeg_seeks_into_the_middle_with_range(rig: Rig) -> None:
     rig.requests.clear()
     done = ffmpeg("-ss", "1", "-i", url_for(rig, ref("mp4", 2)))
@@ -70,7 +77,8 @@ def test_range_passthrough(rig: Rig) -> None:
         assert bad.status_code == 416
 
 
-def test_master_playlist_is_rewritten(rig: Rig) -> None:
+def test_master_playlist_is_rewritten(playlist_mode: Rig) -> None:
+    rig = playlist_mode
     with httpx.Client() as client:
         resp = client.get(url_for(rig, ref("hls", 4)))
     assert resp.status_code == 200

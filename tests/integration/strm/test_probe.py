@@ -1,10 +1,11 @@
 """Media servers' probe through the proxy: ffprobe must see duration, bitrate, resolution and both codecs.
 
-Jellyfin probes a `.strm` URL with ffprobe and transcodes when the probe shows no bitrate ("0 kbps"). For HLS,
-ffprobe's only real bitrate is the master's BANDWIDTH (`variant_bitrate` on the streams); its container
-`bit_rate` is the playlist's byte size over the duration, which says nothing about the media. So every HLS
-kind must come out as a master whose variants carry BANDWIDTH — also a bare media playlist and a master that
-lacks BANDWIDTH — and the MP4 must keep its length so ffprobe computes the file's own bitrate.
+Jellyfin probes a `.strm` URL with ffprobe and transcodes when the probe shows no usable bitrate. It reads the
+container's `format.bit_rate`, else each stream's `bit_rate` (and `BPS` tags); it never reads `variant_bitrate`,
+the tag a master's BANDWIDTH becomes. On HLS input `format.bit_rate` is the playlist's byte size over the
+duration. So by default (STRM_HLS_AS_FILE=file) every HLS kind is served as one MPEG-TS / fragmented-MP4 file,
+whose `format.bit_rate` is the media's; the playlist mode is still checked for what it honestly offers: a master
+whose variants carry BANDWIDTH.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ KINDS = {
     "nobw-hls": (1920, 1080),
     "nolength-mp4": (1280, 720),
 }
+HLS_KINDS = sorted(k for k in KINDS if "hls" in k)
+FORMATS = {"mp4": "mov,mp4", "fmp4": "mov,mp4", "hls": "mpegts"}
 
 
 def url_for(rig: Rig, kind: str, episode: int) -> str:
@@ -50,7 +53,7 @@ def ffprobe(url: str) -> dict[str, Any]:
     return dict(json.loads(done.stdout))
 
 
-def media_bitrate(rig: Rig, kind: str, height: int) -> int:
+def media_bitrate(rig: Rig, height: int) -> int:
     """What the clip really carries: bytes of the source file over its 2 s (the HLS variants are remuxes)."""
     name = "720p.mp4" if height == 720 else "1080p.mp4"
     return rig.media.file("mp4", name).stat().st_size * 8 // 2  # type: ignore[union-attr]
@@ -62,30 +65,51 @@ def best_video(streams: list[dict[str, Any]]) -> dict[str, Any]:
     return max(videos, key=lambda s: int(s.get("height", 0)))
 
 
-def reported_bitrate(info: dict[str, Any], video: dict[str, Any]) -> int:
-    """The bitrate a media server reads: the variant's BANDWIDTH for HLS, else the container's."""
-    if info["format"]["format_name"] == "hls":
-        return int(video.get("tags", {}).get("variant_bitrate", 0))
-    return int(info["format"].get("bit_rate", 0))
+def jellyfin_bitrate(info: dict[str, Any]) -> int:
+    """The container bitrate as Jellyfin's probe normaliser takes it: `format.bit_rate`, else the streams' sum."""
+    found = int(info["format"].get("bit_rate", 0) or 0)
+    if found:
+        return found
+    return sum(int(s.get("bit_rate", 0) or 0) for s in info["streams"])
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
-def test_probe_reports_duration_bitrate_resolution_and_codecs(rig: Rig, kind: str) -> None:
+def check_media(rig: Rig, info: dict[str, Any], kind: str) -> dict[str, Any]:
     width, height = KINDS[kind]
-    info = ffprobe(url_for(rig, kind, 1))
-    assert abs(float(info["format"]["duration"]) - 2.0) < 0.2
+    assert abs(float(info["format"]["duration"]) - 2.0) < 0.2, info["format"]
     video = best_video(info["streams"])
     assert (video["width"], video["height"]) == (width, height)
     assert video["codec_name"] == "h264"
     assert any(s["codec_type"] == "audio" and s["codec_name"] == "aac" for s in info["streams"])
-    real = media_bitrate(rig, kind, height)
-    # Within a factor of two of the media's true rate: a figure from the media, not the playlist's few bytes.
-    assert real / 2 < reported_bitrate(info, video) < real * 2, (reported_bitrate(info, video), real)
+    return video
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_probe_reports_what_jellyfin_reads(rig: Rig, kind: str) -> None:
+    info = ffprobe(url_for(rig, kind, 1))
+    check_media(rig, info, kind)
+    family = "fmp4" if "fmp4" in kind else "hls" if "hls" in kind else "mp4"
+    assert info["format"]["format_name"].startswith(FORMATS[family]), info["format"]
+    real = media_bitrate(rig, KINDS[kind][1])
+    # Within a factor of two of the media's true rate (MPEG-TS framing adds a little): a figure from the media.
+    assert real / 2 < jellyfin_bitrate(info) < real * 2, (jellyfin_bitrate(info), real)
+
+
+@pytest.mark.parametrize("kind", HLS_KINDS)
+def test_playlist_mode_probe_carries_variant_bitrate(playlist_mode: Rig, kind: str) -> None:
+    """The playlist mode's honest figure: BANDWIDTH as `variant_bitrate` (players use it; Jellyfin does not)."""
+    info = ffprobe(url_for(playlist_mode, kind, 11))
+    assert info["format"]["format_name"] == "hls"
+    video = check_media(playlist_mode, info, kind)
+    real = media_bitrate(playlist_mode, KINDS[kind][1])
+    reported = int(video.get("tags", {}).get("variant_bitrate", 0))
+    assert real / 2 < reported < real * 2, (reported, real)
+    # …while the container figure Jellyfin reads is the playlist's few bytes: why `file` is the default.
+    assert jellyfin_bitrate(info) < real / 2
 
 
 @pytest.mark.parametrize("kind", ["hls-media", "nobw-hls"])
-def test_synthetic_bandwidth_is_served_and_playback_still_works(rig: Rig, kind: str) -> None:
-    url = url_for(rig, kind, 2)
+def test_synthetic_bandwidth_is_served_and_playback_still_works(playlist_mode: Rig, kind: str) -> None:
+    url = url_for(playlist_mode, kind, 2)
     with httpx.Client() as client:
         text = client.get(url).text
     tags = [x for x in text.splitlines() if x.startswith("#EXT-X-STREAM-INF:")]

@@ -1,4 +1,4 @@
-"""A Range header on an HLS playlist URL gets the whole rewritten playlist.
+"""A Range header on an HLS playlist URL gets the whole rewritten playlist (STRM_HLS_AS_FILE=playlist).
 
 Regression (found driving the demo with curl -r / players that always send Range): the proxy forwarded the
 Range to the CDN, rewrote the partial 206 playlist and answered **200 with a truncated playlist** (cut URLs,
@@ -29,7 +29,8 @@ def _url(rig: Rig, episode: int) -> str:
 
 
 @pytest.mark.parametrize("range_header", ["bytes=0-99", "bytes=10-", "bytes=abc", "bytes=99999999-"])
-def test_ranged_playlist_request_gets_the_whole_rewritten_playlist(rig: Rig, range_header: str) -> None:
+def test_ranged_playlist_request_gets_the_whole_rewritten_playlist(playlist_mode: Rig, range_header: str) -> None:
+    rig = playlist_mode
     with httpx.Client() as client:
         whole = client.get(_url(rig, 7))
         ranged = client.get(_url(rig, 7), headers={"Range": range_header})
@@ -46,8 +47,9 @@ def test_ranged_playlist_request_gets_the_whole_rewritten_playlist(rig: Rig, ran
     assert ranged_variant.text.count("#EXTINF") == variant.text.count("#EXTINF") > 0
 
 
-def test_head_of_a_playlist_reports_the_length_a_get_returns(rig: Rig) -> None:
+def test_head_of_a_playlist_reports_the_length_a_get_returns(playlist_mode: Rig) -> None:
     """Regression: HEAD answered `Content-Length: 0` (Falcon's default when a HEAD reply names no length)."""
+    rig = playlist_mode
     with httpx.Client() as client:
         head = client.head(_url(rig, 8))
         get = client.get(_url(rig, 8))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from anibridge.settings import SettingsError, load_settings
+from anibridge.wiring.strm import proxy_options
 
 
 def test_proxy_mode_needs_public_base_url() -> None:
@@ -27,3 +28,11 @@ def test_proxy_mode_needs_secret_unless_auth_none(auth: str) -> None:
 def test_direct_mode_needs_nothing() -> None:
     s = load_settings({})
     assert s.strm_proxy_mode == "direct" and s.strm_proxy_token_ttl_seconds == 86400
+
+
+def test_hls_is_served_as_a_file_unless_asked_for_the_playlist() -> None:
+    assert load_settings({}).strm_hls_as_file == "file"
+    assert proxy_options(load_settings({})).hls_as_file is True
+    assert proxy_options(load_settings({"STRM_HLS_AS_FILE": "playlist"})).hls_as_file is False
+    with pytest.raises(SettingsError, match="STRM_HLS_AS_FILE"):
+        load_settings({"STRM_HLS_AS_FILE": "segments"})

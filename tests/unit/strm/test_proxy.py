@@ -89,10 +89,12 @@ def mp4(status: int = 200, **extra: str) -> Callable[[str, str, Mapping[str, str
     return answer
 
 
-def make(finder: FakeFinder, upstream: FakeUpstream, cache_ttl: int = 0) -> tuple[StrmProxy, InMemoryStrmMappingRepo,
-                                                                                 FakeClock]:
+def make(finder: FakeFinder, upstream: FakeUpstream, cache_ttl: int = 0,
+         hls_as_file: bool = False) -> tuple[StrmProxy, InMemoryStrmMappingRepo, FakeClock]:
+    """A proxy whose HLS answers are the rewritten playlists (STRM_HLS_AS_FILE=playlist) unless asked otherwise."""
     repo, clock = InMemoryStrmMappingRepo(), FakeClock(START, mono=START.timestamp())
-    opts = ProxyOptions("http://media.test/", AuthMode.TOKEN, "k", child_ttl=3600, cache_ttl=cache_ttl)
+    opts = ProxyOptions("http://media.test/", AuthMode.TOKEN, "k", child_ttl=3600, cache_ttl=cache_ttl,
+                        hls_as_file=hls_as_file)
     return StrmProxy(finder, repo, upstream, clock, opts), repo, clock
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +10,14 @@ from anibridge.adapters.sites.pacing import PacingOptions
 
 if TYPE_CHECKING:
     from anibridge.adapters.sites.sto_gate import GateBrowser
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLogin:
+    """A site account to log in with. The password stays out of `repr`, so no log line or traceback shows it."""
+
+    email: str
+    password: str = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +38,8 @@ class SiteOptions:
     """While a mirror is active, `base_url` is tried again after this long."""
     pacing: PacingOptions | None = None
     """Request budgets and cool-downs; None: unpaced (tests, tools)."""
+    account: AccountLogin | None = None
+    """SerienStream only: an account to log in with (one report says it lowers the redirect gate's tier)."""
     gate_browser: GateBrowser | None = None
     """SerienStream only: the real browser that passes a Turnstile redirect gate; None: the gate is waited out."""
     gate_hint: str = ""

@@ -3,7 +3,8 @@
 Users report SerienStream's verification gate or a DDoS-Guard 403 after 2–10 episodes resolved in a row, then a
 30–60 minute wait; no site sends 429 or Retry-After. So:
 - a sliding-window budget for page requests and a tighter one for hoster-token resolutions (`/r?t=`,
-  `/redirect/<id>`), whose defaults sit below the reported burst sizes; a request over budget waits its turn;
+  `/redirect/<id>`), whose defaults keep bursts below the reported sizes (see `RESOLVES`); a request over budget
+  waits its turn;
 - a gate or a burst of 403s starts a cool-down until the gate's retry time (Retry-After when the site names one).
   While it runs, requests of that kind are not sent at all: they fail at once with the same SiteGated, so the
   caller (a job, a search) waits or answers from cache instead of deepening the block.
@@ -38,10 +39,25 @@ class Budget:
     window: float
 
 
+RESOLVES = Budget(4, 180.0)
+"""Default budget of hoster-token resolutions per site: at most 4 in any 3 minutes.
+
+What is known (Sept 2026; no site names a limit, none sends 429): SerienStream downloaders "work for 5–10
+episodes, then wait half an hour to an hour"; VOE answered 403 after 4–10 (sometimes 20–50) episodes; an old
+scraper's default was batches of 4 episodes with a 60 s pause; a TV app met the gate after 2–3 episodes, but a TV
+app plays episodes one after another, minutes apart, so no pace would have avoided that gate.
+How long the site counts is not known, so no budget can promise to stay under its threshold, and a budget slow
+enough to try (4 per half hour) would also hold back searches and STRM plays, which resolve through it too.
+Hence: bursts of at most 4, below the smallest downloader burst (5) and no bigger than the scraper's batches, and
+about 1.3 per minute sustained, slower than the former 2 per minute. A 12-episode season spends 6 minutes on
+resolutions where a gate costs 30–60; if the gate comes anyway, jobs wait for it (GATE_WAIT_MAX_MINUTES) instead
+of failing. With 3 download workers, a grab's first three episodes start at once and one hoster fallback fits."""
+
+
 @dataclass(frozen=True, slots=True)
 class PacingOptions:
     pages: Budget = Budget(40, 60.0)
-    resolves: Budget = Budget(2, 60.0)
+    resolves: Budget = RESOLVES
     forbidden_burst: int = 3
     """This many 403s within `forbidden_window` seconds start a cool-down (a single 403 is just a refused page)."""
     forbidden_window: float = 120.0

@@ -23,6 +23,7 @@ from anibridge.adapters.sites.html import parse
 from anibridge.adapters.sites.index_cache import IndexSnapshot
 from anibridge.adapters.sites.options import SiteOptions
 from anibridge.adapters.sites.redirects import GatePass
+from anibridge.adapters.sites.sto_account import StoAccount
 from anibridge.adapters.sites.sto_gate import StoGatePass
 from anibridge.adapters.sites.token_site import TokenSite
 from anibridge.domain.catalog.identity import Site
@@ -46,6 +47,7 @@ class StoCatalog(TokenSite):
         self._classic_slugs: set[str] = set()
         self._gate = StoGatePass(self._http, retry_seconds=self._http.gate_retry_seconds,
                                  browser=options.gate_browser, hint=options.gate_hint)
+        self.account = StoAccount(self._http, options.account, self._base) if options.account is not None else None
 
     def _gate_pass(self) -> GatePass | None:
         return self._gate
@@ -137,7 +139,13 @@ class StoCatalog(TokenSite):
         return rows if rows else classic.parse_season(doc, season)
 
     async def episode(self, slug: str, season: int, episode: int) -> EpisodeDetail:
-        doc, url = await self._page(slug, f"/staffel-{season}/episode-{episode}")
+        tail = f"/staffel-{season}/episode-{episode}"
+        doc, url = await self._page(slug, tail)
+        if self.account is not None and v2.is_v2(doc):
+            # The episode page tells the gate tier of this session; a login (first, or after the session ended)
+            # may lower it, so the page is read again as the logged-in visitor sees it.
+            if await self.account.settle(url, gated=sto_gate.read_context(doc, url) is not None):
+                doc, url = await self._page(slug, tail)
         if v2.is_v2(doc):
             hosters = v2.parse_play_buttons(doc, self.site, url)
             title_de, title_en = v2.parse_episode_titles(doc)

@@ -141,7 +141,7 @@ class JobRunner:
     async def _execute(self, job: Job, worker: str, control: _Control) -> None:
         try:
             if job.mode is JobMode.STRM:
-                strm = await self._strm.run(job, control.is_cancelled)
+                strm = await self._strm.run(job, control.is_cancelled, on_wait=lambda text: self._note(job.id, text))
                 path, provider, size, message = strm.path, strm.provider, strm.size, strm.message
             else:
                 result = await self._download.run(job, control.on_progress, control.is_cancelled,
@@ -208,7 +208,7 @@ class JobRunner:
             return result
 
     async def _note(self, job_id: str, text: str) -> None:
-        """Why a running download waits (shown as the torrent's message); "" clears it. Best effort."""
+        """Why a running job (download or `.strm`) waits, shown as the torrent's message; "" clears it. Best effort."""
         try:
             await self._repo.transition(job_id, _RUNNING, JobState.DOWNLOADING, message=text)
         except Exception as ex:  # noqa: BLE001 - the database may be the very thing that is away

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from anibridge.domain.jobs.download import (
     SITE_RETRY_DELAYS,
     GateWait,
+    Notify,
     find_stream,
     job_prefix,
 )
@@ -91,13 +92,15 @@ class StrmWriter:
         self._clock = clock
         self._proxy = proxy
 
-    async def run(self, job: Job, is_cancelled: Callable[[], bool]) -> StrmResult:
+    async def run(self, job: Job, is_cancelled: Callable[[], bool], on_wait: Notify | None = None) -> StrmResult:
+        """Resolve and write; a site gate or outage met on the way is waited out like a download's, and what it
+        waits for goes through `on_wait` (the task's comment), so a `.strm` grab does not look stuck without reason."""
         if self._proxy is not None and not self._proxy.public_base_url.strip():
             raise DownloadFailed("STRM_PROXY_MODE=proxy needs STRM_PUBLIC_BASE_URL (the URL media servers reach)")
         if is_cancelled():
             raise DownloadCancelled("cancelled")
         stream = await find_stream(self._finder, job, job.provider, is_cancelled, self._site_retry_delays,
-                                   gate_wait=self._gate_wait)
+                                   gate_wait=self._gate_wait, on_wait=on_wait)
         if is_cancelled():
             raise DownloadCancelled("cancelled")
         scheme = urlsplit(stream.url).scheme.lower()

@@ -1,10 +1,11 @@
 """Master playlists that tell a media server the bitrate: synthetic masters and filled-in BANDWIDTH.
 
-Why: Jellyfin probes a `.strm` URL with ffprobe and takes the bitrate from what the probe reports. For HLS
-ffprobe reports a variant's bitrate only from the master's `BANDWIDTH` (the `variant_bitrate` tag); a bare
-media playlist, or a master whose variants lack `BANDWIDTH`, probes as "0 kbps" and Jellyfin transcodes. The
-proxy therefore answers a bare media playlist with a one-variant master of its own, and fills in `BANDWIDTH`
-where a hoster's master omits it. The figure comes from the segments themselves: their byte sizes (from
+Why: in the playlist answer (`STRM_HLS_AS_FILE=playlist`, or a stream that cannot be one file) ffprobe
+reports a variant's bitrate only from the master's `BANDWIDTH` (the `variant_bitrate` tag); a bare media
+playlist, or a master whose variants lack `BANDWIDTH`, probes with no media bitrate at all. Players use
+`BANDWIDTH` to choose variants; Jellyfin's direct-play decision does not read it (it reads `format.bit_rate`,
+which is why the file answer in `hls_file` is the default). The proxy answers a bare media playlist with a
+one-variant master of its own, and fills in `BANDWIDTH` where a hoster's master omits it. The figure comes from the segments themselves: their byte sizes (from
 `EXT-X-BYTERANGE`, or the total a 1-byte ranged request reports) over their `EXTINF` durations.
 
 Pure text work here; the proxy does the few upstream requests.

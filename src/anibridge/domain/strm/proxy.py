@@ -24,6 +24,8 @@ from anibridge.domain.streams.hls import (
     rewrite_playlist,
 )
 from anibridge.domain.strm import probe_master
+from anibridge.domain.strm.hls_file import HlsFiles
+from anibridge.domain.strm.hls_layout import parse_range
 from anibridge.domain.strm.records import StrmMapping
 from anibridge.domain.strm.urls import AuthMode, ChildSigner
 from anibridge.ports.errors import NotFound
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
     from anibridge.ports.repos import StrmMappingRepo
     from anibridge.ports.streams import StreamSource
     from anibridge.ports.system import Clock
-    from anibridge.ports.upstream import MediaUpstreamPort, UpstreamResponse
+    from anibridge.ports.upstream import MediaUpstreamPort, SegmentCipher, UpstreamResponse
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,7 @@ class ProxyOptions:
     secret: str
     child_ttl: int = 86400
     cache_ttl: int = 0
+    hls_as_file: bool = True  # HLS answered as one ranged file (see `hls_file`); False: the rewritten playlist
 
 
 @dataclass(slots=True)
@@ -119,6 +122,7 @@ class StrmProxy:
         upstream: MediaUpstreamPort,
         clock: Clock,
         options: ProxyOptions,
+        cipher: SegmentCipher | None = None,
     ) -> None:
         self._finder = finder
         self._mappings = mappings
@@ -130,6 +134,7 @@ class StrmProxy:
         # Measured per media playlist URL; None remembers "not measurable" so a hoster that refuses ranged
         # requests costs the extra requests once per URL, not on every play.
         self._rates: dict[str, probe_master.Rate | None] = {}
+        self._files = HlsFiles(upstream, cipher)
 
     # -- resolution cache -------------------------------------------------------------------------------
     def _fresh(self, mapping: StrmMapping) -> bool:
@@ -192,7 +197,7 @@ class StrmProxy:
             return None
 
     async def stream(self, ref: EpisodeRef, provider: str | None, method: str,
-                     client: Mapping[str, str]) -> ProxyReply:
+                     client: Mapping[str, str], refreshed: bool = False) -> ProxyReply:
         """Serve `/strm/stream`: resolve (cached), open upstream, refresh once on expiry-like failures."""
         hint = provider or ""
         mapping = await self._cached(ref, hint)
@@ -210,12 +215,66 @@ class StrmProxy:
             resp = await self._open(method, mapping.resolved_url, upstream_headers(client, mapping.headers))
             if resp is None:
                 raise StrmProxyError(502, "upstream request failed")
+        # 416: the player's Range hit the playlist; 405/501: a CDN that answers no HEAD for playlists.
+        if (self.options.hls_as_file and resp.status in (200, 206, 416, *((405, 501) if method == "HEAD" else ()))
+                and is_hls(resp.headers.get("content-type"), resp.url)):
+            as_file = await self._as_file(ref, hint, mapping, resp, method, client, refreshed)
+            if as_file is not None:
+                return as_file
+            resp = await self._open(method, mapping.resolved_url, upstream_headers(client, mapping.headers))
+            if resp is None:
+                raise StrmProxyError(502, "upstream request failed")
         if method == "GET" and _lacks_length(resp) and not any(k.lower() == "range" for k in client):
             sized = await self._sized(resp.url, client, mapping.headers)
             if sized is not None:
                 await resp.aclose()
                 return sized
         return await self._reply(resp, method, client, mapping.headers, top=True)
+
+    async def _as_file(self, ref: EpisodeRef, hint: str, mapping: StrmMapping, resp: UpstreamResponse,
+                       method: str, client: Mapping[str, str], refreshed: bool) -> ProxyReply | None:
+        """The HLS stream as one file with the client's Range applied; None keeps it a playlist.
+
+        The top playlist answered, but its segments may still refuse us (their tokens expire apart from the
+        playlist's): the first part is opened before any header goes out, and a refusal drops the layout and
+        re-resolves the episode once, as a refused top URL does.
+        """
+        await resp.aclose()
+        # Keyed by the resolved URL, not the URL it redirects to: a hoster that redirects to a freshly tokened
+        # CDN URL on every request would otherwise cost a discovery per request.
+        top = mapping.resolved_url
+        found = await self._files.layout(top, mapping.headers)
+        if found is None:
+            return None
+        layout = found.layout
+        headers = {"content-type": layout.content_type, "accept-ranges": "bytes"}
+        asked = next((v for k, v in client.items() if k.lower() == "range"), "")
+        span = parse_range(asked, layout.total) if asked else None
+        if span == "unsatisfiable":
+            headers["content-range"] = f"bytes */{layout.total}"
+            return ProxyReply(416, headers)
+        status, first, last = 200, 0, layout.total - 1
+        if isinstance(span, tuple):
+            status, (first, last) = 206, span
+            headers["content-range"] = f"bytes {first}-{last}/{layout.total}"
+        headers["content-length"] = str(last - first + 1)
+        if method == "HEAD":
+            return ProxyReply(status, headers)
+        body = self._files.body(found, first, last, mapping.headers, headers, status)
+        try:
+            refused = await body.start()
+        except UpstreamError as ex:
+            log.info("strm: first segment of %s failed: %s", ref, ex)
+            refused = 0
+        if refused is None:
+            return ProxyReply(status, headers, stream=body)
+        await body.aclose()
+        self._files.forget(top)
+        if refreshed or (refused and refused not in REFRESH_STATUSES):
+            raise StrmProxyError(502, "upstream segment request failed")
+        log.info("strm: a segment of %s answered %s, re-resolving", ref, refused or "no response")
+        await self._refresh(ref, hint, mapping, frozenset())
+        return await self.stream(ref, hint or None, method, client, refreshed=True)
 
     async def _sized(self, url: str, client: Mapping[str, str], hoster_headers: Mapping[str, str]) -> ProxyReply | None:
         """The whole file as a 200 that carries its length, from a `bytes=0-` request; None when the hoster

@@ -1,0 +1,139 @@
+"""The optional SerienStream account against the fake: a login lowers the gate tier for the session, a wrong
+password is said plainly and the adapter goes on anonymously, an ended session is noticed and logged in again."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from anibridge.adapters.sites.options import AccountLogin
+from anibridge.adapters.sites.sto import StoCatalog
+from anibridge.adapters.sites.sto_account import StoAccount
+from anibridge.domain.catalog.identity import Language
+from anibridge.ports.catalog import HosterLink
+from anibridge.ports.errors import SiteGated
+from anibridge_fakes.catalogue import Catalogue
+from anibridge_fakes.http import FakeServer
+from anibridge_fakes.redirect_gate import RedirectGate
+from anibridge_fakes.sto import StoApp
+from tests.fakes import FakeClock
+from tests.integration.sites.conftest import fake_embed, serve, site_options
+
+pytestmark = pytest.mark.anyio
+EMAIL, PASSWORD = "me@example.org", "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def fake(catalogue: Catalogue) -> Iterator[FakeServer]:
+    yield from serve(FakeServer(StoApp(catalogue, fake_embed)))
+
+
+@pytest.fixture
+def app(fake: FakeServer) -> Iterator[StoApp]:
+    app = fake.app
+    assert isinstance(app, StoApp)
+    # Anonymous visitors meet Turnstile (no code passes it); the account's session gets no gate at all, as the one
+    # report saw on a phone.
+    app.gate = RedirectGate(tier="turnstile", accounts={EMAIL: PASSWORD}, logged_in_tier="none")
+    yield app
+    app.gate = RedirectGate()
+
+
+def adapter(client: httpx.AsyncClient, base: str, password: str | None = PASSWORD) -> StoCatalog:
+    account = AccountLogin(EMAIL, password) if password is not None else None
+    return StoCatalog(client, site_options(base, account=account))
+
+
+async def voe_link(catalog: StoCatalog, episode: int = 1) -> HosterLink:
+    detail = await catalog.episode("breaking-bad", 1, episode)
+    return next(h for h in detail.hosters if h.provider == "VOE" and h.language is Language.GERMAN_DUB)
+
+
+async def test_logged_in_the_link_resolves_where_anonymous_meets_the_gate(fake: FakeServer, app: StoApp) -> None:
+    async with httpx.AsyncClient() as anonymous:
+        plain = adapter(anonymous, fake.base_url, password=None)
+        with pytest.raises(SiteGated, match=r"verification required \(turnstile\)"):
+            await plain.embed_url(await voe_link(plain))
+    async with httpx.AsyncClient() as client:
+        catalog = adapter(client, fake.base_url)
+        link = await voe_link(catalog)
+        assert (await catalog.embed_url(link)).startswith("https://voe.invalid/e/")
+        assert (await catalog.embed_url(await voe_link(catalog, 3))).startswith("https://voe.invalid/e/")
+    assert app.gate.logins == [(EMAIL, True)]  # once per origin, the session kept in the client's cookie jar
+    assert catalog.account is not None and catalog.account.status() == f"logged in as {EMAIL}"
+
+
+async def test_a_wrong_password_is_said_plainly_and_the_adapter_goes_on_anonymously(
+        fake: FakeServer, app: StoApp, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with httpx.AsyncClient() as client:
+        catalog = adapter(client, fake.base_url, password="hunter2-wrong")
+        for episode in (1, 3, 4):  # the pages still load, anonymously
+            link = await voe_link(catalog, episode)
+        with pytest.raises(SiteGated, match=r"verification required \(turnstile\)"):
+            await catalog.embed_url(link)
+    assert app.gate.logins == [(EMAIL, False)]  # not asked again: it cannot get better, and it may lock the account
+    assert catalog.account is not None
+    message = catalog.account.status()
+    assert "login as me@example.org refused: wrong e-mail or password (STO_EMAIL, STO_PASSWORD)" in message
+    assert "going on without an account" in message
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any("refused: wrong e-mail or password" in w for w in warnings), warnings
+    everything = "\n".join(r.getMessage() for r in caplog.records) + caplog.text
+    assert "hunter2" not in everything and "hunter2" not in repr(catalog.account.__dict__)
+
+
+async def test_an_ended_session_is_noticed_and_logged_in_again(fake: FakeServer, app: StoApp) -> None:
+    clock = FakeClock()
+    async with httpx.AsyncClient() as client:
+        catalog = adapter(client, fake.base_url)
+        catalog.account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), fake.base_url,
+                                     monotonic=clock.monotonic)
+        assert (await catalog.embed_url(await voe_link(catalog))).startswith("https://voe.invalid/e/")
+        app.gate.expire_sessions()  # the site forgot the session: our cookie now starts an anonymous one
+        clock.advance(120)
+        link = await voe_link(catalog, 3)  # the page announced the gate: /account said "log in", so we did
+        assert (await catalog.embed_url(link)).startswith("https://voe.invalid/e/")
+    assert app.gate.logins == [(EMAIL, True), (EMAIL, True)]
+
+
+async def test_a_live_session_is_not_logged_in_again(fake: FakeServer, app: StoApp) -> None:
+    app.gate.logged_in_tier = "turnstile"  # logged in, still gated: the session is checked, not replaced
+    clock = FakeClock()
+    async with httpx.AsyncClient() as client:
+        catalog = adapter(client, fake.base_url)
+        catalog.account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), fake.base_url,
+                                     monotonic=clock.monotonic)
+        for episode in (1, 3, 4):
+            clock.advance(120)
+            await voe_link(catalog, episode)
+    assert app.gate.logins == [(EMAIL, True)]
+
+
+async def test_a_login_page_that_fails_is_tried_again_later_and_nothing_breaks_meanwhile(
+        fake: FakeServer, app: StoApp, caplog: pytest.LogCaptureFixture) -> None:
+    clock = FakeClock()
+    app.faults.status, app.faults.only_paths = 503, r"^/login"
+    try:
+        async with httpx.AsyncClient() as client:
+            catalog = adapter(client, fake.base_url)
+            catalog.account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), fake.base_url,
+                                         monotonic=clock.monotonic, retry_seconds=600)
+            link = await voe_link(catalog)  # the page loads anonymously; the login's failure is only noted
+            account = catalog.account
+            assert "login as me@example.org failed" in account.status() and "trying again in 10 min" in account.status()
+            with pytest.raises(SiteGated):
+                await catalog.embed_url(link)
+            await voe_link(catalog, 3)
+            assert app.gate.logins == []  # the form never got through, and it is not hammered
+            app.faults.reset()
+            clock.advance(601)
+            assert (await catalog.embed_url(await voe_link(catalog, 4))).startswith("https://voe.invalid/e/")
+    finally:
+        app.faults.reset()
+    assert app.gate.logins == [(EMAIL, True)]
+    failures = [r for r in caplog.records if "login as me@example.org failed" in r.getMessage()]
+    assert len(failures) == 1  # three pages while the login page failed, one attempt
