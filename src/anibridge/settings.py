@@ -80,6 +80,12 @@ class Settings:
     site_resolve_window_seconds: float = Field(180.0, gt=0, description="Window of SITE_RESOLVE_BUDGET (4 per 180 s: about 1.3 a minute, a 12-episode season in 6 minutes).")
     site_cooldown_seconds: float = Field(900.0, ge=0, description="Cool-down of a site after a 403 burst or a gate that names no retry time.")
     gate_wait_max_minutes: float = Field(120.0, ge=0, description="How long a job waits in total for a site's gate to lift before it fails with the reason.")
+    browser_gate: Literal["off", "chromium"] = Field(
+        "off", description="chromium: pass SerienStream's Turnstile redirect gate with a headless Chromium (needs "
+        "chromium, chromium-driver and the browser-gate extra; image build arg WITH_BROWSER=1); off: such a gate is waited out.")
+    chromium_path: str = Field("/usr/bin/chromium", description="The Chromium binary BROWSER_GATE=chromium starts.")
+    chromedriver_path: str = Field("/usr/bin/chromedriver", description="The chromedriver matching CHROMIUM_PATH.")
+    browser_gate_timeout_seconds: float = Field(60.0, gt=0, description="How long one browser pass of the gate may take before it counts as failed.")
     megakino_base_url: str = Field("https://megakino1.to", description="Megakino base URL used when domain discovery fails.")
     megakino_mirrors_url: str = Field("", description="Extra mirrors.txt URL for Megakino domain discovery (empty = BASE_URL/mirrors.txt).")
     skyhook_base_url: str = Field("https://skyhook.sonarr.tv", description="SkyHook (Sonarr metadata) base URL.")
@@ -253,7 +259,7 @@ def _strm_proxy_complete(settings: Any) -> None:
 
 
 _RULES = Rules(
-    lowercase=("log_level", "log_format", "torznab_season_search_mode", "strm_files_mode", "strm_proxy_mode",
+    lowercase=("log_level", "log_format", "browser_gate", "torznab_season_search_mode", "strm_files_mode", "strm_proxy_mode",
                "strm_proxy_auth"),
     after={"provider_order": _canonical_providers, "catalog_sites": _known_sites},
     whole=_strm_proxy_complete,

@@ -95,6 +95,7 @@ class AppParts:
     sites: SiteReachability | None = None  # /health: each site's last contact and result
     skyhook: SiteReachability | None = None
     gates: Callable[[], dict[str, str]] | None = None  # /health: sites a gate holds back, and why
+    browser_gate: Callable[[], dict[str, str]] | None = None  # /health: the optional browser pass of gates
 
 
 def create_falcon_app(parts: AppParts) -> App:
@@ -106,7 +107,7 @@ def create_falcon_app(parts: AppParts) -> App:
 
     app.add_route("/health", HealthResource(parts.database_ping, scheduler_problem=parts.scheduler.problem,
                                             disk=parts.disk, sites=parts.sites, skyhook=parts.skyhook,
-                                            gates=parts.gates))
+                                            gates=parts.gates, browser_gate=parts.browser_gate))
     assert parts.qbit.access is not None  # filled in by QbitContext.__post_init__
     job_api.register(app, parts.job_repo, parts.scheduler, parts.qbit.access)  # one login for every state route
     add_strm_routes(app, parts.strm_proxy, parts.now)

@@ -48,7 +48,8 @@ class StoCatalog(TokenSite):
     def __init__(self, client: httpx.AsyncClient, options: SiteOptions) -> None:
         super().__init__(client, options)
         self._classic_slugs: set[str] = set()
-        self._gate = StoGatePass(self._http, retry_seconds=self._http.gate_retry_seconds)
+        self._gate = StoGatePass(self._http, retry_seconds=self._http.gate_retry_seconds,
+                                 browser=options.gate_browser, hint=options.gate_hint)
         self.account = StoAccount(self._http, options.account, self._base) if options.account is not None else None
 
     def _gate_pass(self) -> GatePass | None:
