@@ -1,21 +1,21 @@
-"""Alerts: the site board every catalogue call reports to, Apprise as the notifier, the collapse gate, the
-background sender and the watch that turns queue and site state into alerts."""
+"""Alerts: the site board every catalogue call reports to (the catalogue wiring hands it to the sites' observing
+wrapper), Apprise as the notifier, the collapse gate, the background sender and the watch that turns queue and
+site state into alerts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from anibridge.adapters.clock import SystemClock
 from anibridge.adapters.notify import AppriseNotifier
 from anibridge.domain.alerts.collapse import AlertGate
 from anibridge.domain.alerts.dispatch import AlertDispatcher
-from anibridge.domain.alerts.sites import ObservedCatalog, SiteBoard
+from anibridge.domain.alerts.sites import SiteBoard
 from anibridge.domain.alerts.watch import AlertWatch, WatchPolicy
 from anibridge.domain.catalog.identity import Site
 
 if TYPE_CHECKING:
-    from anibridge.ports.catalog import CatalogPort
     from anibridge.ports.repos import JobRepo
     from anibridge.ports.system import Clock
     from anibridge.settings import Settings
@@ -23,11 +23,6 @@ if TYPE_CHECKING:
 
 def build_site_board(clock: Clock, settings: Settings) -> SiteBoard:
     return SiteBoard(clock, [Site.parse(raw) for raw in settings.catalog_sites])
-
-
-def observe_catalogs(catalogs: Mapping[Site, CatalogPort], board: SiteBoard) -> dict[Site, CatalogPort]:
-    """Every site adapter wrapped so its calls' outcomes land on the board (same order, same behaviour)."""
-    return {site: ObservedCatalog(catalog, board) for site, catalog in catalogs.items()}
 
 
 def build_dispatcher(settings: Settings, clock: Clock) -> AlertDispatcher:

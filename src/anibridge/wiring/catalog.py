@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import urllib.request
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
@@ -25,10 +26,14 @@ from anibridge.adapters.sites.pacing import Budget, PacingOptions
 from anibridge.adapters.skyhook import SkyHookMetadata
 from anibridge.adapters.ssrf import SsrfGuard
 from anibridge.domain.catalog.identity import Site
-from anibridge.domain.catalog.reachability import ObservedMetadata, SiteReachability, guard_catalogs
+from anibridge.domain.catalog.observed import observe_catalogs
+from anibridge.domain.catalog.reachability import ObservedMetadata, SiteReachability
 from anibridge.ports.catalog import CatalogPort
 from anibridge.ports.metadata import MetadataPort
 from anibridge.settings import Settings
+
+if TYPE_CHECKING:
+    from anibridge.domain.alerts.sites import SiteBoard
 
 _LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=16, keepalive_expiry=30.0)
 
@@ -183,11 +188,12 @@ def build_reachability(settings: Settings) -> SiteReachability:
                             max_retry=max(base, 300.0) if base > 0 else 0.0)
 
 
-def build_guarded_catalogs(
-    http_client: httpx.AsyncClient, settings: Settings, reachability: SiteReachability
+def build_observed_catalogs(
+    http_client: httpx.AsyncClient, settings: Settings, reachability: SiteReachability, board: SiteBoard
 ) -> dict[Site, CatalogPort]:
-    """The enabled sites, each reporting its answers to `reachability` (and refused while it is known down)."""
-    return guard_catalogs(build_catalogs(http_client, settings), reachability)
+    """The enabled sites, each call refused while `reachability` knows its site down, and each call's outcome told
+    first to `reachability` (/health, Torznab, the breaker) and then to `board` (dashboard, site-down alerts)."""
+    return observe_catalogs(build_catalogs(http_client, settings), [reachability, board], gate=reachability)
 
 
 def build_skyhook_reachability() -> SiteReachability:

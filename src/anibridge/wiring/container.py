@@ -23,11 +23,11 @@ from anibridge.adapters.sql.repos import (
 from anibridge.adapters.ytdlp import YtDlpDownloader
 from anibridge.domain.catalog.lookup import TitleLookup
 from anibridge.settings import Settings
-from anibridge.wiring.alerts import build_alert_watch, build_dispatcher, build_site_board, observe_catalogs
+from anibridge.wiring.alerts import build_alert_watch, build_dispatcher, build_site_board
 from anibridge.wiring.catalog import (
-    build_guarded_catalogs,
     build_http_client,
     build_metadata,
+    build_observed_catalogs,
     build_reachability,
     build_skyhook_reachability,
 )
@@ -60,13 +60,10 @@ class Container(containers.DeclarativeContainer):
     http_client = providers.Singleton(build_http_client, settings, guard=outbound_guard)
     # Each site's last contact and result, and the circuit breaker for sites known to be down (also /health).
     site_reachability = providers.Singleton(build_reachability, settings)
-    # Every site call also reports to the board (the dashboard's site health, the site-down alerts).
+    # Every site call also reports to the board (the dashboard's site health, the site-down alerts); one wrapper
+    # per site tells both (breaker first) and lets the breaker refuse calls to a site known down.
     site_board = providers.Singleton(build_site_board, clock, settings)
-    catalogs = providers.Singleton(
-        observe_catalogs,
-        providers.Singleton(build_guarded_catalogs, http_client, settings, site_reachability),
-        site_board,
-    )
+    catalogs = providers.Singleton(build_observed_catalogs, http_client, settings, site_reachability, site_board)
     skyhook_reachability = providers.Singleton(build_skyhook_reachability)
     metadata = providers.Singleton(build_metadata, http_client, settings, skyhook_reachability)
     title_lookup = providers.Singleton(TitleLookup, catalogs)

@@ -14,9 +14,10 @@ from anibridge.adapters.notify import AppriseNotifier
 from anibridge.adapters.sites.sto import StoCatalog
 from anibridge.domain.alerts.collapse import AlertGate
 from anibridge.domain.alerts.dispatch import AlertDispatcher
-from anibridge.domain.alerts.sites import ObservedCatalog, SiteBoard
+from anibridge.domain.alerts.sites import SiteBoard
 from anibridge.domain.alerts.watch import AlertWatch, WatchPolicy
 from anibridge.domain.catalog.identity import EpisodeRef, Language, Site
+from anibridge.domain.catalog.observed import ObservedCatalog
 from anibridge.domain.jobs.records import Job, JobMode, JobState
 from anibridge.ports.errors import PortError
 from anibridge_fakes.http import FakeServer
@@ -91,7 +92,7 @@ async def test_site_outage_and_recovery(webhook: Webhook, sto_server: FakeServer
     board = SiteBoard(clock, [Site.STO])
     jobs, dispatcher, watch = await _pipeline(webhook, clock, board)
     async with httpx.AsyncClient() as client:
-        sto = ObservedCatalog(StoCatalog(client, site_options(sto_server.base_url)), board)
+        sto = ObservedCatalog(StoCatalog(client, site_options(sto_server.base_url)), [board])
         try:
             await sto.series("dark")
             await watch.tick()

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ pytestmark = [pytest.mark.slow]
 
 BINARY = shutil.which("qbittorrent-nox")
 FLOAT_KEYS = {"availability", "max_ratio", "popularity", "progress", "ratio", "ratio_limit", "share_ratio"}
+RELEASED = 1554562800
+"""When the seeded .torrent says it was made (2019-04-06 15:00 UTC): long before it is added."""
 ARR_PREFERENCES = {"save_path", "dht", "queueing_enabled", "max_ratio_enabled", "max_ratio", "max_ratio_act",
                    "max_seeding_time_enabled", "max_seeding_time", "temp_path_enabled", "temp_path",
                    "create_subfolder_enabled", "auto_tmm_enabled", "web_ui_username"}
@@ -57,7 +60,7 @@ def _torrent_for(data: bytes, name: str) -> bytes:
     piece = 16384
     pieces = b"".join(hashlib.sha1(data[i : i + piece]).digest() for i in range(0, len(data), piece))
     info = {"length": len(data), "name": name, "piece length": piece, "pieces": pieces}
-    return _bencode({"announce": "http://127.0.0.1:1/announce", "info": info})
+    return _bencode({"announce": "http://127.0.0.1:1/announce", "creation date": RELEASED, "info": info})
 
 
 @pytest.fixture(scope="module")
@@ -311,3 +314,27 @@ async def test_new_endpoints_answer_like_real_qbittorrent(real_qb: httpx.Client,
     assert export.status_code == my_export.status_code == 409
     assert export.text.startswith("Unable to export torrent file. Error:") and \
         my_export.text.startswith("Unable to export torrent file. Error:")
+
+
+@pytest.mark.anyio
+async def test_release_date_goes_where_real_qbittorrent_puts_a_torrents_own_date(real_qb: httpx.Client,
+                                                                                 ours: Any) -> None:
+    """qBittorrent reports a .torrent's creation date only as properties `creation_date`; `added_on` and
+    `addition_date` are when it was added. A magnet's publication time follows the same split."""
+    seeded = next(t for t in real_qb.get("/torrents/info").json() if t["name"] == "seeded.mkv")
+    real_props = real_qb.get("/torrents/properties", params={"hash": seeded["hash"]}).json()
+    assert real_props["creation_date"] == RELEASED
+    assert real_props["addition_date"] == seeded["added_on"] > RELEASED
+    real_sync = real_qb.get("/sync/maindata", params={"rid": 0}).json()["torrents"][seeded["hash"]]
+    assert real_sync["added_on"] == seeded["added_on"] and "creation_date" not in real_sync
+
+    client, world = ours
+    uri = magnet(3, published_at=datetime.fromtimestamp(RELEASED, tz=UTC))
+    await client.post("/torrents/add", data={"urls": uri, "category": "tv-sonarr"})
+    hash_ = parse_magnet(uri).infohash
+    [mine] = (await client.get("/torrents/info", params={"hashes": hash_})).json()
+    my_props = (await client.get("/torrents/properties", params={"hash": hash_})).json()
+    assert my_props["creation_date"] == RELEASED
+    assert my_props["addition_date"] == mine["added_on"] == int(world.clock.now().timestamp()) > RELEASED
+    my_sync = (await client.get("/sync/maindata", params={"rid": 0})).json()["torrents"][hash_]
+    assert my_sync["added_on"] == mine["added_on"] and "creation_date" not in my_sync

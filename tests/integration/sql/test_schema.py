@@ -89,7 +89,8 @@ def test_a_version_1_database_upgrades_in_place(two_dbs: tuple[Database, Databas
     with db.engine.begin() as conn:  # back to what anibridge with schema 1 left behind
         for table in ("tags", "regrab_generations"):  # what migrations after 1 add
             conn.execute(text(f"DROP TABLE {table}"))
-        for table, column in (("jobs", "target_dir"), ("client_tasks", "magnet_uri"), ("client_tasks", "options")):
+        for table, column in (("jobs", "target_dir"), ("client_tasks", "magnet_uri"), ("client_tasks", "options"),
+                              ("client_tasks", "published_at")):
             conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         conn.execute(text("DELETE FROM schema_version WHERE version > 1"))
         conn.execute(text("INSERT INTO categories (name, save_path) VALUES ('tv-sonarr', '/d/tv')"))

@@ -33,7 +33,8 @@ async def test_upsert_and_get_round_trip_every_field(repos: Repos) -> None:
     task = ClientTask(
         hash="ab" * 20, name="Name & [STRM] ä", ref=REF, added_on=repos.clock.now(), mode=JobMode.STRM,
         provider="VOE", job_id="c" * 32, category="sonarr", tags=("a", "b c"), save_path="/downloads",
-        content_path="/downloads/x.strm", completion_on=repos.clock.now() + timedelta(minutes=1), stopped=True,
+        content_path="/downloads/x.strm", completion_on=repos.clock.now() + timedelta(minutes=1),
+        published_at=repos.clock.now() - timedelta(days=400), stopped=True,
         ratio_limit=0.0, seeding_time_limit=10, priority=2, force_start=True,
         magnet_uri="magnet:?xt=urn:btih:" + "ab" * 20 + "&dn=x&aw_slug=y",
         options=TaskOptions(dl_limit=5, up_limit=7, seq_dl=True, auto_tmm=True, inactive_seeding_time_limit=30,

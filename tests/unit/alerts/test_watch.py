@@ -9,9 +9,10 @@ from anibridge.adapters.memory import InMemoryJobRepo
 from anibridge.domain.alerts.collapse import AlertGate
 from anibridge.domain.alerts.dispatch import AlertDispatcher, render
 from anibridge.domain.alerts.records import Alert, AlertKind
-from anibridge.domain.alerts.sites import ObservedCatalog, SiteBoard
+from anibridge.domain.alerts.sites import SiteBoard
 from anibridge.domain.alerts.watch import AlertWatch, WatchPolicy
 from anibridge.domain.catalog.identity import EpisodeRef, Language, Site
+from anibridge.domain.catalog.observed import ObservedCatalog
 from anibridge.domain.jobs.records import Job, JobMode, JobState
 from anibridge.ports.errors import ChallengeRequired, NotFound, SiteUnavailable
 from tests.fakes import FakeClock
@@ -139,7 +140,7 @@ async def test_observed_catalog_reports_each_outcome() -> None:
     clock = FakeClock()
     board = SiteBoard(clock, [Site.STO])
     inner = _Catalog()
-    catalog = ObservedCatalog(inner, board)  # type: ignore[arg-type]
+    catalog = ObservedCatalog(inner, [board])  # type: ignore[arg-type]
     await catalog.index()
     assert board.snapshot()[0].state == "unknown"  # a cached index proves nothing
     await catalog.search("dark")

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 import pytest
 
 from anibridge.domain.catalog.identity import Site
-from anibridge.domain.catalog.reachability import GuardedCatalog, SiteReachability
+from anibridge.domain.catalog.observed import ObservedCatalog
+from anibridge.domain.catalog.reachability import SiteReachability
 from anibridge.ports.catalog import NewEpisode
 from anibridge.ports.errors import GateKind, NotFound, SiteGated, SiteUnavailable, SiteUnreachable
 from tests.fakes import FakeClock
@@ -33,11 +34,11 @@ class ScriptedCatalog:
         return []
 
 
-def _guarded(catalog: ScriptedCatalog) -> tuple[GuardedCatalog, SiteReachability, FakeClock]:
+def _guarded(catalog: ScriptedCatalog) -> tuple[ObservedCatalog, SiteReachability, FakeClock]:
     clock = FakeClock()
     reach = SiteReachability([Site.ANIWORLD, Site.STO], base_retry=10, max_retry=300, monotonic=clock.monotonic,
                              now=clock.now)
-    return GuardedCatalog(catalog, reach), reach, clock  # type: ignore[arg-type]
+    return ObservedCatalog(catalog, [reach], gate=reach), reach, clock  # type: ignore[arg-type]
 
 
 async def test_a_failed_site_is_not_asked_again_until_its_retry_time_which_doubles() -> None:

@@ -39,9 +39,10 @@ def ref(episode: int = 1, lang: Language = Language.GERMAN_DUB, slug: str = "kag
     return EpisodeRef(Site.ANIWORLD, slug, 1, episode, lang)
 
 
-def magnet(episode: int = 1, mode: JobMode | None = None, slug: str = "kaguya-sama") -> str:
+def magnet(episode: int = 1, mode: JobMode | None = None, slug: str = "kaguya-sama",
+           published_at: datetime | None = None) -> str:
     title = f"Kaguya-sama.S01E{episode:02d}.1080p.WEB.H264.GER-ANIWORLD"
-    return build_magnet(ref(episode, slug=slug), title, provider="VOE", mode=mode)
+    return build_magnet(ref(episode, slug=slug), title, provider="VOE", mode=mode, published_at=published_at)
 
 
 @dataclass

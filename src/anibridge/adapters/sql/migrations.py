@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import Column, Connection, DateTime, Engine, Integer, MetaData, String, Table, func, insert, select
 
 from anibridge.adapters.sql.schema_v1 import schema_version_table, tables_v1
 
@@ -56,6 +56,12 @@ def _v4_save_paths_and_torrent_options(conn: Connection) -> None:
     conn.exec_driver_sql("UPDATE client_tasks SET save_path = ''")
 
 
+def _v5_task_published_at(conn: Connection) -> None:
+    """Nullable, no backfill: tasks grabbed before have no publication time and report their grab time."""
+    column_type = DateTime(timezone=True).compile(dialect=conn.dialect)
+    conn.exec_driver_sql(f"ALTER TABLE client_tasks ADD COLUMN published_at {column_type}")
+
+
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "initial schema: jobs, client_tasks, removed_tasks, counters, categories, availability, strm mappings",
      _v1_initial_schema),
@@ -64,6 +70,7 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
      _v3_regrab_generations),
     (4, "save paths and per-torrent options: jobs.target_dir, client_tasks.magnet_uri and options",
      _v4_save_paths_and_torrent_options),
+    (5, "client_tasks.published_at: the release's publication time from the magnet", _v5_task_published_at),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -108,6 +108,7 @@ class ClientTaskRow(Base):
     content_path: Mapped[str | None] = mapped_column(Text)
     added_on: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     completion_on: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     stopped: Mapped[bool] = mapped_column(Boolean)
     ratio_limit: Mapped[float] = mapped_column(Float)
     seeding_time_limit: Mapped[int] = mapped_column(Integer)

@@ -8,7 +8,6 @@ from anibridge.domain.qbittorrent.view import (
     Torrent,
     select,
     torrent_files,
-    torrent_properties,
     torrent_trackers,
 )
 
@@ -50,19 +49,25 @@ async def _info(call: Call) -> Reply:
     return Reply(body=body, content_type=JSON)
 
 
-async def _one(call: Call) -> tuple[Torrent, object]:
+def _hash(call: Call) -> str:
     hash_ = call.form.get("hash")
     if not hash_ or not hash_.strip():
         raise QbitError(400, "Missing required parameter: hash")
-    found = await call.ctx.listing.one(hash_)
+    return hash_
+
+
+async def _one(call: Call) -> tuple[Torrent, object]:
+    found = await call.ctx.listing.one(_hash(call))
     if found is None:
         raise QbitError(404, "Not Found")
     return found
 
 
 async def _properties(call: Call) -> Reply:
-    info, _job = await _one(call)
-    return as_json(torrent_properties(info))
+    properties = await call.ctx.listing.properties(_hash(call))
+    if properties is None:
+        raise QbitError(404, "Not Found")
+    return as_json(properties)
 
 
 async def _files(call: Call) -> Reply:

@@ -11,29 +11,24 @@ a gate that stands in front of the whole site (a CUII DNS block, DDoS-Guard, Clo
 can be searched there either. A 404 (NotFound) is an answer, and SerienStream's verification gate guards only
 its hoster redirects (searches still work), so neither marks a site down; neither does a gate met while
 following a hoster link (`embed_url`).
+
+`ObservedCatalog` tells it every catalogue call's outcome and asks it (`blocked`) before each call.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from anibridge.ports.errors import GateKind, MetadataUnavailable, SiteGated, SiteUnavailable, SiteUnreachable
+from anibridge.domain.catalog.observed import Outcome
+from anibridge.ports.errors import GateKind, MetadataUnavailable, SiteGated, SiteUnavailable
 
 if TYPE_CHECKING:
     from anibridge.domain.catalog.identity import Site
-    from anibridge.ports.catalog import (
-        CatalogPort,
-        EpisodeDetail,
-        EpisodeListing,
-        HosterLink,
-        NewEpisode,
-        SeriesDetail,
-        SeriesEntry,
-    )
+    from anibridge.domain.catalog.observed import SiteCall
     from anibridge.ports.metadata import MetadataPort, Show
 
 _T = TypeVar("_T")
@@ -99,6 +94,15 @@ class SiteReachability:
         state.retry_at = self._monotonic() + min(self._max, self._base * 2 ** (state.failures - 1))
         state.last_contact = self._now()
 
+    def observe(self, call: SiteCall) -> None:
+        """A catalogue call's outcome (see the module's doc for what counts). A call the breaker itself refused
+        changes nothing: the site was not asked, so its retry time stays."""
+        if call.outcome is Outcome.ANSWERED:
+            if call.proves_contact:
+                self.record_ok(call.site)
+        elif call.outcome is Outcome.FAILED and _is_outage(call):
+            self.record_failure(call.site, str(call.error))
+
     def blocked(self, site: Site | str) -> str | None:
         """The reason a request to `site` is refused without asking it (breaker open), else None."""
         state = self._state(site)
@@ -148,67 +152,16 @@ def is_dns_failure(cause: str) -> bool:
     return any(marker in lowered for marker in DNS_MARKERS)
 
 
+def _is_outage(call: SiteCall) -> bool:
+    error = call.error
+    if isinstance(error, SiteUnavailable):
+        return True
+    return (isinstance(error, SiteGated) and error.kind is not GateKind.VERIFICATION
+            and not call.follows_hoster_link)
+
+
 def _without_site_prefix(site: str, cause: str) -> str:
     return cause.removeprefix(f"{site}: ").strip() or "unavailable"
-
-
-class GuardedCatalog:
-    """A CatalogPort that reports every answer to SiteReachability and refuses calls while the site is known down.
-
-    `index()` is served from a cache and may not contact the site, so only its failures are recorded.
-    """
-
-    def __init__(self, inner: CatalogPort, reachability: SiteReachability) -> None:
-        self._inner = inner
-        self._reach = reachability
-
-    @property
-    def site(self) -> Site:
-        return self._inner.site
-
-    async def _call(self, call: Callable[[], Awaitable[_T]], *, records_ok: bool = True,
-                    records_gates: bool = True) -> _T:
-        site = self._inner.site
-        refused = self._reach.blocked(site)
-        if refused is not None:
-            raise SiteUnreachable(refused)
-        try:
-            result = await call()
-        except SiteUnavailable as ex:
-            self._reach.record_failure(site, str(ex))
-            raise
-        except SiteGated as ex:
-            if records_gates and ex.kind is not GateKind.VERIFICATION:
-                self._reach.record_failure(site, str(ex))
-            raise
-        if records_ok:
-            self._reach.record_ok(site)
-        return result
-
-    async def index(self) -> Sequence[SeriesEntry]:
-        return await self._call(self._inner.index, records_ok=False)
-
-    async def search(self, query: str) -> Sequence[SeriesEntry]:
-        return await self._call(lambda: self._inner.search(query))
-
-    async def series(self, slug: str) -> SeriesDetail:
-        return await self._call(lambda: self._inner.series(slug))
-
-    async def season(self, slug: str, season: int) -> Sequence[EpisodeListing]:
-        return await self._call(lambda: self._inner.season(slug, season))
-
-    async def episode(self, slug: str, season: int, episode: int) -> EpisodeDetail:
-        return await self._call(lambda: self._inner.episode(slug, season, episode))
-
-    async def embed_url(self, link: HosterLink) -> str:
-        return await self._call(lambda: self._inner.embed_url(link), records_gates=False)
-
-    async def new_episodes(self) -> Sequence[NewEpisode]:
-        return await self._call(self._inner.new_episodes)
-
-
-def guard_catalogs(catalogs: Mapping[Site, CatalogPort], reachability: SiteReachability) -> dict[Site, CatalogPort]:
-    return {site: GuardedCatalog(catalog, reachability) for site, catalog in catalogs.items()}
 
 
 class ObservedMetadata:

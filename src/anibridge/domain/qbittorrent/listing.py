@@ -21,6 +21,7 @@ from anibridge.domain.qbittorrent.service import ClientConfig
 from anibridge.domain.qbittorrent.view import (
     Torrent,
     torrent_info,
+    torrent_properties,
 )
 
 if TYPE_CHECKING:
@@ -132,11 +133,20 @@ class TorrentListing:
 
     async def one(self, hash_: str) -> tuple[Torrent, Job | None] | None:
         """A direct read (properties/files): always fresh, no cache involved."""
+        found = await self._read(hash_)
+        return None if found is None else (found[1], found[2])
+
+    async def properties(self, hash_: str) -> Torrent | None:
+        """torrents/properties: the info object plus what only the task knows (the release's publication time)."""
+        found = await self._read(hash_)
+        return None if found is None else torrent_properties(found[1], found[0].published_at)
+
+    async def _read(self, hash_: str) -> tuple[ClientTask, Torrent, Job | None] | None:
         task = await self._tasks_repo.get(hash_.strip().lower())
         if task is None:
             return None
         job = await self._jobs_repo.get(task.job_id) if task.job_id else None
-        return torrent_info(task, job, self._clock.now(), self._config, max(task.priority, 0)), job
+        return task, torrent_info(task, job, self._clock.now(), self._config, max(task.priority, 0)), job
 
     async def _refresh(self) -> bool:
         """Bring the cache up to date; True when any entry or the order changed."""

@@ -46,6 +46,10 @@ class ClientTask:
     """The directory the file goes to, relative to the download root ("" = the root itself)."""
     content_path: str | None = None
     completion_on: datetime | None = None
+    published_at: datetime | None = None
+    """When the release itself came out (the magnet's `<p>_pub`), reported as the torrent's creation date;
+    `added_on` stays the grab time, which queue order, ages and elapsed times are measured from. None for
+    magnets without one and for tasks stored before it was kept."""
     stopped: bool = False
     ratio_limit: float = -2.0
     seeding_time_limit: int = -2
@@ -61,6 +65,7 @@ class ClientTask:
         require(self.name, str, "name")
         require(self.ref, EpisodeRef, "ref")
         require(self.added_on, datetime, "added_on")
+        require(self.published_at, (datetime, type(None)), "published_at")
         require(self.mode, JobMode, "mode", " (use JobMode(value))")
         require(self.tags, tuple, "tags")
 

@@ -112,6 +112,11 @@ __all__ = [
 ]
 
 
+def _not_after(published: datetime | None, added: datetime) -> datetime | None:
+    """A magnet may claim any `<p>_pub`; a release cannot have come out after it was grabbed."""
+    return min(published, added) if published is not None else None
+
+
 class TorrentService:
     """Use cases behind /api/v2/torrents/*; categories and tags are in `labels` (`TorrentLabels`), names and
     locations of files in `content` (`TorrentContent`), per-torrent settings in `options`."""
@@ -160,11 +165,13 @@ class TorrentService:
                 log.debug("torrents/add rejected %.120s: %s", url, ex)  # the caller logs one summary per request
                 result.rejected.append((url, str(ex)))
                 continue
+            now = self._clock.now()
             task = ClientTask(
                 hash=magnet.infohash,
                 name=magnet.title,
                 ref=magnet.ref,
-                added_on=self._clock.now(),
+                added_on=now,
+                published_at=_not_after(magnet.published_at, now),
                 mode=JobMode.STRM if magnet.is_strm else JobMode.DOWNLOAD,
                 provider=magnet.provider,
                 category=category,

@@ -138,15 +138,20 @@ def _time_active(task: ClientTask, job: Job | None, now: datetime, running: bool
     return max(0, int((until - task.added_on).total_seconds()))
 
 
-def torrent_properties(info: Torrent) -> Torrent:
-    """torrents/properties derived from the info object so both always agree; unknown numbers are -1."""
+def torrent_properties(info: Torrent, published_at: datetime | None = None) -> Torrent:
+    """torrents/properties derived from the info object so both always agree; unknown numbers are -1.
+
+    `creation_date` is where qBittorrent reports when a torrent was made (the .torrent's own date, not when it
+    was added), so the release's publication time goes there; without one it is the grab time, as before.
+    `addition_date` is `added_on`: the grab time, like every other client-side time.
+    """
     finished = info["state"] == "stoppedUP"
     return {
         "addition_date": info["added_on"],
         "comment": info["comment"],
         "completion_date": info["completion_on"] if finished else -1,
         "created_by": "anibridge",
-        "creation_date": info["added_on"],
+        "creation_date": _epoch(published_at) if published_at is not None else info["added_on"],
         "dl_limit": info["dl_limit"] or -1,
         "dl_speed": info["dlspeed"],
         "dl_speed_avg": info["dlspeed"],

@@ -95,7 +95,7 @@ def build_magnet(
     [&<p>_pub]`.
 
     `<p>_pub` (Unix seconds) is the release's real publication time (air or upload date) when known, so the
-    qBittorrent side can report it as the torrent's `added_on` (it only ever sees the magnet).
+    qBittorrent side can report it as the torrent's `creation_date` (it only ever sees the magnet).
     """
     require(ref, EpisodeRef, "ref")
     require(title, str, "title")
@@ -137,7 +137,7 @@ class MagnetPayload:
     provider: str | None = None
     mode: JobMode | None = None
     published_at: datetime | None = None
-    """The release's publication time (`<p>_pub`), for qBittorrent's `added_on`; None when the magnet has none."""
+    """The release's publication time (`<p>_pub`), for qBittorrent's `creation_date`; None when absent."""
 
     def __post_init__(self) -> None:
         for name in ("infohash", "title", "slug"):

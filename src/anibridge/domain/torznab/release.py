@@ -180,7 +180,7 @@ def build_releases(
 ) -> list[Release]:
     """Normal and/or STRM release of one variant per STRM_FILES_MODE; empty when no category fits the request.
 
-    `dated`: `published_at` is a real publication time (not "now"), so the magnet carries it for `added_on`.
+    `dated`: `published_at` is a real publication time (not "now"), so the magnet carries it for `creation_date`.
     """
     cats = select_categories(
         config,
