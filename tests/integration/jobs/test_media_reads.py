@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import os
+import signal
 import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from anibridge.adapters import media_reads
 from anibridge.adapters.media_reads import MAX_PLAYLIST_BYTES, FfprobeNotStarted, fetch_playlist, run_ffprobe
 
 pytestmark = pytest.mark.anyio
@@ -54,47 +56,48 @@ async def test_a_refused_response_is_not_read_and_a_small_one_is_text() -> None:
 
 
 @pytest.fixture
-def slow_ffprobe(tmp_path: Path) -> tuple[str, Path]:
-    """A stand-in ffprobe that notes its pid and then hangs, like one stuck on a dead server."""
-    pid_file = tmp_path / "pid"
+def hung_ffprobe(tmp_path: Path) -> str:
+    """A stand-in ffprobe that hangs, like one stuck on a dead server."""
     script = tmp_path / "ffprobe"
-    script.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 30\n")
+    script.write_text("#!/bin/sh\nexec sleep 30\n")
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    return str(script), pid_file
+    return str(script)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[asyncio.subprocess.Process]:
+    """Every process run_ffprobe starts (the real ones), so a test can see how each ended."""
+    processes: list[asyncio.subprocess.Process] = []
+    real = asyncio.create_subprocess_exec
+
+    async def recording(*args: Any, **kwargs: Any) -> asyncio.subprocess.Process:
+        proc = await real(*args, **kwargs)
+        processes.append(proc)
+        return proc
+
+    monkeypatch.setattr(media_reads.asyncio, "create_subprocess_exec", recording)
+    return processes
 
 
-async def _pid(pid_file: Path) -> int:
-    for _ in range(500):
-        if pid_file.exists() and pid_file.read_text().strip():
-            return int(pid_file.read_text())
-        await asyncio.sleep(0.01)
-    raise AssertionError("the stand-in ffprobe never started")
-
-
-async def test_ffprobe_past_its_timeout_is_killed_and_reaped(slow_ffprobe: tuple[str, Path]) -> None:
-    ffprobe, pid_file = slow_ffprobe
+async def test_ffprobe_past_its_timeout_is_killed_and_reaped(hung_ffprobe: str,
+                                                             started: list[asyncio.subprocess.Process]) -> None:
     with pytest.raises(TimeoutError):
-        await run_ffprobe(ffprobe, ["clip.mp4"], timeout=0.5)
-    assert not _alive(await _pid(pid_file))
+        await run_ffprobe(hung_ffprobe, ["clip.mp4"], timeout=0.5)
+    assert [p.returncode for p in started] == [-signal.SIGKILL]  # set only once the process is reaped
 
 
-async def test_ffprobe_of_a_cancelled_caller_is_killed_and_reaped(slow_ffprobe: tuple[str, Path]) -> None:
-    ffprobe, pid_file = slow_ffprobe
-    task = asyncio.create_task(run_ffprobe(ffprobe, ["clip.mp4"], timeout=30))
-    pid = await _pid(pid_file)
-    assert _alive(pid)
+async def test_ffprobe_of_a_cancelled_caller_is_killed_and_reaped(hung_ffprobe: str,
+                                                                  started: list[asyncio.subprocess.Process]) -> None:
+    task = asyncio.create_task(run_ffprobe(hung_ffprobe, ["clip.mp4"], timeout=30))
+    for _ in range(500):
+        if started:
+            break
+        await asyncio.sleep(0.01)
+    assert len(started) == 1 and started[0].returncode is None
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert not _alive(pid)
+    assert started[0].returncode == -signal.SIGKILL
 
 
 async def test_ffprobe_that_cannot_start_says_so(tmp_path: Path) -> None:
