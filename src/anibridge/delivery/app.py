@@ -14,11 +14,12 @@ import falcon
 import falcon.asgi
 
 from anibridge.delivery.access_log import AccessLog
+from anibridge.delivery.asgi import ASGIApp
 from anibridge.delivery.body_limit import BodyLimit, BodyTooLarge
 from anibridge.delivery.catalog.search_api import CatalogSearchResource, TitleSearch
 from anibridge.delivery.dashboard import DashboardParts
 from anibridge.delivery.dashboard import register as register_dashboard
-from anibridge.delivery.disconnect import ASGIApp, DisconnectGuard
+from anibridge.delivery.disconnect import DisconnectGuard
 from anibridge.delivery.health import DiskCheck, HealthResource
 from anibridge.delivery.jobs import resource as job_api
 from anibridge.delivery.jobs.listing import JobListResource

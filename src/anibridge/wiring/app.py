@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from anibridge.delivery.app import App, AppParts, StartStop, create_app, create_falcon_app
-from anibridge.delivery.disconnect import ASGIApp
+from anibridge.delivery.asgi import ASGIApp
 from anibridge.delivery.health import DiskCheck
 from anibridge.wiring.browser_gate import health_state
 from anibridge.wiring.catalog import site_status
