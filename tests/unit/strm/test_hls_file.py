@@ -246,3 +246,32 @@ async def test_every_upstream_response_is_released_also_the_one_requested_ahead(
     await body.aclose()
     assert [r.url.rsplit("/", 1)[1] for r in cdn.opened] == ["a.ts", "b.ts"]
     assert all(r.closed for r in cdn.opened)
+
+
+@pytest.mark.anyio
+async def test_a_range_with_non_ascii_digits_is_ignored_not_a_crash() -> None:
+    cdn = Cdn({CDN + "index.m3u8": playlist("a.ts", "b.ts"), CDN + "a.ts": SEGMENTS[0], CDN + "b.ts": SEGMENTS[1]},
+              plain_200={CDN + "index.m3u8"})  # the player's Range reaches the playlist request too
+    proxy, _ = proxy_for(cdn, [CDN + "index.m3u8"])
+    for asked in ("bytes=²-", "bytes=-²", "bytes=0-²"):
+        reply = await proxy.stream(REF, None, "HEAD", {"Range": asked})
+        assert reply.status == 200 and reply.headers["content-length"] == "1033", asked
+
+
+@dataclass
+class OddSizeCdn(Cdn):
+    """Answers the 1-byte size requests with a total in digits int() refuses."""
+
+    total: str = "²"
+
+    def _answer(self, method: str, url: str, headers: Mapping[str, str]) -> Reply:
+        reply = super()._answer(method, url, headers)
+        if reply.status == 206:
+            reply.headers["content-range"] = reply.headers["content-range"].rpartition("/")[0] + "/" + self.total
+        return reply
+
+
+@pytest.mark.anyio
+async def test_a_segment_size_in_odd_digits_keeps_the_stream_a_playlist() -> None:
+    cdn = OddSizeCdn({CDN + "index.m3u8": playlist("a.ts"), CDN + "a.ts": SEGMENTS[0]})
+    assert await HlsFiles(cdn, None).layout(CDN + "index.m3u8", {}) is None

@@ -97,6 +97,8 @@ def test_pieces_map_a_file_span_onto_parts() -> None:
     ("bytes=990-5000", (990, 999)), ("bytes=1000-", "unsatisfiable"), ("bytes=-0", "unsatisfiable"),
     ("bytes=5-4", "unsatisfiable"), ("bytes=abc", None), ("bytes=0-1,5-6", None), ("items=0-1", None), ("", None),
     ("bytes=-", None), ("bytes=1-x", None),
+    # Digits other than ASCII ones are no HTTP digits ("²".isdigit() is true, int("²") raises): a malformed header.
+    ("bytes=²-", None), ("bytes=-²", None), ("bytes=0-²", None), ("bytes=١٠-", None),
 ])
 def test_range_headers(header: str, expected: object) -> None:
     assert parse_range(header, 1000) == expected

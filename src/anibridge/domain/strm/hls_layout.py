@@ -21,6 +21,7 @@ AES_BLOCK = 16
 TS_TYPE = "video/mp2t"
 MP4_TYPE = "video/mp4"
 _RESOLUTION = re.compile(r"(\d+)x(\d+)")
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also takes "²", which int() then refuses
 
 
 class NotAFile(ValueError):
@@ -217,9 +218,9 @@ def parse_range(header: str, total: int) -> tuple[int, int] | None | str:
         return None
     first_raw, sep, last_raw = value[6:].strip().partition("-")
     first_raw, last_raw = first_raw.strip(), last_raw.strip()
-    if not sep or not (first_raw.isdigit() or last_raw.isdigit()):
+    if not sep or not (_DIGITS.fullmatch(first_raw) or _DIGITS.fullmatch(last_raw)):
         return None
-    if (first_raw and not first_raw.isdigit()) or (last_raw and not last_raw.isdigit()):
+    if (first_raw and not _DIGITS.fullmatch(first_raw)) or (last_raw and not _DIGITS.fullmatch(last_raw)):
         return None
     if not first_raw:  # a suffix: the last N bytes
         count = int(last_raw)
