@@ -165,3 +165,10 @@ def test_challenge_markers() -> None:
     assert looks_like_challenge('<div class="cf-turnstile"></div><form class="captcha-form">')
     assert looks_like_challenge("<p>Stream wird vorbereitet</p> captcha")
     assert not looks_like_challenge(AW_EPISODE)
+
+
+def test_a_page_without_any_element_parses_as_an_empty_document() -> None:
+    # lxml refuses these with "Document is empty"; a site (or its gate) answering one must not crash a caller
+    # that relies on parse() never raising (the account login, every catalogue page).
+    for text in ("<!-- blocked -->", '<?xml version="1.0"?>', "\n<!---->\n"):
+        assert parse(text).tag == "html" and len(parse(text)) == 0, text

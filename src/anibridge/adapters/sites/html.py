@@ -15,11 +15,15 @@ _WS = re.compile(r"\s+")
 
 def parse(text: str) -> HtmlElement:
     """Parse an HTML document; an empty body gives an empty <html> (never raises)."""
+    from lxml import etree
     from lxml import html as lxml_html
 
     if not text.strip():
         return lxml_html.fromstring("<html></html>")
-    return lxml_html.fromstring(text)
+    try:
+        return lxml_html.fromstring(text)
+    except etree.ParserError:  # a body of only a comment or an XML declaration: "Document is empty"
+        return lxml_html.fromstring("<html></html>")
 
 
 def has_class(name: str) -> str:
