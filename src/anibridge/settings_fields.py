@@ -170,6 +170,10 @@ def full_values(model: Any, given: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _secret_text(value: Any) -> Any:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
 def pydantic_model(name: str, fields: Mapping[str, FieldInfo], hints: Mapping[str, Any], rules: Rules) -> Any:
     """The pydantic model equivalent to the declarations: the reference for values and error messages."""
     import pydantic
@@ -178,8 +182,9 @@ def pydantic_model(name: str, fields: Mapping[str, FieldInfo], hints: Mapping[st
     for field, info in fields.items():
         hint = hints[field]
         default = info.default
-        if hint is SecretStr:
-            hint, default = pydantic.SecretStr, pydantic.SecretStr(default.get_secret_value())
+        if hint is SecretStr:  # our SecretStr is a value too (settings copied field by field): taken as its text
+            hint = Annotated[pydantic.SecretStr, pydantic.BeforeValidator(_secret_text)]
+            default = pydantic.SecretStr(default.get_secret_value())
         elif typing.get_origin(hint) is Annotated and _CSV_MARK in hint.__metadata__:
             hint = Annotated[list[str], pydantic.BeforeValidator(csv)]
         definitions[field] = (hint, pydantic.Field(default, description=info.description, ge=info.ge, le=info.le,

@@ -71,3 +71,11 @@ def test_settings_stay_frozen() -> None:
     with pytest.raises(AttributeError):
         s.anibridge_port = 1  # type: ignore[misc]
     assert s == load_settings({}) and s != load_settings({"ANIBRIDGE_PORT": "1"})
+
+
+def test_settings_copied_field_by_field_are_equal_secrets_included() -> None:
+    # The values a Settings holds are valid input again (as with the pydantic model it replaces): our own
+    # SecretStr included, which the full check used to refuse as "not a valid string".
+    s = load_settings({"QBIT_PASSWORD": "pw", "STRM_PROXY_SECRET": "sec", "ANIBRIDGE_PORT": "+8001"})
+    assert Settings(**{name: getattr(s, name) for name in Settings.model_fields}) == s
+    assert Settings(qbit_password=SecretStr("pw")).qbit_password == SecretStr("pw")  # type: ignore[arg-type]
