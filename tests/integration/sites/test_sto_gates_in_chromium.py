@@ -135,3 +135,32 @@ async def test_an_idle_browser_is_closed(browser: ChromiumGate) -> None:
     finally:
         browser.worker.idle_seconds = 120.0
     assert not browser.worker.running and not alive(group)
+
+
+@pytest.mark.parametrize("caller_cancelled_first", [False, True])
+async def test_shutdown_during_a_pass_ends_the_browser_at_once(caller_cancelled_first: bool) -> None:
+    import asyncio
+    import contextlib
+    import threading
+
+    gate = ChromiumGate(PATHS, time_limit=60.0)
+    started = threading.Event()
+
+    def never_done(driver: object) -> object:
+        started.set()
+        return driver.execute_async_script("/* never done */")  # type: ignore[attr-defined]
+
+    try:
+        passing = asyncio.ensure_future(gate.worker.run(never_done, (), limit=60.0))
+        assert await asyncio.to_thread(started.wait, 30.0)
+        group = gate.worker.process_group
+        assert alive(group)
+        if caller_cancelled_first:  # the app cancels its tasks, then closes its services
+            passing.cancel()
+        # Without a kill the quit waits behind the pass: up to its 60 s limit (and 30 s of patience before that).
+        await asyncio.wait_for(gate.aclose(), timeout=20.0)
+        assert not gate.worker.running and not alive(group)
+        with contextlib.suppress(BaseException):
+            await passing
+    finally:
+        gate.worker._kill_group()

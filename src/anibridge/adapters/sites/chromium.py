@@ -168,6 +168,7 @@ class ChromiumWorker:
         self._pass_lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
         self._idle: asyncio.TimerHandle | None = None
+        self._pass: concurrent.futures.Future[Any] | None = None  # the job on the browser thread, if any
         self._closed = False
         self.starts = 0  # browsers started so far (tests check reuse)
         atexit.register(_kill_at_exit, weakref.ref(self))  # even an interpreter exit leaves no browser behind
@@ -192,7 +193,8 @@ class ChromiumWorker:
             if self._idle is not None:
                 self._idle.cancel()
                 self._idle = None
-            future = asyncio.wrap_future(self._executor.submit(self._guarded, job, launch, limit))
+            self._pass = self._executor.submit(self._guarded, job, launch, limit)
+            future = asyncio.wrap_future(self._pass)
             try:
                 return await asyncio.wait_for(asyncio.shield(future), timeout=limit + self.grace)
             except TimeoutError:
@@ -304,6 +306,11 @@ class ChromiumWorker:
         if self._idle is not None:
             self._idle.cancel()
             self._idle = None
+        if self._pass is not None and not self._pass.done():
+            # A pass in flight (its caller may be gone already: cancelled tasks do not stop the thread) would keep
+            # the thread, and so the quit queued behind it, up to its whole limit: its browser calls fail at once.
+            log.info("shutting down during a browser pass: killing the browser")
+            self._kill_group()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.wrap_future(self._executor.submit(self._quit)), timeout=30.0)
         self._kill_group()
