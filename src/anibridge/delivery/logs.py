@@ -20,6 +20,10 @@ from typing import Any, Literal
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 OUTBOUND_LOGGERS = ("httpx", "httpcore", "hpack")
+SECRET_PAYLOAD_LOGGERS = ("selenium",)
+"""Loggers that write whole request and response bodies at DEBUG: selenium logs every WebDriver command with its
+parameters and answer, and the browser pass of the redirect gate hands the site's session cookies (a logged-in
+account's among them) over such commands. They stay at WARNING even with LOG_LEVEL=debug."""
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.asgi")
 ACCESS_LOGGERS = ("uvicorn.access", "anibridge.access")
 """Loggers writing one line per HTTP request; an access log of anibridge's own belongs in this list."""
@@ -99,6 +103,8 @@ def log_config(level: str, fmt: LogFormat = "text") -> dict[str, Any]:
         loggers[name] = {"handlers": [], "propagate": True, "level": "NOTSET", "filters": ["media_requests_at_debug"]}
     for name in OUTBOUND_LOGGERS:
         loggers[name] = {"level": outbound_level, "filters": ["outbound_at_debug"], "propagate": True}
+    for name in SECRET_PAYLOAD_LOGGERS:
+        loggers[name] = {"level": "WARNING", "propagate": True}
     return {
         "version": 1,
         "disable_existing_loggers": False,  # module loggers created at import time must keep working

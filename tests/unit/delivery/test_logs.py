@@ -21,7 +21,7 @@ def stream() -> Iterator[io.StringIO]:
     yield buffer
     root.handlers[:] = saved[0]
     root.setLevel(saved[1])
-    for name in (*logs.OUTBOUND_LOGGERS, *logs.UVICORN_LOGGERS, *logs.ACCESS_LOGGERS):
+    for name in (*logs.OUTBOUND_LOGGERS, *logs.UVICORN_LOGGERS, *logs.ACCESS_LOGGERS, *logs.SECRET_PAYLOAD_LOGGERS):
         logger = logging.getLogger(name)
         logger.filters.clear()
         logger.setLevel(logging.NOTSET)
@@ -88,3 +88,16 @@ def test_successful_strm_requests_leave_the_access_log_failures_stay(stream: io.
     configure(stream, "debug")
     _access("/strm/proxy/seg2.ts?u=x", 200)
     assert stream.getvalue().splitlines()[-1].split()[2] == "DEBUG"
+
+
+def test_webdriver_commands_carrying_session_cookies_stay_out_of_a_debug_log(stream: io.StringIO) -> None:
+    remote = pytest.importorskip("selenium.webdriver.remote.remote_connection")
+    configure(stream, "debug")
+    # What selenium writes for the browser pass's cookie handover (its own logger, its own format).
+    cookies = {"cmd": "Network.setCookies", "params": {"cookies": [{"name": "laravel_session", "value": "s3cr3t"}]}}
+    remote.LOGGER.debug("%s %s %s", "POST", "http://localhost:9515/session/1/goog/cdp/execute", str(cookies))
+    remote.LOGGER.warning("chromedriver went away")
+    logging.getLogger("anibridge.x").debug("our own debug line")
+    text = stream.getvalue()
+    assert "s3cr3t" not in text
+    assert "chromedriver went away" in text and "our own debug line" in text
