@@ -17,6 +17,7 @@ from anibridge.ports.catalog import HosterLink
 from anibridge.ports.errors import SiteGated
 from anibridge_fakes.catalogue import Catalogue
 from anibridge_fakes.http import FakeServer
+from anibridge_fakes.messages import Request, Response
 from anibridge_fakes.redirect_gate import RedirectGate
 from anibridge_fakes.sto import StoApp
 from tests.fakes import FakeClock
@@ -137,3 +138,25 @@ async def test_a_login_page_that_fails_is_tried_again_later_and_nothing_breaks_m
     assert app.gate.logins == [(EMAIL, True)]
     failures = [r for r in caplog.records if "login as me@example.org failed" in r.getMessage()]
     assert len(failures) == 1  # three pages while the login page failed, one attempt
+
+
+
+async def test_a_login_form_that_expired_meanwhile_is_fetched_again(fake: FakeServer, app: StoApp) -> None:
+    # Pages fetched at the same time as the login, on an ended session, each start a new anonymous session
+    # (Set-Cookie): the cookie changes between GET /login and POST /login and the site answers 419. That is no
+    # reason to give up for 10 minutes with every link gated meanwhile: a fresh form follows.
+    served, forms = app.gate.login_page, []
+
+    def login_page_then_another_session_starts(request: Request) -> Response:
+        response = served(request)
+        if not forms:
+            app.gate.expire_sessions()  # the Set-Cookie of a page fetched meanwhile, in effect
+        forms.append(request.path)
+        return response
+
+    app.gate.login_page = login_page_then_another_session_starts  # type: ignore[method-assign]
+    async with httpx.AsyncClient() as client:
+        catalog = adapter(client, fake.base_url)
+        assert (await catalog.embed_url(await voe_link(catalog))).startswith("https://voe.invalid/e/")
+    assert forms == ["/login", "/login"] and app.gate.logins == [(EMAIL, True)]
+    assert catalog.account is not None and catalog.account.status() == f"logged in as {EMAIL}"

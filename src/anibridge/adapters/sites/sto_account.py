@@ -37,8 +37,17 @@ RETRY_SECONDS = 600.0
 """After a login that failed for a passing reason (site down, gate in front of `/login`), try again this much later."""
 
 
+LOGIN_ATTEMPTS = 3
+"""Form round trips per login when the site answers 419: pages fetched at the same time (an ended session makes each
+of them start a new anonymous one) replace the session cookie between `GET /login` and `POST /login`."""
+
+
 class LoginRefused(RuntimeError):
     """The site refused the e-mail and password: going on without an account."""
+
+
+class _TokenExpired(ValueError):
+    """The form's CSRF token no longer matched the session (HTTP 419): a fresh form is worth another try."""
 
 
 @dataclass
@@ -123,7 +132,7 @@ class StoAccount:
             if self._refused is not None:
                 return False
             try:
-                served_by = await self._post_login(target)
+                served_by = await self._post_login_retrying(target)
             except LoginRefused as ex:
                 self._refused = str(ex)
                 log.warning("%s", ex)
@@ -140,6 +149,16 @@ class StoAccount:
                 state.failed_at, state.problem = None, ""
             log.info("%s: logged in as %s", _host(served_by), self._login.email)
             return True
+
+    async def _post_login_retrying(self, origin: str) -> str:
+        for attempt in range(1, LOGIN_ATTEMPTS + 1):
+            try:
+                return await self._post_login(origin)
+            except _TokenExpired:
+                if attempt == LOGIN_ATTEMPTS:
+                    raise
+                log.info("%s: the login form expired meanwhile (HTTP 419); fetching a fresh one", _host(origin))
+        raise AssertionError("unreachable")
 
     async def _post_login(self, origin: str) -> str:
         """The login form round trip; the origin that answered it. LoginRefused on a wrong e-mail or password."""
@@ -163,7 +182,7 @@ class StoAccount:
         if location:
             return served_by
         if answer.status_code == 419:
-            raise ValueError("the site refused the form token (HTTP 419, session changed meanwhile)")
+            raise _TokenExpired("the site refused the form token (HTTP 419, session changed meanwhile)")
         raise ValueError(f"POST /login answered HTTP {answer.status_code} instead of a redirect")
 
     async def _still_logged_in(self, origin: str) -> bool:
