@@ -160,3 +160,24 @@ async def test_a_login_form_that_expired_meanwhile_is_fetched_again(fake: FakeSe
         assert (await catalog.embed_url(await voe_link(catalog))).startswith("https://voe.invalid/e/")
     assert forms == ["/login", "/login"] and app.gate.logins == [(EMAIL, True)]
     assert catalog.account is not None and catalog.account.status() == f"logged in as {EMAIL}"
+
+
+async def test_an_account_page_that_redirects_a_live_session_elsewhere_is_no_ended_session(
+        fake: FakeServer, app: StoApp) -> None:
+    app.gate.logged_in_tier = "turnstile"  # logged in, still gated: every gated page after a minute asks /account
+    shown = app.gate.account_page
+
+    def account_moved(request: Request) -> Response:
+        page = shown(request)
+        return page if page.status != 200 else Response.redirect("/account/profile")
+
+    app.gate.account_page = account_moved  # type: ignore[method-assign]
+    clock = FakeClock()
+    async with httpx.AsyncClient() as client:
+        catalog = adapter(client, fake.base_url)
+        catalog.account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), fake.base_url,
+                                     monotonic=clock.monotonic)
+        for episode in (1, 3, 4):
+            clock.advance(120)
+            await voe_link(catalog, episode)
+    assert app.gate.logins == [(EMAIL, True)]  # not a login per gated page: the password is posted once

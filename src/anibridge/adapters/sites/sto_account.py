@@ -194,7 +194,11 @@ class StoAccount:
             log.info("%s: cannot tell whether the account session lives: %s", _host(origin), ex)
             return True  # keep the cookie; the next gated page asks again
         if answer.is_redirect:
-            return False
+            location = absolute(origin + "/", answer.headers.get("location", "").strip())
+            if urlsplit(location).path.rstrip("/").endswith("/login"):
+                return False
+            # Sent on somewhere else (a profile page, a trailing slash): still logged in. Taking every redirect
+            # for "logged out" would post the password again on every gated page once a minute.
         state.confirmed_at = self._monotonic()
         return True
 
