@@ -275,3 +275,30 @@ class OddSizeCdn(Cdn):
 async def test_a_segment_size_in_odd_digits_keeps_the_stream_a_playlist() -> None:
     cdn = OddSizeCdn({CDN + "index.m3u8": playlist("a.ts"), CDN + "a.ts": SEGMENTS[0]})
     assert await HlsFiles(cdn, None).layout(CDN + "index.m3u8", {}) is None
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("encrypted", "change"), [(False, -3), (False, +5), (True, -3), (True, +16)])
+async def test_a_segment_whose_size_changed_ends_the_body_and_the_layout_is_learnt_again(
+        encrypted: bool, change: int) -> None:
+    seal = encrypt if encrypted else (lambda data: data)
+    b_now = os.urandom(len(SEGMENTS[4]) + change)
+    cdn = Cdn({CDN + "index.m3u8": playlist("a.ts", "b.ts", key=encrypted), CDN + "key.bin": KEY,
+               CDN + "a.ts": seal(SEGMENTS[0]), CDN + "b.ts": seal(SEGMENTS[4])})
+    files = HlsFiles(cdn, NativeSegmentCipher())
+    found = await files.layout(CDN + "index.m3u8", {})
+    assert found is not None and found.layout.total == 1000 + 4096
+    # The hoster re-encoded it: the promised length no longer holds. (An encrypted segment whose plaintext changed
+    # within the same cipher blocks keeps its size on the wire: only decrypting its end would tell.)
+    cdn.files[CDN + "b.ts"] = seal(b_now)
+    body = files.body(found, 0, found.layout.total - 1, {}, {}, 200)
+    assert await body.start() is None
+    # Never the wrong bytes under the promised length: the body ends with an error (the server then drops the
+    # connection), and the next request learns the layout again instead of failing the same way forever.
+    with pytest.raises(UpstreamError):
+        await body.read(1 << 24)
+    cdn.calls.clear()
+    again = await files.layout(CDN + "index.m3u8", {})
+    assert again is not None and again.layout.total == 1000 + len(b_now)
+    assert (CDN + "index.m3u8", "") in cdn.calls
+    assert await whole(files, CDN + "index.m3u8") == SEGMENTS[0] + b_now

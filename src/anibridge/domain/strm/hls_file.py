@@ -13,7 +13,7 @@ import asyncio
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -45,6 +45,10 @@ MAX_KEY_BYTES = 64
 TAIL_BYTES = 2 * AES_BLOCK
 DRAIN_BYTES = 64 * 1024  # surplus a 206 may carry that is still read to keep its connection pooled
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also takes "²", which int() then refuses
+
+
+class StaleLayout(UpstreamError):
+    """A segment is not the size the layout says (the hoster changed the stream): the layout must be learnt again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +87,10 @@ class HlsFiles:
 
     def forget(self, url: str) -> None:
         self._layouts.pop(url, None)
+
+    def _forget_layout(self, found: FileLayout) -> None:
+        for url in [url for url, known in self._layouts.items() if known is found]:
+            del self._layouts[url]
 
     async def layout(self, url: str, hoster: Mapping[str, str]) -> FileLayout | None:
         """The file layout of the HLS stream at `url` (cached), or None when it must stay a playlist."""
@@ -199,18 +207,23 @@ class HlsFiles:
 
     def body(self, found: FileLayout, first: int, last: int, hoster: Mapping[str, str],
              headers: dict[str, str], status: int) -> FileBody:
-        return FileBody(self._upstream, self._cipher, found, first, last, hoster, headers, status)
+        return FileBody(self._upstream, self._cipher, found, first, last, hoster, headers, status,
+                        on_stale=lambda: self._forget_layout(found))
 
 
 class FileBody:
     """File bytes first..last streamed from the parts that hold them; an `UpstreamResponse` for the delivery.
 
     `start()` opens the first part before any header goes out, so an expired hoster URL can still be refreshed.
-    Exactly last-first+1 bytes come out or an UpstreamError ends the body (the Content-Length is promised).
+    Exactly last-first+1 bytes come out or an UpstreamError ends the body (the Content-Length is promised). A
+    segment whose size is not the layout's (its total says so, or it ends early) ends it with StaleLayout and
+    `on_stale` drops the layout: otherwise every later request would be served from the wrong offsets.
     """
 
     def __init__(self, upstream: MediaUpstreamPort, cipher: SegmentCipher | None, found: FileLayout,
-                 first: int, last: int, hoster: Mapping[str, str], headers: dict[str, str], status: int) -> None:
+                 first: int, last: int, hoster: Mapping[str, str], headers: dict[str, str], status: int,
+                 on_stale: Callable[[], None] | None = None) -> None:
+        self._on_stale = on_stale
         self._upstream = upstream
         self._cipher = cipher
         self._found = found
@@ -242,7 +255,11 @@ class FileBody:
         if not self._pieces:
             return None
         index, a, b = self._pieces[0]
-        resp, skip = await self._open_piece(self._found.layout.parts[index], a, b)
+        try:
+            resp, skip = await self._open_piece(index, a, b)
+        except StaleLayout:
+            self._stale()
+            raise
         if resp.status not in (200, 206):
             await resp.aclose()
             return resp.status
@@ -257,10 +274,26 @@ class FileBody:
         fetch_from, fetch_to, _ = cipher_span(a, b)
         return base + fetch_from, base + fetch_to
 
-    async def _open_piece(self, part: Part, a: int, b: int) -> tuple[UpstreamResponse, int]:
+    def _stale(self) -> None:
+        if self._on_stale is not None:
+            self._on_stale()
+
+    def _upstream_size(self, index: int) -> int | None:
+        """The size the part's URL must have for the layout to hold (None: a byte range of a larger resource)."""
+        part, size = self._found.layout.parts[index], self._found.layout.sizes[index]
+        if part.offset is not None:
+            return None
+        return size if part.key is None else (size // AES_BLOCK + 1) * AES_BLOCK  # PKCS#7 adds 1..16 bytes
+
+    async def _open_piece(self, index: int, a: int, b: int) -> tuple[UpstreamResponse, int]:
         """The open upstream response and how many leading body bytes to drop (a server that ignored Range)."""
+        part = self._found.layout.parts[index]
         start, end = self._fetch_span(part, a, b)
         resp = await self._upstream.open("GET", part.url, _headers(self._hoster, f"bytes={start}-{end}"))
+        expected, total = self._upstream_size(index), _total(resp)
+        if expected is not None and total is not None and total != expected:
+            await resp.aclose()
+            raise StaleLayout(f"segment {index + 1} is {total} bytes now, {expected} when the layout was learnt")
         if resp.status == 206:
             span = resp.headers.get("content-range", "").removeprefix("bytes ").partition("-")[0].strip()
             if span != str(start):
@@ -273,6 +306,9 @@ class FileBody:
         try:
             async for chunk in self._chunks():
                 yield chunk
+        except StaleLayout:
+            self._stale()
+            raise
         finally:
             await self._drop_next()
 
@@ -287,11 +323,11 @@ class FileBody:
                 pending, self._next = self._next, None
                 resp, skip = await pending
             else:
-                resp, skip = await self._open_piece(part, a, b)
+                resp, skip = await self._open_piece(index, a, b)
             self._current = resp
             if position + 1 < len(self._pieces):
                 following, c, d = self._pieces[position + 1]
-                self._next = asyncio.ensure_future(self._open_piece(parts[following], c, d))
+                self._next = asyncio.ensure_future(self._open_piece(following, c, d))
             try:
                 if resp.status not in (200, 206):
                     raise UpstreamError(f"segment answered {resp.status}")
@@ -331,7 +367,7 @@ class FileBody:
             want -= len(chunk)
             yield chunk
         if want > 0:
-            raise UpstreamError(f"segment ended {want} bytes early")
+            raise StaleLayout(f"segment ended {want} bytes early")
 
     async def _decrypted(self, source: AsyncIterator[bytes], part: Part, a: int, b: int) -> AsyncIterator[bytes]:
         assert part.key is not None and self._cipher is not None
@@ -361,7 +397,7 @@ class FileBody:
                 want -= len(out)
                 yield out
         if want > 0:
-            raise UpstreamError("encrypted segment ended early")
+            raise StaleLayout("encrypted segment ended early")
 
     async def read(self, limit: int) -> bytes:
         buf = bytearray()
