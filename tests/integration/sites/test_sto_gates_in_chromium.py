@@ -164,3 +164,49 @@ async def test_shutdown_during_a_pass_ends_the_browser_at_once(caller_cancelled_
             await passing
     finally:
         gate.worker._kill_group()
+
+
+def _marked(marker: str) -> list[int]:
+    """Our processes that carry `marker` in their environment."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+async def test_a_browser_start_that_hangs_is_killed_at_the_time_limit(tmp_path: Path) -> None:
+    import asyncio
+    import uuid
+
+    marker = f"ANIBRIDGE_TEST_HANG={uuid.uuid4().hex}"
+    hanging = tmp_path / "chromium"  # a "Chromium" that never opens its DevTools port: chromedriver waits 60 s
+    hanging.write_text(f"#!/bin/sh\nexport {marker}\nexec sleep 300\n")
+    hanging.chmod(0o755)
+    gate = ChromiumGate(ChromiumPaths(str(hanging), PATHS.chromedriver), time_limit=1.0)
+    gate.worker.grace = 1.0
+    passing: asyncio.Future[object] | None = None
+    try:
+        passing = asyncio.ensure_future(gate.worker.run(lambda driver: driver.title, (), limit=1.0))
+        # The pass fails at its limit (1 s + 1 s grace), not when chromedriver gives up on the browser (60 s).
+        done, _ = await asyncio.wait({passing}, timeout=20.0)
+        assert passing in done, "the hung start outlived the pass's time limit"
+        with pytest.raises(TimeoutError):
+            passing.result()
+        for _ in range(100):  # the kill is immediate; reaping takes a moment
+            if not _marked(marker):
+                break
+            await asyncio.sleep(0.05)
+        # The group of a start still under way was unknown, so the limit killed nothing: the pass waited for the
+        # hung start, chromedriver and this "browser" alive all along.
+        assert _marked(marker) == []
+    finally:
+        if passing is not None:
+            passing.cancel()
+        await gate.aclose()
+        for pid in _marked(marker):
+            os.kill(pid, 9)

@@ -163,6 +163,7 @@ class ChromiumWorker:
         self._driver: Any = None
         self._launch: tuple[str, ...] = ()
         self._group: int | None = None  # process group of chromedriver and everything it started
+        self._starting: Any = None  # the chromedriver Service while a browser starts (its group is not known yet)
         self._profile: str | None = None  # the browser's profile directory, removed when it closes
         self._group_lock = threading.Lock()
         self._pass_lock: asyncio.Lock | None = None
@@ -236,25 +237,37 @@ class ChromiumWorker:
             options.add_argument(argument)
         become_subreaper()
         service = Service(executable_path=self.paths.chromedriver, popen_kw={"start_new_session": True})
+        with self._group_lock:
+            self._starting = service  # a pass that overruns during the start can kill what started so far
         try:
             driver = webdriver.Chrome(service=service, options=options)
-        except WebDriverException as ex:
-            process = getattr(service, "process", None)
-            if process is not None:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                self._reap(service)
-                reap_group(process.pid)
-            self._remove_profile()
-            raise BrowserUnavailable(f"chromium did not start: {str(ex.msg or ex).strip()[:300]}") from None
+        except Exception as ex:  # noqa: BLE001 - not only WebDriverException: a killed or hung start ends in urllib3's errors
+            self._abandon_start(service)
+            reason = ex.msg if isinstance(ex, WebDriverException) else f"{type(ex).__name__}: {ex}"
+            raise BrowserUnavailable(f"chromium did not start: {str(reason or ex).strip()[:300]}") from None
         process = getattr(service, "process", None)
         with self._group_lock:
             self._group = process.pid if process is not None else None
+            self._starting = None
         driver.set_page_load_timeout(limit)
         driver.set_script_timeout(limit)
         self._driver, self._launch = driver, launch
         self.starts += 1
         log.info("browser started for the redirect gate (%s)", self.paths.chromium)
+
+    def _abandon_start(self, service: Any) -> None:
+        """Kill and reap whatever a failed start left (selenium stops chromedriver, but not the Chromium it
+        started, which the subreaper would then hold as a zombie or a running orphan)."""
+        process = getattr(service, "process", None)
+        if process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            self._reap(service)
+            reap_group(process.pid)
+        with self._group_lock:
+            self._starting = None
+        reap_strays()
+        self._remove_profile()
 
     def _quit(self) -> None:
         driver, self._driver = self._driver, None
@@ -290,6 +303,9 @@ class ChromiumWorker:
         until `_quit` has reaped it: its leader, unreaped, keeps the id from being reused meanwhile."""
         with self._group_lock:
             group = self._group
+            if group is None and self._starting is not None:
+                process = getattr(self._starting, "process", None)
+                group = process.pid if process is not None and process.poll() is None else None
         if group is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(group, signal.SIGKILL)
