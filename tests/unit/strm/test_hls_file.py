@@ -302,3 +302,16 @@ async def test_a_segment_whose_size_changed_ends_the_body_and_the_layout_is_lear
     assert again is not None and again.layout.total == 1000 + len(b_now)
     assert (CDN + "index.m3u8", "") in cdn.calls
     assert await whole(files, CDN + "index.m3u8") == SEGMENTS[0] + b_now
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("sequence", ["²", "9" * 50])
+async def test_a_playlist_number_the_parser_cannot_read_keeps_the_stream_a_playlist(sequence: str) -> None:
+    # No IV in the key tag: the IV is the sequence number, which must be read.
+    text = (f"#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:{sequence}\n#EXT-X-KEY:METHOD=AES-128,URI=\"key.bin\"\n"
+            "#EXTINF:4.0,\na.ts\n#EXT-X-ENDLIST\n").encode()
+    cdn = Cdn({CDN + "index.m3u8": text, CDN + "a.ts": encrypt(SEGMENTS[0]), CDN + "key.bin": KEY})
+    assert await HlsFiles(cdn, NativeSegmentCipher()).layout(CDN + "index.m3u8", {}) is None
+    proxy, _ = proxy_for(cdn, [CDN + "index.m3u8"])
+    reply = await proxy.stream(REF, None, "GET", {})  # the hoster's playlist, as without the file mode
+    assert reply.status == 200 and reply.headers["content-type"] == HLS

@@ -106,8 +106,12 @@ class HlsFiles:
     async def _discover(self, url: str, hoster: Mapping[str, str]) -> FileLayout | None:
         try:
             return await self._discover_now(url, hoster)
-        except* (NotAFile, UpstreamError) as failures:
-            log.info("strm: %s stays a playlist: %s", url.split("?", 1)[0], failures.exceptions[0])
+        except* (UpstreamError, ValueError, ArithmeticError) as failures:
+            # ValueError: NotAFile, and any number in the hoster's playlist the parser could not read ("²", a
+            # 50-digit sequence number): an odd playlist is served as it is, never answered with a 500.
+            first_failure = failures.exceptions[0]
+            reason = first_failure if isinstance(first_failure, NotAFile | UpstreamError) else repr(first_failure)
+            log.info("strm: %s stays a playlist: %s", url.split("?", 1)[0], reason)
         return None
 
     async def _discover_now(self, url: str, hoster: Mapping[str, str]) -> FileLayout | None:
