@@ -154,6 +154,8 @@ class HlsDownloader:
             return parse_media_playlist(text, url)
         except UnsupportedPlaylist as ex:
             raise NotOwnHls(str(ex)) from None
+        except ValueError as ex:  # a number or URI the parser could not read: yt-dlp may still make sense of it
+            raise NotOwnHls(f"unreadable playlist ({type(ex).__name__}: {ex})") from None
 
     def _text(self, client: httpx.Client, stream: DirectStream, url: str) -> tuple[str, str]:
         """A playlist's text and the URL it came from after redirects (relative URIs resolve against that)."""
