@@ -260,7 +260,7 @@ def _strm_proxy_complete(settings: Any) -> None:
 
 _RULES = Rules(
     lowercase=("log_level", "log_format", "browser_gate", "torznab_season_search_mode", "strm_files_mode", "strm_proxy_mode",
-               "strm_proxy_auth"),
+               "strm_proxy_auth", "strm_hls_as_file"),
     after={"provider_order": _canonical_providers, "catalog_sites": _known_sites},
     whole=_strm_proxy_complete,
 )

@@ -7,7 +7,7 @@ sure of (odd spellings, broken rules) must be left to pydantic, whose messages u
 from __future__ import annotations
 
 import string
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from hypothesis import given, settings
@@ -79,3 +79,13 @@ def test_settings_copied_field_by_field_are_equal_secrets_included() -> None:
     s = load_settings({"QBIT_PASSWORD": "pw", "STRM_PROXY_SECRET": "sec", "ANIBRIDGE_PORT": "+8001"})
     assert Settings(**{name: getattr(s, name) for name in Settings.model_fields}) == s
     assert Settings(qbit_password=SecretStr("pw")).qbit_password == SecretStr("pw")  # type: ignore[arg-type]
+
+
+def test_every_choice_setting_takes_any_case_and_surrounding_spaces() -> None:
+    # LOG_LEVEL=DEBUG, STRM_PROXY_MODE=Proxy… are read case-insensitively; a choice setting that is not
+    # (STRM_HLS_AS_FILE=Playlist refused) surprises whoever sets the next one the same way.
+    literal = [name for name, hint in _hints().items() if getattr(hint, "__origin__", None) is Literal]
+    assert literal
+    for name in literal:
+        choice = _hints()[name].__args__[0]  # the first: never STRM_PROXY_MODE=proxy, which needs more settings
+        assert getattr(load_settings({name.upper(): f" {choice.upper()} "}), name) == choice, name
