@@ -11,8 +11,8 @@ import pytest
 from Cryptodome.Cipher import AES
 from Cryptodome.Util.Padding import pad
 
+from anibridge.adapters.aes_cbc import NativeSegmentCipher
 from anibridge.adapters.memory import InMemoryStrmMappingRepo
-from anibridge.adapters.strm.cipher import NativeSegmentCipher
 from anibridge.domain.strm.hls_file import HlsFiles
 from anibridge.domain.strm.proxy import ProxyOptions, StrmProxy
 from anibridge.domain.strm.urls import AuthMode
