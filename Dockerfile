@@ -3,6 +3,9 @@
 #   docker build -t anibridge .
 #   docker run -d -p 8000:8000 -v ./anibridge:/data -e PUID=1000 -e PGID=1000 anibridge
 #
+# With a headless Chromium for SerienStream's Turnstile gate (about 300 MB more; run it with BROWSER_GATE=chromium):
+#   docker build --build-arg WITH_BROWSER=1 -t anibridge:browser .
+#
 # Two stages: the first installs anibridge (and pip, setuptools, the source tree) into /opt/anibridge; the second
 # copies only that virtualenv onto a clean base, so no installer or build tool ends up in the image.
 
@@ -15,12 +18,15 @@ RUN apt-get update \
 # postgres = the PostgreSQL driver (DATABASE_URL=postgresql://…, several instances on one queue); set the build
 # argument empty for SQLite only.
 ARG ANIBRIDGE_EXTRAS=postgres
+# 1: also the browser-gate extra (selenium), and Debian's chromium + chromium-driver in the final image.
+ARG WITH_BROWSER=0
 
 WORKDIR /src
 # Dependencies first, in their own layer: it is rebuilt only when pyproject.toml changes.
 COPY pyproject.toml docker/requirements.py ./
 RUN python3 -m venv /opt/anibridge \
- && python3 requirements.py "$ANIBRIDGE_EXTRAS" >requirements.txt \
+ && extras="$ANIBRIDGE_EXTRAS" && if [ "$WITH_BROWSER" = 1 ]; then extras="$extras,browser-gate"; fi \
+ && python3 requirements.py "$extras" >requirements.txt \
  && /opt/anibridge/bin/pip install --no-cache-dir -r requirements.txt "setuptools>=68"
 COPY README.md ./
 COPY src ./src
@@ -36,11 +42,14 @@ FROM docker.io/library/debian:bookworm-slim
 # Debian's ffmpeg links SDL and OpenGL, which pull in Mesa's GPU drivers and the LLVM they are compiled with
 # (~165 MB). Nothing links those files; only a GL context would load them, and a headless server opens none, so
 # dpkg is told not to unpack them. `ffmpeg -version` and `ffprobe -version` below prove every linked library is
-# still there.
+# still there. WITH_BROWSER=1 adds chromium and chromium-driver (headless, so the excluded GPU files stay unused).
+ARG WITH_BROWSER=0
 RUN printf '%s\n' 'path-exclude /usr/lib/*/dri/*' 'path-exclude /usr/lib/*/libLLVM*' 'path-exclude /usr/lib/*/libz3.so*' \
         >/etc/dpkg/dpkg.cfg.d/anibridge-headless \
  && apt-get update \
  && apt-get install -y --no-install-recommends python3 ffmpeg ca-certificates \
+ && if [ "$WITH_BROWSER" = 1 ]; then apt-get install -y --no-install-recommends chromium chromium-driver \
+        && chromium --version && chromedriver --version; fi \
  && rm -rf /var/lib/apt/lists/* \
  && ffmpeg -hide_banner -version >/dev/null \
  && ffprobe -hide_banner -version >/dev/null \

@@ -15,7 +15,8 @@
 # reachable through an intercepting proxy; the Dockerfile itself contains nothing specific to this machine.
 #
 # Environment: IMAGE (default localhost/anibridge:test), IMAGE_TEST_KEEP=1 keeps containers and volume,
-# IMAGE_TEST_REBUILD_BASE=1 rebuilds the base.
+# IMAGE_TEST_REBUILD_BASE=1 rebuilds the base, IMAGE_TEST_BROWSER=1 builds with WITH_BROWSER=1 and runs the app with
+# BROWSER_GATE=chromium (its `anibridge check` then starts the image's Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -227,7 +228,13 @@ echo "$BASE: $("${PODMAN[@]}" image inspect --format '{{.Id}}' "$BASE" | cut -c1
 
 step "build $IMAGE"
 previous=$("${PODMAN[@]}" image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
-"${PODMAN[@]}" build --pull=never --network host "${LIMITS[@]}" --format docker -t "$IMAGE" . >"/tmp/$RUN_ID-build.log" 2>&1 \
+BUILD_ARGS=()
+APP_ENV=()
+if [ "${IMAGE_TEST_BROWSER:-}" = 1 ]; then
+    BUILD_ARGS=(--build-arg WITH_BROWSER=1)
+    APP_ENV=(--env BROWSER_GATE=chromium)
+fi
+"${PODMAN[@]}" build --pull=never --network host "${LIMITS[@]}" "${BUILD_ARGS[@]}" --format docker -t "$IMAGE" . >"/tmp/$RUN_ID-build.log" 2>&1 \
     || { tail -40 "/tmp/$RUN_ID-build.log" >&2; fail "image build failed (log: /tmp/$RUN_ID-build.log)"; }
 rm -f "/tmp/$RUN_ID-build.log"
 if [ -n "$previous" ] && [ "$previous" != "$("${PODMAN[@]}" image inspect --format '{{.Id}}' "$IMAGE")" ]; then
@@ -271,7 +278,7 @@ PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 start_app() {
     "${PODMAN[@]}" run -d --name "$APP" --network host "${LIMITS[@]}" \
         -v "$VOLUME:/data" --env PUID=$TEST_PUID --env PGID=$TEST_PGID \
-        --env ANIBRIDGE_HOST=127.0.0.1 --env ANIBRIDGE_PORT="$PORT" "${env_args[@]}" "$IMAGE" >/dev/null
+        --env ANIBRIDGE_HOST=127.0.0.1 --env ANIBRIDGE_PORT="$PORT" "${env_args[@]}" "${APP_ENV[@]}" "$IMAGE" >/dev/null
 }
 
 # Waits until the image's own HEALTHCHECK command succeeds (podman runs it on demand).
@@ -299,7 +306,7 @@ echo "health (from inside the container): $(client health "$PORT")"
 step "anibridge check (inside the container)"
 check_out=$("${PODMAN[@]}" exec "$APP" anibridge check 2>&1) || { echo "$check_out"; fail "anibridge check failed"; }
 echo "$check_out"
-for name in database downloads ffmpeg aniworld.to s.to megakino skyhook; do
+for name in database downloads ffmpeg aniworld.to s.to megakino skyhook browser-gate; do
     grep -qE "^ok +$name " <<<"$check_out" || fail "anibridge check has no ok line for $name"
 done
 

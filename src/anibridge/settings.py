@@ -1,46 +1,40 @@
-"""Typed settings read once from the environment; names and defaults follow the reference where they exist."""
+"""Typed settings read once from the environment; names and defaults follow the reference where they exist.
+
+The declarations read like a pydantic model and validate like one (settings_fields.py says how), but a server
+started with ordinary values never imports pydantic.
+"""
 
 from __future__ import annotations
 
 import os
+import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    SecretStr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from typing import Any, ClassVar, Literal
 
 from anibridge.domain.streams.providers import KNOWN_PROVIDERS
+from anibridge.settings_fields import (
+    CsvList,
+    Field,
+    FieldInfo,
+    Rules,
+    SecretStr,
+    full_values,
+    pydantic_model,
+    quick_values,
+)
 
 KNOWN_SITES = ("aniworld.to", "s.to", "megakino")
 
 
-def _csv(value: Any) -> Any:
-    """CSV lists: split on commas, trim items, drop empties (as the reference AniBridge reads them)."""
-    if isinstance(value, str):
-        return [item.strip() for item in value.split(",") if item.strip()]
-    return value
+class Settings:
+    """Every variable anibridge reads. Field names upper-cased are the environment variable names.
 
+    `Settings(**values)` validates like a frozen pydantic model that ignores unknown names; a bad value raises
+    pydantic's ValidationError (load_settings turns it into one line per variable).
+    """
 
-def _lower(value: Any) -> Any:
-    return value.strip().lower() if isinstance(value, str) else value
-
-
-CsvList = Annotated[list[str], BeforeValidator(_csv)]
-
-
-class Settings(BaseModel):
-    """Every variable anibridge reads. Field names upper-cased are the environment variable names."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_fields: ClassVar[dict[str, FieldInfo]]
 
     anibridge_host: str = Field("0.0.0.0", description="Bind address of the HTTP server.")
     anibridge_port: int = Field(8000, ge=1, le=65535, description="Bind port of the HTTP server.")
@@ -86,6 +80,12 @@ class Settings(BaseModel):
     site_resolve_window_seconds: float = Field(180.0, gt=0, description="Window of SITE_RESOLVE_BUDGET (4 per 180 s: about 1.3 a minute, a 12-episode season in 6 minutes).")
     site_cooldown_seconds: float = Field(900.0, ge=0, description="Cool-down of a site after a 403 burst or a gate that names no retry time.")
     gate_wait_max_minutes: float = Field(120.0, ge=0, description="How long a job waits in total for a site's gate to lift before it fails with the reason.")
+    browser_gate: Literal["off", "chromium"] = Field(
+        "off", description="chromium: pass SerienStream's Turnstile redirect gate with a headless Chromium (needs "
+        "chromium, chromium-driver and the browser-gate extra; image build arg WITH_BROWSER=1); off: such a gate is waited out.")
+    chromium_path: str = Field("/usr/bin/chromium", description="The Chromium binary BROWSER_GATE=chromium starts.")
+    chromedriver_path: str = Field("/usr/bin/chromedriver", description="The chromedriver matching CHROMIUM_PATH.")
+    browser_gate_timeout_seconds: float = Field(60.0, gt=0, description="How long one browser pass of the gate may take before it counts as failed.")
     megakino_base_url: str = Field("https://megakino1.to", description="Megakino base URL used when domain discovery fails.")
     megakino_mirrors_url: str = Field("", description="Extra mirrors.txt URL for Megakino domain discovery (empty = BASE_URL/mirrors.txt).")
     skyhook_base_url: str = Field("https://skyhook.sonarr.tv", description="SkyHook (Sonarr metadata) base URL.")
@@ -173,52 +173,29 @@ class Settings(BaseModel):
     strm_proxy_token_ttl_seconds: int = Field(86400, ge=60, description="Lifetime of signed playlist child URLs.")
     strm_hls_as_file: Literal["file", "playlist"] = Field("file", description="HLS streams in proxy mode: file = one ranged MPEG-TS/MP4 stream (Jellyfin reads its real bitrate); playlist = the rewritten playlist.")
 
-    @field_validator("provider_order", mode="after")
-    @classmethod
-    def _canonical_providers(cls, value: list[str]) -> list[str]:
-        canon = {p.lower(): p for p in KNOWN_PROVIDERS}
-        out: list[str] = []
-        for item in value:
-            name = canon.get(item.lower())
-            if name is None:
-                raise ValueError(f"unknown provider {item!r}; allowed: {', '.join(KNOWN_PROVIDERS)}")
-            if name not in out:
-                out.append(name)
-        return out
+    def __init__(self, **values: Any) -> None:
+        given = {name: value for name, value in values.items() if name in self.model_fields}
+        hints = _hints()
+        parsed = quick_values(self.model_fields, hints, _RULES, given)
+        if parsed is None:  # an unusual spelling, a Python value or a broken rule: pydantic decides and explains
+            parsed = full_values(_full_model(), given)
+        for name, value in parsed.items():
+            object.__setattr__(self, name, value)
 
-    @field_validator("catalog_sites", mode="after")
     @classmethod
-    def _known_sites(cls, value: list[str]) -> list[str]:
-        out: list[str] = []
-        for item in value:
-            site = item.lower()
-            if site not in KNOWN_SITES:
-                raise ValueError(f"unknown site {item!r}; allowed: {', '.join(KNOWN_SITES)}")
-            if site not in out:
-                out.append(site)
-        return out
+    def model_validate(cls, values: Mapping[str, Any]) -> Settings:
+        return cls(**values)
 
-    @field_validator("log_level", "log_format", "torznab_season_search_mode", "strm_files_mode", "strm_proxy_mode", "strm_proxy_auth", mode="before")
-    @classmethod
-    def _lowercase(cls, value: Any) -> Any:
-        return _lower(value)
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Settings are frozen: cannot set {name}")
 
-    @model_validator(mode="after")
-    def _strm_proxy_complete(self) -> Settings:
-        """Proxy mode writes URLs media servers must reach and the proxy must verify: fail at startup, not at play."""
-        if self.strm_proxy_mode != "proxy":
-            return self
-        base = self.strm_public_base_url.strip()
-        if not base.lower().startswith(("http://", "https://")):
-            raise ValueError(
-                f"STRM_PROXY_MODE=proxy needs STRM_PUBLIC_BASE_URL (an http(s) URL media servers reach), got {base!r}"
-            )
-        if self.strm_proxy_auth != "none" and not self.strm_proxy_secret.get_secret_value():
-            raise ValueError(
-                f"STRM_PROXY_MODE=proxy with STRM_PROXY_AUTH={self.strm_proxy_auth} needs STRM_PROXY_SECRET"
-                " (or set STRM_PROXY_AUTH=none)"
-            )
-        return self
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Settings) and all(getattr(self, n) == getattr(other, n) for n in self.model_fields)
+
+    __hash__ = None  # type: ignore[assignment]  # lists inside: as unhashable as the pydantic model was
+
+    def __repr__(self) -> str:
+        return "Settings(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self.model_fields) + ")"
 
     @property
     def downloads_path(self) -> Path:
@@ -235,6 +212,74 @@ class Settings(BaseModel):
             "megakino": self.release_group_megakino,
         }
         return groups.get(site, self.release_group).strip().upper()
+
+
+Settings.model_fields = {name: value for name, value in vars(Settings).items() if isinstance(value, FieldInfo)}
+for _name in Settings.model_fields:
+    delattr(Settings, _name)  # instances hold the values; the class keeps only the declarations
+
+
+def _canonical_providers(value: list[str]) -> list[str]:
+    canon = {p.lower(): p for p in KNOWN_PROVIDERS}
+    out: list[str] = []
+    for item in value:
+        name = canon.get(item.lower())
+        if name is None:
+            raise ValueError(f"unknown provider {item!r}; allowed: {', '.join(KNOWN_PROVIDERS)}")
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def _known_sites(value: list[str]) -> list[str]:
+    out: list[str] = []
+    for item in value:
+        site = item.lower()
+        if site not in KNOWN_SITES:
+            raise ValueError(f"unknown site {item!r}; allowed: {', '.join(KNOWN_SITES)}")
+        if site not in out:
+            out.append(site)
+    return out
+
+
+def _strm_proxy_complete(settings: Any) -> None:
+    """Proxy mode writes URLs media servers must reach and the proxy must verify: fail at startup, not at play."""
+    if settings.strm_proxy_mode != "proxy":
+        return
+    base = settings.strm_public_base_url.strip()
+    if not base.lower().startswith(("http://", "https://")):
+        raise ValueError(
+            f"STRM_PROXY_MODE=proxy needs STRM_PUBLIC_BASE_URL (an http(s) URL media servers reach), got {base!r}"
+        )
+    if settings.strm_proxy_auth != "none" and not settings.strm_proxy_secret.get_secret_value():
+        raise ValueError(
+            f"STRM_PROXY_MODE=proxy with STRM_PROXY_AUTH={settings.strm_proxy_auth} needs STRM_PROXY_SECRET"
+            " (or set STRM_PROXY_AUTH=none)"
+        )
+
+
+_RULES = Rules(
+    lowercase=("log_level", "log_format", "browser_gate", "torznab_season_search_mode", "strm_files_mode", "strm_proxy_mode",
+               "strm_proxy_auth"),
+    after={"provider_order": _canonical_providers, "catalog_sites": _known_sites},
+    whole=_strm_proxy_complete,
+)
+
+
+_cache: dict[str, Any] = {}
+
+
+def _hints() -> dict[str, Any]:
+    if "hints" not in _cache:
+        hints = typing.get_type_hints(Settings, include_extras=True)
+        _cache["hints"] = {name: hints[name] for name in Settings.model_fields}
+    return typing.cast(dict[str, Any], _cache["hints"])
+
+
+def _full_model() -> Any:
+    if "model" not in _cache:
+        _cache["model"] = pydantic_model("Settings", Settings.model_fields, _hints(), _RULES)
+    return _cache["model"]
 
 
 class SettingsError(Exception):
@@ -255,7 +300,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raw[name] = value
     try:
         return Settings.model_validate(raw)
-    except ValidationError as ex:
+    except ValueError as ex:
+        from pydantic import ValidationError  # loaded already: only the full check raises
+
+        if not isinstance(ex, ValidationError):
+            raise
         problems = []
         for err in ex.errors():
             if not err["loc"]:  # a rule spanning several variables names them in its message

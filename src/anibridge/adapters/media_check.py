@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from anibridge.adapters.media_reads import FfprobeNotStarted, fetch_playlist, run_ffprobe
 from anibridge.domain.streams.hls import is_hls
 from anibridge.domain.streams.hls_playlist import best_variant
 from anibridge.domain.streams.playlist_length import media_playlist_seconds
@@ -29,7 +30,6 @@ from anibridge.ports.streams import DirectStream
 
 log = logging.getLogger(__name__)
 
-_MAX_PLAYLIST_BYTES = 2 * 1024 * 1024
 TAIL_SECONDS = 30.0
 
 
@@ -112,22 +112,12 @@ class FfprobeMediaVerifier:
     async def _run(self, *args: str) -> bytes | None:
         assert self._ffprobe is not None
         try:
-            proc = await asyncio.create_subprocess_exec(
-                self._ffprobe, "-v", "error", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
-        except OSError as ex:
+            return await run_ffprobe(self._ffprobe, list(args), self._timeout)
+        except FfprobeNotStarted as ex:
             log.warning("cannot run ffprobe: %s", ex)
             return None
-        try:
-            out, _ = await asyncio.wait_for(proc.communicate(), timeout=self._timeout)
         except TimeoutError:
-            proc.kill()
-            await proc.wait()
             raise MediaRejected(f"ffprobe could not read the file within {self._timeout:g} s") from None
-        except asyncio.CancelledError:
-            proc.kill()
-            await proc.wait()
-            raise
-        return out
 
     async def _announced_seconds(self, stream: DirectStream) -> float | None:
         """The HLS playlist's total duration; None for direct files (their Content-Length is checked by the
@@ -147,16 +137,8 @@ class FfprobeMediaVerifier:
     async def _get_text(self, url: str, stream: DirectStream) -> str | None:
         assert self._client is not None
         try:
-            async with self._client.stream("GET", url, headers=dict(stream.headers), follow_redirects=True,
-                                           timeout=self._playlist_timeout) as resp:
-                if resp.status_code != 200:
-                    return None
-                body = bytearray()
-                async for chunk in resp.aiter_bytes():
-                    body += chunk
-                    if len(body) > _MAX_PLAYLIST_BYTES:
-                        return None
-            return body.decode("utf-8", "replace")
+            return await fetch_playlist(self._client, url, stream.headers, self._playlist_timeout,
+                                        lambda resp: resp.status_code == 200)
         except httpx.HTTPError as ex:
             log.info("verify %s: playlist not readable again: %s", stream.provider, ex)
             return None

@@ -10,20 +10,18 @@ the episode is still available.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import shutil
 
 import httpx
 
+from anibridge.adapters.media_reads import FfprobeNotStarted, fetch_playlist, run_ffprobe
 from anibridge.domain.streams.hls import is_hls
 from anibridge.domain.streams.quality import master_quality
 from anibridge.ports.streams import DirectStream, Quality
 
 log = logging.getLogger(__name__)
-
-_MAX_PLAYLIST_BYTES = 2 * 1024 * 1024  # a master playlist is a few KiB; never read a video body by mistake
 
 
 class MediaQualityProbe:
@@ -46,15 +44,7 @@ class MediaQualityProbe:
 
     async def _playlist(self, stream: DirectStream) -> str | None:
         try:
-            async with self._client.stream("GET", stream.url, headers=dict(stream.headers), follow_redirects=True,
-                                           timeout=self._timeout) as resp:
-                resp.raise_for_status()
-                body = bytearray()
-                async for chunk in resp.aiter_bytes():
-                    body += chunk
-                    if len(body) > _MAX_PLAYLIST_BYTES:
-                        return None
-            return body.decode("utf-8", "replace")
+            return await fetch_playlist(self._client, stream.url, stream.headers, self._timeout, _success)
         except httpx.HTTPError as ex:
             log.info("quality probe of %s: playlist unavailable: %s", stream.provider, ex)
             return None
@@ -62,28 +52,18 @@ class MediaQualityProbe:
     async def _ffprobe_quality(self, stream: DirectStream) -> Quality:
         if not self._ffprobe:
             return Quality()
-        args = [self._ffprobe, "-v", "error", "-rw_timeout", str(int(self._timeout * 1_000_000))]
+        args = ["-rw_timeout", str(int(self._timeout * 1_000_000))]
         if stream.headers:
             args += ["-headers", "".join(f"{k}: {v}\r\n" for k, v in stream.headers.items())]
         args += ["-select_streams", "v:0", "-show_entries", "stream=height,codec_name", "-of", "json", stream.url]
         try:
-            proc = await asyncio.create_subprocess_exec(
-                *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
-            )
-        except OSError as ex:
+            out = await run_ffprobe(self._ffprobe, args, self._timeout)  # killed if the search goes away
+        except FfprobeNotStarted as ex:
             log.warning("quality probe: cannot run ffprobe: %s", ex)
             return Quality()
-        try:
-            out, _ = await asyncio.wait_for(proc.communicate(), timeout=self._timeout)
         except TimeoutError:
-            proc.kill()
-            await proc.wait()
             log.info("quality probe of %s: ffprobe timed out", stream.provider)
             return Quality()
-        except asyncio.CancelledError:
-            proc.kill()  # the search went away: do not leave ffprobe running
-            await proc.wait()
-            raise
         try:
             streams = json.loads(out or b"{}").get("streams") or []
         except ValueError:
@@ -92,3 +72,9 @@ class MediaQualityProbe:
         height, codec = first.get("height"), first.get("codec_name")
         return Quality(height if isinstance(height, int) and height > 0 else None,
                        codec if isinstance(codec, str) and codec else None)
+
+
+def _success(resp: httpx.Response) -> bool:
+    """Any 2xx is a playlist; anything else fails like a transport error (logged as unavailable)."""
+    resp.raise_for_status()
+    return True

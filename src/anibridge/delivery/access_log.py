@@ -14,7 +14,7 @@ import time
 import unicodedata
 from urllib.parse import parse_qsl
 
-from anibridge.delivery.disconnect import ASGIApp, Message, Receive, Scope, Send
+from anibridge.delivery.asgi import HttpMiddleware, Message, Receive, Scope, Send
 
 log = logging.getLogger("anibridge.access")
 
@@ -49,14 +49,8 @@ def request_line(method: str, path: str, query: str) -> str:
     return f"{line}?{masked_query(query)}" if query else line
 
 
-class AccessLog:
-    def __init__(self, app: ASGIApp) -> None:
-        self._app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self._app(scope, receive, send)
-            return
+class AccessLog(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.monotonic()
         status = 0
         sent = 0

@@ -14,11 +14,12 @@ import falcon
 import falcon.asgi
 
 from anibridge.delivery.access_log import AccessLog
+from anibridge.delivery.asgi import ASGIApp
 from anibridge.delivery.body_limit import BodyLimit, BodyTooLarge
 from anibridge.delivery.catalog.search_api import CatalogSearchResource, TitleSearch
 from anibridge.delivery.dashboard import DashboardParts
 from anibridge.delivery.dashboard import register as register_dashboard
-from anibridge.delivery.disconnect import ASGIApp, DisconnectGuard
+from anibridge.delivery.disconnect import DisconnectGuard
 from anibridge.delivery.health import DiskCheck, HealthResource
 from anibridge.delivery.jobs import resource as job_api
 from anibridge.delivery.jobs.listing import JobListResource
@@ -95,6 +96,7 @@ class AppParts:
     sites: SiteReachability | None = None  # /health: each site's last contact and result
     skyhook: SiteReachability | None = None
     gates: Callable[[], dict[str, str]] | None = None  # /health: sites a gate holds back, and why
+    browser_gate: Callable[[], dict[str, str]] | None = None  # /health: the optional browser pass of gates
 
 
 def create_falcon_app(parts: AppParts) -> App:
@@ -106,7 +108,7 @@ def create_falcon_app(parts: AppParts) -> App:
 
     app.add_route("/health", HealthResource(parts.database_ping, scheduler_problem=parts.scheduler.problem,
                                             disk=parts.disk, sites=parts.sites, skyhook=parts.skyhook,
-                                            gates=parts.gates))
+                                            gates=parts.gates, browser_gate=parts.browser_gate))
     assert parts.qbit.access is not None  # filled in by QbitContext.__post_init__
     job_api.register(app, parts.job_repo, parts.scheduler, parts.qbit.access)  # one login for every state route
     add_strm_routes(app, parts.strm_proxy, parts.now)

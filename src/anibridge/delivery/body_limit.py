@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from anibridge.delivery.disconnect import ASGIApp, Message, Receive, Scope, Send
+from anibridge.delivery.asgi import HttpMiddleware, Message, Receive, Scope, Send
 
 QBITTORRENT_BODY_LIMIT = 32 * 2**20
 DEFAULT_BODY_LIMIT = 2**20
@@ -55,14 +55,8 @@ def _refusal(path: str, status: int, text: str) -> tuple[bytes, bytes]:
     return json.dumps({"title": title, "description": text}).encode(), b"application/json"
 
 
-class BodyLimit:
-    def __init__(self, app: ASGIApp) -> None:
-        self._app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self._app(scope, receive, send)
-            return
+class BodyLimit(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", ""))
         if str(scope.get("method", "")).upper() == "OPTIONS":
             await _answer(send, path, 405, "Method Not Allowed")

@@ -9,28 +9,16 @@ the next `send()` into an exception, so the stream's `finally`/`close()` runs an
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from anibridge.delivery.asgi import HttpMiddleware, Message, Receive, Scope, Send
 
 
 class ClientGone(Exception):
     """Raised from `send()` after the client disconnected; swallowed by the guard."""
 
 
-class DisconnectGuard:
-    def __init__(self, app: ASGIApp) -> None:
-        self._app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self._app(scope, receive, send)
-            return
+class DisconnectGuard(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         gone = asyncio.Event()
         # One message at most waits here: the pump must not drain the socket ahead of the app, or a large body
         # would pile up in memory whatever the app's limit (uvicorn pauses reading while nobody receives).

@@ -115,8 +115,10 @@ class HealthResource:
         cache_seconds: float = CACHE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         gates: Callable[[], dict[str, str]] | None = None,
+        browser_gate: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         self._gates = gates
+        self._browser_gate = browser_gate
         self._ping_database = ping_database
         self._timeout = timeout
         self._scheduler_problem = scheduler_problem
@@ -168,6 +170,12 @@ class HealthResource:
             [sky] = sites_state(self._skyhook).values() or [{"status": "unknown"}]
             components["skyhook"] = sky
             if sky["status"] == DEGRADED:
+                overall = max(overall, DEGRADED, key=_RANK.__getitem__)
+        if self._browser_gate is not None:
+            # BROWSER_GATE: "off", "ok", or "degraded" when asked for but not installed (gated grabs then wait).
+            browser = self._browser_gate()
+            components["browser_gate"] = browser
+            if browser.get("status") == DEGRADED:
                 overall = max(overall, DEGRADED, key=_RANK.__getitem__)
         body: dict[str, Any] = {"status": overall, "version": __version__, "components": components}
         # Flat fields older monitors read.

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from anibridge.delivery.app import App, AppParts, StartStop, create_app, create_falcon_app
-from anibridge.delivery.disconnect import ASGIApp
+from anibridge.delivery.asgi import ASGIApp
 from anibridge.delivery.health import DiskCheck
+from anibridge.wiring.browser_gate import health_state
 from anibridge.wiring.catalog import site_status
 from anibridge.wiring.container import Container
 from anibridge.wiring.dashboard import build_dashboard_parts
@@ -26,6 +27,9 @@ def app_parts(container: Container) -> AppParts:
         (scheduler.start, scheduler.stop),
         (_nothing, strm_upstream.aclose),
     ]
+    gate_browser = container.gate_browser()
+    if gate_browser is not None:  # BROWSER_GATE=chromium: no Chromium outlives the service
+        services.append((_nothing, gate_browser.aclose))
     dispatcher = container.alert_dispatcher()
     if dispatcher.enabled:  # without NOTIFY_URLS nothing polls the queue for alerts
         services += [(dispatcher.start, dispatcher.stop), (container.alert_watch().start, container.alert_watch().stop)]
@@ -51,6 +55,7 @@ def app_parts(container: Container) -> AppParts:
         sites=container.site_reachability(),
         skyhook=container.skyhook_reachability(),
         gates=site_status(container.catalogs()),
+        browser_gate=health_state(settings),
     )
 
 

@@ -25,6 +25,7 @@ from anibridge.adapters.sites.options import AccountLogin, SiteOptions
 from anibridge.adapters.sites.origins import LEGACY_HOSTS
 from anibridge.adapters.sites.pacing import Budget, PacingOptions
 from anibridge.adapters.sites.sto_account import StoAccount
+from anibridge.adapters.sites.sto_gate import GateBrowser
 from anibridge.adapters.skyhook import SkyHookMetadata
 from anibridge.adapters.ssrf import SsrfGuard
 from anibridge.domain.catalog.identity import Site
@@ -33,6 +34,7 @@ from anibridge.domain.catalog.reachability import ObservedMetadata, SiteReachabi
 from anibridge.ports.catalog import CatalogPort
 from anibridge.ports.metadata import MetadataPort
 from anibridge.settings import Settings
+from anibridge.wiring.browser_gate import gate_hint
 
 if TYPE_CHECKING:
     from anibridge.domain.alerts.sites import SiteBoard
@@ -136,7 +138,7 @@ def build_http_client(
     return httpx.AsyncClient(transport=transport(None), mounts=mounts, **common)  # type: ignore[arg-type]
 
 
-def site_options(settings: Settings, site: Site) -> SiteOptions:
+def site_options(settings: Settings, site: Site, gate_browser: GateBrowser | None = None) -> SiteOptions:
     """A site's origin and timings; title indexes persist in DATA_DIR so a restart does not refetch them."""
     base = {
         Site.ANIWORLD: settings.aniworld_base_url,
@@ -154,6 +156,8 @@ def site_options(settings: Settings, site: Site) -> SiteOptions:
         mirrors=tuple({Site.STO: settings.sto_mirrors, Site.ANIWORLD: settings.aniworld_mirrors}.get(site, [])),
         primary_retry_seconds=settings.site_primary_retry_seconds,
         pacing=pacing_options(settings),
+        gate_browser=gate_browser if site is Site.STO else None,
+        gate_hint=gate_hint(settings) if site is Site.STO else "",
         account=sto_account(settings) if site is Site.STO else None,
     )
 
@@ -176,7 +180,8 @@ def pacing_options(settings: Settings) -> PacingOptions:
     )
 
 
-def build_catalogs(http_client: httpx.AsyncClient, settings: Settings) -> dict[Site, CatalogPort]:
+def build_catalogs(http_client: httpx.AsyncClient, settings: Settings,
+                   gate_browser: GateBrowser | None = None) -> dict[Site, CatalogPort]:
     """One adapter per enabled site, in CATALOG_SITES order (dicts keep insertion order)."""
     from anibridge.adapters.sites.aniworld import AniWorldCatalog
     from anibridge.adapters.sites.megakino import MegakinoCatalog
@@ -185,7 +190,7 @@ def build_catalogs(http_client: httpx.AsyncClient, settings: Settings) -> dict[S
     out: dict[Site, CatalogPort] = {}
     for raw in settings.catalog_sites:
         site = Site.parse(raw)
-        options = site_options(settings, site)
+        options = site_options(settings, site, gate_browser)
         if site is Site.ANIWORLD:
             out[site] = AniWorldCatalog(http_client, options)
         elif site is Site.STO:
@@ -203,11 +208,13 @@ def build_reachability(settings: Settings) -> SiteReachability:
 
 
 def build_observed_catalogs(
-    http_client: httpx.AsyncClient, settings: Settings, reachability: SiteReachability, board: SiteBoard
+    http_client: httpx.AsyncClient, settings: Settings, reachability: SiteReachability, board: SiteBoard,
+    gate_browser: GateBrowser | None = None,
 ) -> dict[Site, CatalogPort]:
     """The enabled sites, each call refused while `reachability` knows its site down, and each call's outcome told
     first to `reachability` (/health, Torznab, the breaker) and then to `board` (dashboard, site-down alerts)."""
-    return observe_catalogs(build_catalogs(http_client, settings), [reachability, board], gate=reachability)
+    return observe_catalogs(build_catalogs(http_client, settings, gate_browser), [reachability, board],
+                            gate=reachability)
 
 
 def build_skyhook_reachability() -> SiteReachability:

@@ -31,6 +31,7 @@ def installation_checks(container: Any, settings: Settings) -> list[Check]:
         if site.value == "s.to" and (settings.sto_email.strip() or settings.sto_password.get_secret_value()):
             checks.append(("s.to-account", functools.partial(_sto_account, catalog, settings)))
     checks.append(("dns", lambda: _dns(settings)))
+    checks.append(("browser-gate", lambda: _browser_gate(container, settings)))
     checks.append(("skyhook", lambda: _skyhook(container.metadata())))
     return checks
 
@@ -79,6 +80,12 @@ async def _site(catalog: Any) -> str:
     if not entries:
         raise RuntimeError("the index is empty (layout changed, or a block page instead of the catalogue?)")
     return f"{len(entries):,} titles in the index"
+
+
+async def _browser_gate(container: Any, settings: Settings) -> str:
+    from anibridge.wiring.browser_gate import check
+
+    return await check(container.gate_browser(), settings)
 
 
 async def _sto_account(catalog: Any, settings: Settings) -> str:

@@ -6,8 +6,6 @@ visible here, in one list.
 
 from __future__ import annotations
 
-from dependency_injector import containers, providers
-
 from anibridge.adapters.clock import SystemClock
 from anibridge.adapters.files import LocalFileStore, load_instance_id
 from anibridge.adapters.media_probe import MediaQualityProbe
@@ -24,6 +22,7 @@ from anibridge.adapters.ytdlp import YtDlpDownloader
 from anibridge.domain.catalog.lookup import TitleLookup
 from anibridge.settings import Settings
 from anibridge.wiring.alerts import build_alert_watch, build_dispatcher, build_site_board
+from anibridge.wiring.browser_gate import build_gate_browser
 from anibridge.wiring.catalog import (
     build_http_client,
     build_metadata,
@@ -31,6 +30,7 @@ from anibridge.wiring.catalog import (
     build_reachability,
     build_skyhook_reachability,
 )
+from anibridge.wiring.di import containers, providers
 from anibridge.wiring.guard import build_outbound_guard
 from anibridge.wiring.jobs import build_job_runner, build_media_sweeper, build_scheduler
 from anibridge.wiring.qbittorrent import build_qbit_context
@@ -63,7 +63,10 @@ class Container(containers.DeclarativeContainer):
     # Every site call also reports to the board (the dashboard's site health, the site-down alerts); one wrapper
     # per site tells both (breaker first) and lets the breaker refuse calls to a site known down.
     site_board = providers.Singleton(build_site_board, clock, settings)
-    catalogs = providers.Singleton(build_observed_catalogs, http_client, settings, site_reachability, site_board)
+    # BROWSER_GATE=chromium: a headless Chromium passes SerienStream's Turnstile gate (None: off).
+    gate_browser = providers.Singleton(build_gate_browser, settings)
+    catalogs = providers.Singleton(build_observed_catalogs, http_client, settings, site_reachability, site_board,
+                                   gate_browser)
     skyhook_reachability = providers.Singleton(build_skyhook_reachability)
     metadata = providers.Singleton(build_metadata, http_client, settings, skyhook_reachability)
     title_lookup = providers.Singleton(TitleLookup, catalogs)

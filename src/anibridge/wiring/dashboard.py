@@ -8,7 +8,7 @@ import asyncio
 import os
 import secrets
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from anibridge.domain.catalog.identity import EpisodeRef, Site
 from anibridge.domain.jobs.records import JobMode
 from anibridge.domain.releases.names import build_release_name
 from anibridge.settings import Settings, describe
+from anibridge.wiring.browser_gate import health_state as browser_gate_state
 from anibridge.wiring.checks import installation_checks
 
 if TYPE_CHECKING:
@@ -53,8 +54,11 @@ def _downloads(path: Path) -> dict[str, Any]:
 
 
 def health_snapshot_of(database: Database, scheduler: JobScheduler, board: SiteBoard, downloads: Path,
-                       workers: int) -> Any:
-    """Today's report in the shape the dashboard renders (see `anibridge.delivery.dashboard.parts`)."""
+                       workers: int, browser_gate: Callable[[], dict[str, str]] | None = None) -> Any:
+    """Today's report in the shape the dashboard renders (see `anibridge.delivery.dashboard.parts`).
+
+    The browser pass of SerienStream's Turnstile gate is listed like /health lists it: "off" is a choice, not a
+    fault, so it never makes the whole report degraded; asked for but not installed, it does."""
 
     async def snapshot() -> dict[str, Any]:
         components: list[dict[str, Any]] = []
@@ -79,6 +83,10 @@ def health_snapshot_of(database: Database, scheduler: JobScheduler, board: SiteB
                                "last_contact": _iso(site.last_contact)})
         components.append({"name": "SkyHook", "status": "unknown", "detail": "checked by Setup → Test",
                            "last_contact": None})
+        if browser_gate is not None:
+            state = browser_gate()
+            components.append({"name": "browser gate", "status": state["status"], "detail": state["detail"],
+                               "last_contact": None})
         vital = {c["status"] for c in components if c["name"] in ("database", "workers")}
         others = {c["status"] for c in components if c["name"] not in ("database", "workers")}
         status = "down" if "down" in vital else "degraded" if others & {"down", "degraded"} else "ok"
@@ -174,7 +182,8 @@ def build_dashboard_parts(container: Container) -> DashboardParts:
         log_in=log_in,
         log_out=log_out,
         health_snapshot=health_snapshot_of(container.database(), container.scheduler(), container.site_board(),
-                                           settings.downloads_path, settings.max_concurrency),
+                                           settings.downloads_path, settings.max_concurrency,
+                                           browser_gate_state(settings)),
         torrents=qbit.service,
         jobs=container.job_repo(),
         scheduler=container.scheduler(),

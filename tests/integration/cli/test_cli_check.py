@@ -31,11 +31,30 @@ def test_a_fresh_install_passes_before_and_after_its_schema_exists(fake_world: F
     second = run_cli(["check"], env, tmp_path)
     assert second.returncode == 0, second.stdout + second.stderr
     report = lines_of(second.stdout)
-    assert set(report) == {"database", "downloads", "ffmpeg", "aniworld.to", "s.to", "megakino", "skyhook", "dns"}
+    assert set(report) == {"database", "downloads", "ffmpeg", "aniworld.to", "s.to", "megakino", "skyhook", "dns",
+                           "browser-gate"}
     assert report["dns"][0] == "ok"
+    assert report["browser-gate"][1].startswith("off (BROWSER_GATE=off)")
     assert all(status == "ok" for status, _ in report.values()), second.stdout
     assert "Breaking Bad" in report["skyhook"][1] and "titles in the index" in report["aniworld.to"][1]
     assert "all checks passed" in second.stderr
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def test_the_browser_gate_is_started_for_real_or_its_absence_named(fake_world: FakeWorld, tmp_path: Path) -> None:
+    env = fake_world.env() | {"DATA_DIR": str(tmp_path / "data"), "CATALOG_SITES": "s.to", "BROWSER_GATE": "chromium",
+                              "CHROMIUM_PATH": str(tmp_path / "no-chromium")}
+    missing = run_cli(["check"], env, tmp_path)
+    assert missing.returncode == 1 and "Traceback" not in missing.stdout + missing.stderr
+    status, detail = lines_of(missing.stdout)["browser-gate"]
+    assert status == "FAIL" and f"not installed: chromium ({tmp_path / 'no-chromium'})" in detail
+    if not (CHROMIUM.exists() and Path("/usr/bin/chromedriver").exists()):
+        pytest.skip("needs Debian's chromium and chromium-driver for the started half")
+    started = run_cli(["check"], env | {"CHROMIUM_PATH": str(CHROMIUM)}, tmp_path)
+    status, detail = lines_of(started.stdout)["browser-gate"]
+    assert status == "ok" and detail.startswith("Chromium ") and "starts headless" in detail, started.stdout
 
 
 def test_a_broken_site_and_a_read_only_download_dir_are_named(fake_world: FakeWorld, tmp_path: Path) -> None:

@@ -14,34 +14,19 @@ import pytest
 
 from anibridge.adapters.files import LocalFileStore
 from anibridge.adapters.memory import InMemoryClientTaskRepo, InMemoryJobRepo, InMemoryStrmMappingRepo
-from anibridge.domain.catalog.identity import (
-    EpisodeRef,
-    Language,
-    Site,
-)
 from anibridge.domain.jobs.download import EpisodeDownload
-from anibridge.domain.jobs.records import (
-    Job,
-    JobMode,
-    JobState,
-    ProgressUpdate,
-)
+from anibridge.domain.jobs.records import Job, JobMode, JobState, ProgressUpdate
 from anibridge.domain.jobs.runner import JobRunner
 from anibridge.domain.jobs.scheduler import JobScheduler
-from anibridge.domain.jobs.strm_files import (
-    StrmProxyConfig,
-    StrmWriter,
-)
+from anibridge.domain.jobs.strm_files import StrmProxyConfig, StrmWriter
 from anibridge.domain.qbittorrent.records import ClientTask
 from anibridge.domain.strm.urls import AuthMode
 from anibridge.ports.errors import DownloadFailed
 from tests.fakes import RunningClock
+from tests.integration.jobs.episode import REF, TITLE
 from tests.unit.jobs.fakes import FakeDownloader, FakeFinder
 
 pytestmark = pytest.mark.anyio
-
-REF = EpisodeRef(Site.ANIWORLD, "kaguya-sama", 1, 3, Language.GERMAN_SUB)
-TITLE = "Kaguya-sama.S01E03.1080p.WEB.H264.GER.SUB-ANIWORLD"
 
 
 class CountingJobRepo(InMemoryJobRepo):

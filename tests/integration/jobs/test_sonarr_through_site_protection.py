@@ -1,6 +1,7 @@
 """Sonarr's way (Torznab search → magnet → torrents/add → poll torrents/info) against a SerienStream that fights
 back: a moved domain, a DNS block with the address override, the ALTCHA-only gate tier, a burst that escalates
-the gate and cools down again, and a Turnstile tier no code can pass.
+the gate and cools down again, and a Turnstile tier no code can pass (with BROWSER_GATE=chromium a browser does:
+test_sonarr_through_turnstile_with_browser).
 
 The whole app runs in-process (Falcon's ASGIConductor, the real container, the real scheduler and yt-dlp); its
 shared HTTP client sits on the fake ISP resolver of `FakeWorld.internet()` (blocked names CNAME to the CUII
@@ -170,10 +171,11 @@ async def test_turnstile_tier_without_a_browser_waits_with_a_clear_reason(fake_w
         [item] = await until(c, lambda items: bool(items) and bool(items[0]["comment"]), 30)
         assert item["state"] != "error"
         assert item["comment"].startswith("anibridge: waiting for serienstream.to: verification required (turnstile")
-        assert "retry at" in item["comment"]
+        assert "BROWSER_GATE=chromium would pass it" in item["comment"] and "retry at" in item["comment"]
         health = await c.simulate_get("/health")
         assert health.status_code == 200
         assert "verification required (turnstile" in health.json["gates"]["s.to"]
+        assert health.json["components"]["browser_gate"]["status"] == "off"
         # A search for an episode that must be resolved now meets the gate: Torznab says so instead of nothing.
         r = await c.simulate_get("/torznab/api", params={"t": "tvsearch", "q": "Breaking Bad", "season": "2",
                                                          "ep": "1"})

@@ -12,7 +12,7 @@ import pytest
 
 from anibridge.adapters.files import LocalFileStore
 from anibridge.adapters.memory import InMemoryClientTaskRepo, InMemoryJobRepo, InMemoryStrmMappingRepo
-from anibridge.domain.catalog.identity import EpisodeRef, Language, Site
+from anibridge.domain.catalog.identity import EpisodeRef
 from anibridge.domain.jobs.download import EpisodeDownload
 from anibridge.domain.jobs.records import Job, JobMode, JobState
 from anibridge.domain.jobs.runner import JobRunner
@@ -21,12 +21,10 @@ from anibridge.domain.jobs.strm_files import StrmWriter
 from anibridge.ports.errors import DiskFull, DownloadFailed, DownloadThrottled, SiteUnavailable
 from anibridge.ports.streams import DirectStream
 from tests.fakes import RunningClock as FakeClock
+from tests.integration.jobs.episode import REF, TITLE
 from tests.unit.jobs.fakes import FakeDownloader, FakeFinder
 
 pytestmark = pytest.mark.anyio
-
-REF = EpisodeRef(Site.ANIWORLD, "kaguya-sama", 1, 3, Language.GERMAN_SUB)
-TITLE = "Kaguya-sama.S01E03.1080p.WEB.H264.GER.SUB-ANIWORLD"
 
 
 def _job() -> Job:

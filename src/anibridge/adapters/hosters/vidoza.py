@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from lxml import html as lxml_html
-
 from anibridge.adapters.hosters.base import DESKTOP_UA, HosterAdapter, looks_hls
 from anibridge.ports.streams import DirectStream
 
@@ -21,6 +19,8 @@ class VidozaResolver(HosterAdapter):
         m = _SOURCES_CODE.search(page.text)
         url = m.group(1) if m else None
         if url is None and page.text.strip():
+            from lxml import html as lxml_html  # only this fallback parses HTML: lxml stays unloaded until then
+
             srcs = lxml_html.fromstring(page.text).xpath("//video//source/@src")
             url = str(srcs[0]) if isinstance(srcs, list) and srcs else None
         if not url or not url.startswith("http"):

@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from lxml.html import HtmlElement
+from typing import TYPE_CHECKING
 
 from anibridge.adapters.sites.html import attr, canonical_provider, first, first_of, has_class, text_of, xp
 from anibridge.adapters.sites.http import absolute
@@ -20,6 +19,9 @@ from anibridge.domain.catalog.identity import (
     Site,
 )
 from anibridge.ports.catalog import EpisodeListing, HosterLink
+
+if TYPE_CHECKING:  # lxml loads on the first page parsed, not when the server starts
+    from lxml.html import HtmlElement
 
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _SEASON_HREF = re.compile(r"/staffel-(\d+)/?$")

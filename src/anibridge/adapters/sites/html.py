@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
-
-from lxml import html as lxml_html
-from lxml.html import HtmlElement
+from typing import TYPE_CHECKING
 
 from anibridge.domain.streams.providers import KNOWN_PROVIDERS
+
+if TYPE_CHECKING:  # lxml loads on the first page parsed, not when the server starts
+    from lxml.html import HtmlElement
 
 _WS = re.compile(r"\s+")
 
 
 def parse(text: str) -> HtmlElement:
     """Parse an HTML document; an empty body gives an empty <html> (never raises)."""
+    from lxml import html as lxml_html
+
     if not text.strip():
         return lxml_html.fromstring("<html></html>")
     return lxml_html.fromstring(text)
@@ -46,6 +49,8 @@ def first_of(node: HtmlElement, *paths: str) -> HtmlElement | None:
 
 def xp(node: HtmlElement, path: str) -> list[HtmlElement]:
     """Elements matched by an XPath (attribute/text results are filtered out)."""
+    from lxml.html import HtmlElement
+
     return [n for n in node.xpath(path) if isinstance(n, HtmlElement)]
 
 

@@ -107,6 +107,11 @@ class SiteHttp:
     def client(self) -> httpx.AsyncClient:
         return self._client
 
+    @property
+    def user_agent(self) -> str:
+        """The User-Agent every request of this site carries (a browser pass must present the same one)."""
+        return self._headers.get("User-Agent", "")
+
     async def get(
         self,
         url: str,

@@ -13,10 +13,9 @@ import re
 import time
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import httpx
-from lxml import etree
-from lxml.html import HtmlElement
 
 from anibridge.adapters.clock import SystemClock
 from anibridge.adapters.sites import megakino_domain
@@ -32,6 +31,9 @@ from anibridge.domain.catalog.identity import (
 from anibridge.domain.kit.ttl_map import ExpiringMap
 from anibridge.ports.catalog import EpisodeDetail, EpisodeListing, HosterLink, NewEpisode, SeriesDetail, SeriesEntry
 from anibridge.ports.errors import ChallengeRequired, NotFound, PortError, SiteUnavailable
+
+if TYPE_CHECKING:  # lxml loads on the first page parsed, not when the server starts
+    from lxml.html import HtmlElement
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,8 @@ class MegakinoCatalog:
         if root is None:
             raise SiteUnavailable("megakino: /sitemap.xml is not XML")
         locs: list[tuple[str, str]] = []
+        from lxml import etree
+
         if etree.QName(root).localname == "sitemapindex":
             for child in pages.locs(root, "sitemap"):
                 path = pages.path_of(child[0])

@@ -13,7 +13,6 @@ import re
 from urllib.parse import urlsplit
 
 import httpx
-from lxml import etree
 
 from anibridge.adapters.sites.http import BROWSER_HEADERS
 
@@ -56,6 +55,8 @@ def is_cookie_gate(body: str) -> bool:
 def is_sitemap(body: bytes) -> bool:
     if b"<urlset" not in body and b"<sitemapindex" not in body:
         return False
+    from lxml import etree
+
     try:
         root = etree.fromstring(body, parser=etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError:

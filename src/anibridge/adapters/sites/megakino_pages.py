@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from lxml import etree
-from lxml.html import HtmlElement
 
 from anibridge.adapters.sites.html import (
     attr,
@@ -24,6 +22,10 @@ from anibridge.adapters.sites.html import (
 )
 from anibridge.domain.catalog.identity import Language
 from anibridge.ports.catalog import HosterLink
+
+if TYPE_CHECKING:  # lxml loads on the first page parsed, not when the server starts
+    from lxml import etree
+    from lxml.html import HtmlElement
 
 POST_PATH = re.compile(r"/(?P<cat>[^/]+)/(?P<id>\d+)-(?P<slug>[^/?#]+?)(?:\.html)?/?$")
 _SEASON_IN_SLUG = re.compile(r"(?:^|-)(\d+)-staf+el(?:-|$)|staf+el-(\d+)(?:-|$)")
@@ -98,6 +100,8 @@ def hoster(name: str, url: str) -> HosterLink | None:
 
 
 def parse_xml(body: str) -> etree._Element | None:
+    from lxml import etree
+
     try:
         return etree.fromstring(body.encode(), parser=etree.XMLParser(resolve_entities=False, no_network=True, recover=True))
     except etree.XMLSyntaxError:
@@ -105,6 +109,8 @@ def parse_xml(body: str) -> etree._Element | None:
 
 
 def locs(root: etree._Element, item: str) -> list[tuple[str, str]]:
+    from lxml import etree
+
     out: list[tuple[str, str]] = []
     for node in root.iter():
         if not isinstance(node.tag, str) or etree.QName(node).localname != item:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-
-from lxml.html import HtmlElement
+from typing import TYPE_CHECKING
 
 from anibridge.adapters.sites.html import attr, first, text_of, xp
 from anibridge.domain.catalog.identity import (
@@ -17,6 +16,9 @@ from anibridge.domain.catalog.identity import (
     Site,
 )
 from anibridge.ports.catalog import NewEpisode
+
+if TYPE_CHECKING:  # lxml loads on the first page parsed, not when the server starts
+    from lxml.html import HtmlElement
 
 _DATE_DE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
 _FLAG_SRC = (
@@ -59,6 +61,8 @@ def parse_new_episodes(doc: HtmlElement, site: Site, link: re.Pattern[str]) -> l
 
 
 def _row(a: HtmlElement) -> HtmlElement:
+    from lxml.html import HtmlElement
+
     node: HtmlElement | None = a
     while node is not None:
         if node.tag in ("li", "tr", "article"):

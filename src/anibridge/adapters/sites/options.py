@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from anibridge.adapters.sites.pacing import PacingOptions
+
+if TYPE_CHECKING:
+    from anibridge.adapters.sites.sto_gate import GateBrowser
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +40,7 @@ class SiteOptions:
     """Request budgets and cool-downs; None: unpaced (tests, tools)."""
     account: AccountLogin | None = None
     """SerienStream only: an account to log in with (one report says it lowers the redirect gate's tier)."""
+    gate_browser: GateBrowser | None = None
+    """SerienStream only: the real browser that passes a Turnstile redirect gate; None: the gate is waited out."""
+    gate_hint: str = ""
+    """SerienStream only: what would pass a Turnstile gate, told in the waiting reason when there is no browser."""

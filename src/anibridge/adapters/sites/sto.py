@@ -13,10 +13,10 @@ import re
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import httpx
-from lxml.html import HtmlElement
 
 from anibridge.adapters.sites import classic, newest, sto_gate, v2
 from anibridge.adapters.sites.html import parse
@@ -29,6 +29,9 @@ from anibridge.adapters.sites.token_site import TokenSite
 from anibridge.domain.catalog.identity import Site
 from anibridge.ports.catalog import EpisodeDetail, EpisodeListing, NewEpisode, SeriesDetail, SeriesEntry
 from anibridge.ports.errors import NotFound, SiteUnavailable
+
+if TYPE_CHECKING:  # lxml loads on the first page parsed, not when the server starts
+    from lxml.html import HtmlElement
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +48,8 @@ class StoCatalog(TokenSite):
     def __init__(self, client: httpx.AsyncClient, options: SiteOptions) -> None:
         super().__init__(client, options)
         self._classic_slugs: set[str] = set()
-        self._gate = StoGatePass(self._http, retry_seconds=self._http.gate_retry_seconds)
+        self._gate = StoGatePass(self._http, retry_seconds=self._http.gate_retry_seconds,
+                                 browser=options.gate_browser, hint=options.gate_hint)
         self.account = StoAccount(self._http, options.account, self._base) if options.account is not None else None
 
     def _gate_pass(self) -> GatePass | None:

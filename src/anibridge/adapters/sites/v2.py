@@ -8,8 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-
-from lxml.html import HtmlElement
+from typing import TYPE_CHECKING
 
 from anibridge.adapters.sites.html import attr, canonical_provider, first, first_of, has_class, text_of, xp
 from anibridge.adapters.sites.http import absolute
@@ -18,6 +17,9 @@ from anibridge.domain.catalog.identity import (
     Site,
 )
 from anibridge.ports.catalog import EpisodeListing, HosterLink
+
+if TYPE_CHECKING:  # lxml loads on the first page parsed, not when the server starts
+    from lxml.html import HtmlElement
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,6 @@ from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from anibridge.adapters.sql.models import ClientTaskRow, JobRow
@@ -167,12 +166,25 @@ def options_from_json(raw: Any) -> TaskOptions:
     return TaskOptions(**values)
 
 
+def dialect_insert(session: Session, table: Any) -> Any:
+    """The INSERT of the session's dialect (it has ON CONFLICT).
+
+    Each dialect's module is imported when a database of its kind is first written: an SQLite installation does
+    not hold the PostgreSQL dialect (about 2 MB resident) it never uses.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
+
+
 def upsert(session: Session, table: Table, values: dict[str, Any]) -> None:
     """INSERT … ON CONFLICT (primary key) DO UPDATE: race-free on PostgreSQL, one statement on SQLite."""
     keys = [c.name for c in table.primary_key.columns]
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(table).values(**values)
+    stmt = dialect_insert(session, table).values(**values)
     updates = {k: stmt.excluded[k] for k in values if k not in keys}
     stmt = stmt.on_conflict_do_update(index_elements=keys, set_=updates) if updates else stmt.on_conflict_do_nothing()
     session.execute(stmt)

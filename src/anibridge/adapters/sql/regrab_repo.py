@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import case, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from anibridge.adapters.sql.database import Database
+from anibridge.adapters.sql.mapping import dialect_insert
 from anibridge.adapters.sql.models import RegrabRow
 
 
@@ -31,8 +30,7 @@ class SqlRegrabRepo:
     async def advance(self, base_hash: str, past: int) -> None:
         def _advance(session: Session) -> None:
             # One statement, so two instances deleting the same torrent at once still end at past + 1.
-            module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-            stmt = module.insert(RegrabRow.__table__).values(base_hash=base_hash, generation=past + 1)
+            stmt = dialect_insert(session, RegrabRow.__table__).values(base_hash=base_hash, generation=past + 1)
             current = RegrabRow.__table__.c.generation
             stmt = stmt.on_conflict_do_update(
                 index_elements=["base_hash"],

@@ -13,11 +13,10 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy import update as sql_update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from anibridge.adapters.sql.database import Database
-from anibridge.adapters.sql.mapping import task_from_row, task_values, upsert
+from anibridge.adapters.sql.mapping import dialect_insert, task_from_row, task_values, upsert
 from anibridge.adapters.sql.models import CategoryRow, ClientTaskRow, CounterRow, RemovedTaskRow, TagRow
 from anibridge.domain.qbittorrent.records import (
     Category,
@@ -44,8 +43,7 @@ def _bump_counter(session: Session, by: int) -> int:
 
 def _dialect_insert(session: Session) -> Any:
     """The dialect's INSERT (both PostgreSQL and SQLite have ON CONFLICT DO NOTHING … RETURNING)."""
-    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return module.insert(ClientTaskRow.__table__)
+    return dialect_insert(session, ClientTaskRow.__table__)
 
 
 class SqlClientTaskRepo:

@@ -9,6 +9,7 @@ connection immediately, which is what stops a hoster download when the player se
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from typing import Any
 from urllib.parse import urljoin
 
 import httpcore
@@ -98,19 +99,28 @@ class HttpxUpstream:
         _widen_socket_reads()
         self._guard = guard
         self._max_redirects = max_redirects
-        self._client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(read_timeout, connect=connect_timeout, pool=connect_timeout),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=50),
-            follow_redirects=False,
-            trust_env=False,
-        )
+        self._client = client
+        self._client_options: dict[str, Any] = {
+            "timeout": httpx.Timeout(read_timeout, connect=connect_timeout, pool=connect_timeout),
+            "limits": httpx.Limits(max_connections=max_connections, max_keepalive_connections=50),
+            "follow_redirects": False,
+            "trust_env": False,
+        }
+
+    def _http(self) -> httpx.AsyncClient:
+        """The pooled client, made with the first stream: its TLS context holds ~1 MB that a server whose STRM
+        files point at the hosters directly never uses."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(**self._client_options)
+        return self._client
 
     async def open(self, method: str, url: str, headers: Mapping[str, str]) -> HttpxUpstreamResponse:
+        client = self._http()
         for _hop in range(self._max_redirects + 1):
             await self._guard.check(url)
-            request = self._client.build_request(method, url, headers=dict(headers))
+            request = client.build_request(method, url, headers=dict(headers))
             try:
-                response = await self._client.send(request, stream=True)
+                response = await client.send(request, stream=True)
             except httpx.HTTPError as ex:
                 raise UpstreamError(f"{type(ex).__name__}: {ex}") from ex
             location = response.headers.get("location")
@@ -123,4 +133,5 @@ class HttpxUpstream:
         raise UpstreamError("too many redirects")
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._client is not None:
+            await self._client.aclose()

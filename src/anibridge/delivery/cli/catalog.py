@@ -53,6 +53,9 @@ def run_with_container(settings: Settings, work: Callable[[Any], Awaitable[int]]
             return await work(container)
         finally:
             await container.http_client().aclose()
+            gate = container.gate_browser()  # the optional browser of the redirect gate (None: off)
+            if gate is not None:
+                await gate.aclose()
 
     return asyncio.run(main())
 

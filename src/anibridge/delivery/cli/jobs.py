@@ -181,6 +181,9 @@ async def _run_download(args: argparse.Namespace, settings: Settings) -> int:
 async def _close(container: Container) -> None:
     try:
         await container.http_client().aclose()
+        gate = container.gate_browser()  # the optional browser of the redirect gate (None: off)
+        if gate is not None:
+            await gate.aclose()
     except Exception:  # noqa: BLE001 - best effort on exit
         pass
 

@@ -18,6 +18,7 @@ def serve(args: argparse.Namespace, settings: Settings, title: str = "anibridge"
     from anibridge.delivery.cli.banner import Address, server_banner
     from anibridge.delivery.logs import configure_logging
     from anibridge.wiring.app import build_app
+    from anibridge.wiring.browser_gate import startup_warning
     from anibridge.wiring.container import create_container
     from anibridge.wiring.database import DatabaseProblem
     from anibridge.wiring.startup_checks import directories_problem
@@ -36,6 +37,9 @@ def serve(args: argparse.Namespace, settings: Settings, title: str = "anibridge"
     # Logging is configured here, before the app is built (the qBittorrent log ring attaches to the root logger
     # then), and uvicorn is told to leave it alone: its loggers already write through anibridge's handler.
     configure_logging(settings.log_level, settings.log_format)
+    browser_problem = startup_warning(settings)
+    if browser_problem:  # an optional part: say so at once, then serve without it
+        print(f"anibridge: warning: {browser_problem}", file=sys.stderr)
     container = create_container(settings)
     address = Address(args.host or settings.anibridge_host, args.port or settings.anibridge_port)
     banner = server_banner(settings, address, title) + extra

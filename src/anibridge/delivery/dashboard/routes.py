@@ -9,12 +9,11 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import falcon
 import falcon.asgi
-import jinja2
 
 from anibridge import __version__
 from anibridge.delivery.dashboard.parts import DashboardParts
@@ -22,6 +21,9 @@ from anibridge.delivery.dashboard.search import SearchPages
 from anibridge.delivery.dashboard.security import CSRF_FIELD, Csrf, add_security_headers
 from anibridge.delivery.dashboard.views import counts, queue_rows
 from anibridge.domain.qbittorrent.errors import TorrentError
+
+if TYPE_CHECKING:
+    import jinja2
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,8 @@ AUTH_RECHECK_SECONDS = 30.0
 
 
 def _environment() -> jinja2.Environment:
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,  # every value is escaped; nothing in the templates is marked safe
@@ -48,8 +52,15 @@ class Pages:
 
     def __init__(self, parts: DashboardParts) -> None:
         self.parts = parts
-        self.env = _environment()
+        self._env: jinja2.Environment | None = None
         self.csrf = Csrf(parts.csrf_secret)
+
+    @property
+    def env(self) -> jinja2.Environment:
+        """Jinja2 and its template compiler load with the first page shown: most servers only ever answer *arr."""
+        if self._env is None:
+            self._env = _environment()
+        return self._env
 
     def render(self, req: falcon.asgi.Request, resp: falcon.asgi.Response, template: str, status: int = 200,
                **context: Any) -> None:

@@ -20,6 +20,7 @@ from anibridge.delivery.qbittorrent.wire import QbitError, parse_bool
 log = logging.getLogger(__name__)
 
 MAX_FORM_BYTES = 32 * 2**20
+MAX_SPEED_LIMIT = 2**31 - 1
 
 
 @dataclass(slots=True)
@@ -77,6 +78,16 @@ class Form:
         if not math.isfinite(value):  # "inf", "nan", "1e309": nothing downstream can store or compare them
             raise QbitError(400, f"Invalid number for {name}: {raw[:64]}")
         return value
+
+    def speed_limit(self, name: str = "limit") -> int:
+        """Bytes/s as the torrent and the global limit setters take it: required; blank, 0 or negative means no
+        limit and reads back as 0 like qbittorrent-nox; capped at what qBittorrent stores (a 32-bit int)."""
+        raw = self.required(name)
+        try:
+            value = int(float(raw.strip() or "0"))
+        except (ValueError, OverflowError):
+            raise QbitError(400, f"Invalid limit: {raw[:64]}") from None
+        return min(max(value, 0), MAX_SPEED_LIMIT)
 
 
 async def read_form(req: falcon.asgi.Request) -> Form:

@@ -7,23 +7,13 @@ no peers, no piece hashes; piece states follow the one pseudo piece `properties`
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from anibridge.delivery.qbittorrent.context import READ, WRITE, Call, Endpoint
+from anibridge.delivery.qbittorrent.context import READ, WRITE, Call, Endpoint, Handler
 from anibridge.delivery.qbittorrent.wire import QbitError, Reply, as_json, done, parse_bool
+from anibridge.domain.qbittorrent.options import TorrentOptionsService
 from anibridge.domain.qbittorrent.records import TaskOptions
-
-MAX_LIMIT = 2**31 - 1
-
-
-def _limit(call: Call) -> int:
-    """Bytes/s; 0 or negative = no limit, reported as 0 like qbittorrent-nox does."""
-    raw = call.form.required("limit")
-    try:
-        value = int(float(raw.strip() or "0"))
-    except (ValueError, OverflowError):
-        raise QbitError(400, f"Invalid limit: {raw[:64]}") from None
-    return min(max(value, 0), MAX_LIMIT)
 
 
 async def _read_limits(call: Call, upload: bool) -> Reply:
@@ -39,16 +29,22 @@ async def _download_limit(call: Call) -> Reply:
     return await _read_limits(call, False)
 
 
-async def _set_upload_limit(call: Call) -> Reply:
-    limit = _limit(call)
-    await call.ctx.service.options.update(call.form.required("hashes"), lambda o: replace(o, up_limit=limit))
+async def _set_limits(call: Call, upload: bool) -> Reply:
+    limit = call.form.speed_limit()
+
+    def change(o: TaskOptions) -> TaskOptions:
+        return replace(o, up_limit=limit) if upload else replace(o, dl_limit=limit)
+
+    await call.ctx.service.options.update(call.form.required("hashes"), change)
     return done()
+
+
+async def _set_upload_limit(call: Call) -> Reply:
+    return await _set_limits(call, True)
 
 
 async def _set_download_limit(call: Call) -> Reply:
-    limit = _limit(call)
-    await call.ctx.service.options.update(call.form.required("hashes"), lambda o: replace(o, dl_limit=limit))
-    return done()
+    return await _set_limits(call, False)
 
 
 async def _toggle_sequential(call: Call) -> Reply:
@@ -88,43 +84,36 @@ async def _file_prio(call: Call) -> Reply:
 
 
 # ------------------------------------------------------------------ trackers and web seeds
-async def _add_trackers(call: Call) -> Reply:
-    await call.ctx.service.options.add_trackers(call.form.required("hash"), call.form.required("urls"))
-    return done()
+# Trackers and web seeds take the same parameters and differ only in the option they change, so each endpoint
+# is one of two handler shapes bound to its TorrentOptionsService method.
+UrlsChange = Callable[[TorrentOptionsService, str, str], Awaitable[None]]
+UrlEdit = Callable[[TorrentOptionsService, str, str, str], Awaitable[None]]
 
 
-async def _edit_tracker(call: Call) -> Reply:
-    form = call.form
-    await call.ctx.service.options.edit_tracker(form.required("hash"), form.required("origUrl"),
-                                                form.required("newUrl"))
-    return done()
+def _change_urls(change: UrlsChange) -> Handler:
+    """add*/remove*: one torrent's `hash` and its `urls`."""
+
+    async def handler(call: Call) -> Reply:
+        await change(call.ctx.service.options, call.form.required("hash"), call.form.required("urls"))
+        return done()
+
+    return handler
 
 
-async def _remove_trackers(call: Call) -> Reply:
-    await call.ctx.service.options.remove_trackers(call.form.required("hash"), call.form.required("urls"))
-    return done()
+def _edit_url(edit: UrlEdit) -> Handler:
+    """edit*: one torrent's `hash`, the URL to replace (`origUrl`) and its replacement (`newUrl`)."""
+
+    async def handler(call: Call) -> Reply:
+        form = call.form
+        await edit(call.ctx.service.options, form.required("hash"), form.required("origUrl"), form.required("newUrl"))
+        return done()
+
+    return handler
 
 
 async def _webseeds(call: Call) -> Reply:
     task = await call.ctx.service.get(call.form.required("hash"))
     return as_json([{"url": url} for url in task.options.webseeds])
-
-
-async def _add_webseeds(call: Call) -> Reply:
-    await call.ctx.service.options.add_webseeds(call.form.required("hash"), call.form.required("urls"))
-    return done()
-
-
-async def _edit_webseed(call: Call) -> Reply:
-    form = call.form
-    await call.ctx.service.options.edit_webseed(form.required("hash"), form.required("origUrl"),
-                                                form.required("newUrl"))
-    return done()
-
-
-async def _remove_webseeds(call: Call) -> Reply:
-    await call.ctx.service.options.remove_webseeds(call.form.required("hash"), call.form.required("urls"))
-    return done()
 
 
 # ------------------------------------------------------------------ peers and pieces
@@ -197,13 +186,13 @@ ENDPOINTS: dict[str, Endpoint] = {
     "torrents/setSuperSeeding": Endpoint(_set_super_seeding, WRITE),
     "torrents/setAutoManagement": Endpoint(_set_auto_management, WRITE),
     "torrents/filePrio": Endpoint(_file_prio, WRITE),
-    "torrents/addTrackers": Endpoint(_add_trackers, WRITE),
-    "torrents/editTracker": Endpoint(_edit_tracker, WRITE),
-    "torrents/removeTrackers": Endpoint(_remove_trackers, WRITE),
+    "torrents/addTrackers": Endpoint(_change_urls(TorrentOptionsService.add_trackers), WRITE),
+    "torrents/editTracker": Endpoint(_edit_url(TorrentOptionsService.edit_tracker), WRITE),
+    "torrents/removeTrackers": Endpoint(_change_urls(TorrentOptionsService.remove_trackers), WRITE),
     "torrents/webseeds": Endpoint(_webseeds, READ),
-    "torrents/addWebSeeds": Endpoint(_add_webseeds, WRITE),
-    "torrents/editWebSeed": Endpoint(_edit_webseed, WRITE),
-    "torrents/removeWebSeeds": Endpoint(_remove_webseeds, WRITE),
+    "torrents/addWebSeeds": Endpoint(_change_urls(TorrentOptionsService.add_webseeds), WRITE),
+    "torrents/editWebSeed": Endpoint(_edit_url(TorrentOptionsService.edit_webseed), WRITE),
+    "torrents/removeWebSeeds": Endpoint(_change_urls(TorrentOptionsService.remove_webseeds), WRITE),
     "torrents/addPeers": Endpoint(_add_peers, WRITE),
     "torrents/pieceHashes": Endpoint(_piece_hashes, READ),
     "torrents/pieceStates": Endpoint(_piece_states, READ),

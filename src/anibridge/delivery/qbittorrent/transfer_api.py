@@ -9,17 +9,6 @@ from __future__ import annotations
 from anibridge.delivery.qbittorrent.context import READ, WRITE, Call, Endpoint
 from anibridge.delivery.qbittorrent.wire import QbitError, Reply, as_json, done, text
 
-MAX_LIMIT = 2**31 - 1
-
-
-def _limit(call: Call) -> int:
-    raw = call.form.required("limit")
-    try:
-        value = int(float(raw.strip() or "0"))
-    except (ValueError, OverflowError):
-        raise QbitError(400, f"Invalid limit: {raw[:64]}") from None
-    return min(max(value, 0), MAX_LIMIT)
-
 
 async def _download_limit(call: Call) -> Reply:
     return text(str(call.ctx.transfer.dl_limit))
@@ -30,12 +19,12 @@ async def _upload_limit(call: Call) -> Reply:
 
 
 async def _set_download_limit(call: Call) -> Reply:
-    call.ctx.transfer.dl_limit = _limit(call)
+    call.ctx.transfer.dl_limit = call.form.speed_limit()
     return done()
 
 
 async def _set_upload_limit(call: Call) -> Reply:
-    call.ctx.transfer.up_limit = _limit(call)
+    call.ctx.transfer.up_limit = call.form.speed_limit()
     return done()
 
 

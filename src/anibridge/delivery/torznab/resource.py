@@ -14,9 +14,7 @@ import falcon
 import falcon.asgi
 
 from anibridge.delivery.access_log import masked_query
-from anibridge.delivery.torznab.caps import caps_xml
 from anibridge.delivery.torznab.params import TorznabError, function_of, lower_params, parse_search
-from anibridge.delivery.torznab.rss_xml import error_xml, rss_xml
 from anibridge.domain.kit.repeated import RepeatedFailure
 from anibridge.domain.torznab.config import SearchConfig
 from anibridge.domain.torznab.service import SitesGated, SitesUnreachable, TorznabSearch
@@ -51,6 +49,10 @@ class TorznabResource:
         self._unreachable = RepeatedFailure(log, "torznab search (no site could be asked)")
 
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        # The renderers pull in lxml: loaded with the first Torznab answer, not held by an idle server.
+        from anibridge.delivery.torznab.caps import caps_xml
+        from anibridge.delivery.torznab.rss_xml import error_xml, rss_xml
+
         started = time.monotonic()
         params = lower_params(req.params)
         try:

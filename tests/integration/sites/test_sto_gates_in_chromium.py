@@ -1,0 +1,137 @@
+"""The s.to adapter with the real browser pass (headless Chromium) against the fake gate: the success page shape,
+an honest failure when the widget never yields a token, and a pass that overruns its time being killed. One
+browser serves the module; every failure leaves no browser process behind."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from anibridge.adapters.sites.browser_gate import ChromiumGate
+from anibridge.adapters.sites.chromium import ChromiumPaths
+from anibridge.adapters.sites.sto import StoCatalog
+from anibridge.ports.errors import GateKind, SiteGated
+from anibridge_fakes.catalogue import Catalogue
+from anibridge_fakes.http import FakeServer
+from anibridge_fakes.redirect_gate import RedirectGate
+from anibridge_fakes.sto import StoApp
+from tests.integration.sites.conftest import fake_embed, serve, site_options
+from tests.integration.sites.test_sto_gates import expected_embed, voe_link
+
+PATHS = ChromiumPaths()
+try:
+    import selenium  # noqa: F401
+
+    SELENIUM = True
+except ImportError:
+    SELENIUM = False
+
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.slow,
+    pytest.mark.skipif(not (Path(PATHS.chromium).exists() and Path(PATHS.chromedriver).exists()),
+                       reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"),
+    pytest.mark.skipif(not SELENIUM, reason="needs selenium (pip install -e '.[dev]')"),
+]
+
+
+@pytest.fixture(scope="module")
+def fake(catalogue: Catalogue) -> Iterator[FakeServer]:
+    yield from serve(FakeServer(StoApp(catalogue, fake_embed)))
+
+
+@pytest.fixture
+def app(fake: FakeServer) -> Iterator[StoApp]:
+    app = fake.app
+    assert isinstance(app, StoApp)
+    yield app
+    app.gate = RedirectGate()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[ChromiumGate]:
+    import asyncio
+
+    gate = ChromiumGate(PATHS, time_limit=10.0)  # also the page-load and script timeouts of the browser
+    gate.worker.grace = 5.0  # an overrun is killed 5 s after a pass's limit (production: 15 s)
+    yield gate
+    asyncio.run(gate.aclose())
+
+
+def alive(group: int | None) -> bool:
+    if group is None:
+        return False
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def test_turnstile_with_the_page_shaped_success(fake: FakeServer, app: StoApp, catalogue: Catalogue,
+                                                      browser: ChromiumGate) -> None:
+    app.gate = RedirectGate(tier="turnstile", success_shape="page")
+    async with httpx.AsyncClient() as client:
+        catalog = StoCatalog(client, site_options(fake.base_url, gate_browser=browser))
+        assert await catalog.embed_url(await voe_link(catalog)) == expected_embed(catalogue)
+    [submission] = app.gate.submissions
+    assert submission.ok and submission.fields["cf-turnstile-response"].count(".") == 1
+    assert browser.worker.running and alive(browser.worker.process_group)
+
+
+async def test_a_widget_that_never_answers_is_a_typed_gate_within_the_limit(fake: FakeServer, app: StoApp,
+                                                                            browser: ChromiumGate) -> None:
+    app.gate = RedirectGate(tier="turnstile", turnstile_script="/nowhere/api.js")  # the widget never renders
+    browser.time_limit = 2.0
+    async with httpx.AsyncClient() as client:
+        catalog = StoCatalog(client, site_options(fake.base_url, gate_browser=browser))
+        link = await voe_link(catalog)
+        group = browser.worker.process_group
+        started = time.monotonic()
+        with pytest.raises(SiteGated) as info:
+            await catalog.embed_url(link)
+    assert time.monotonic() - started < browser.time_limit + 5
+    error = info.value
+    assert error.kind is GateKind.VERIFICATION
+    assert error.detail == "turnstile; the browser was refused too: no Turnstile token after 2 s"
+    assert error.retry_at is not None and error.retry_at > datetime.now(UTC) + timedelta(seconds=60)
+    assert app.gate.submissions == []  # nothing was posted without a token
+    assert not browser.worker.running and not alive(group)  # a failed pass closes its browser
+
+
+async def test_a_pass_that_overruns_is_killed_and_the_next_starts_a_fresh_browser(browser: ChromiumGate) -> None:
+    await browser.worker.run(lambda driver: driver.title, (), limit=10.0)
+    group, starts = browser.worker.process_group, browser.worker.starts
+    browser.worker.grace = 1.0
+    try:
+        with pytest.raises(TimeoutError):
+            # A script that never calls back: only the script timeout (10 s, from the start) would end it itself.
+            await browser.worker.run(lambda driver: driver.execute_async_script("/* never done */"), (), limit=0.1)
+    finally:
+        browser.worker.grace = 5.0
+    assert not browser.worker.running and not alive(group)
+    assert await browser.worker.run(lambda driver: driver.execute_script("return 1 + 1"), (), limit=10.0) == 2
+    assert browser.worker.starts == starts + 1
+
+
+async def test_an_idle_browser_is_closed(browser: ChromiumGate) -> None:
+    import asyncio
+
+    browser.worker.idle_seconds = 0.2
+    try:
+        await browser.worker.run(lambda driver: driver.title, (), limit=10.0)
+        group = browser.worker.process_group
+        assert browser.worker.running and alive(group)
+        for _ in range(100):
+            if not browser.worker.running and not alive(group):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        browser.worker.idle_seconds = 120.0
+    assert not browser.worker.running and not alive(group)
