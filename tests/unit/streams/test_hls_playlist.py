@@ -58,6 +58,12 @@ def test_a_key_without_encryption_needs_no_readable_iv() -> None:
     assert parse_media("#EXTM3U\n#EXT-X-KEY:METHOD=NONE,IV=junk\n#EXTINF:1,\na.ts\n", BASE).segments[0].key is None
 
 
+def test_an_unreadable_iv_no_segment_uses_is_only_named() -> None:
+    parsed = parse_media('#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI="k",IV=0xZZ\n#EXT-X-KEY:METHOD=AES-128,URI="k"\n'
+                         "#EXTINF:1,\na.ts\n", BASE)
+    assert parsed.guesses == ("unreadable IV '0xZZ'",) and parsed.segments[0].iv() == bytes(16)
+
+
 def test_the_best_variant_breaks_a_bandwidth_tie_by_picture_size_and_else_takes_the_first() -> None:
     tie = ("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=5,RESOLUTION=640x360\nsmall.m3u8\n"
            "#EXT-X-STREAM-INF:BANDWIDTH=5,RESOLUTION=1920x1080\nbig.m3u8\n")

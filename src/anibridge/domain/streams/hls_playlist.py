@@ -4,10 +4,11 @@ The own downloader and the STRM proxy's "HLS as one file" mode both need a media
 durations, byte ranges, AES-128 keys and initialisation sections, and a master's default variant. They differ
 in what they accept — the downloader hands anything unusual to yt-dlp, the proxy keeps serving the playlist
 instead — so the parser records what the playlist says and decides nothing: each consumer refuses what it
-cannot do from this model. Only text that no consumer can read past (a byte range or IV that is not one)
-raises PlaylistError. Where a line is unreadable but has an obvious default (an EXTINF without a number, a
-media sequence that is not one, a byte range without an offset that follows no range of its URI) the default
-is used and the reason is kept in `guesses`: the downloader refuses such a playlist, the proxy goes with it.
+cannot do from this model. Only text that no consumer can read past raises PlaylistError: a byte range that is
+not one, or an IV that is not hex once a segment or map is encrypted with it. Where a line is unreadable but has
+an obvious default (an EXTINF without a number, a media sequence that is not one, a byte range without an offset
+that follows no range of its URI, an IV without its 0x) the default is used and the reason is kept in
+`guesses`: the downloader refuses such a playlist, the proxy goes with it.
 """
 
 from __future__ import annotations
@@ -157,13 +158,12 @@ def _byte_range(value: str) -> tuple[int, int | None]:
     return int(match.group(1)), int(match.group(2)) if match.group(2) is not None else None
 
 
-def _iv(value: str, guesses: list[str]) -> bytes:
+def _iv(value: str) -> tuple[bytes | None, bool]:
+    """The IV bytes (None: not hex at all) and whether it was written as the format asks (with 0x)."""
     match = _IV.fullmatch(value.strip())
     if match is None:
-        raise PlaylistError(f"unreadable IV {value[:40]!r}")
-    if match.group(1) is None:
-        guesses.append(f"unreadable IV {value[:40]!r}")  # hex without the 0x the format asks for
-    return bytes.fromhex(match.group(2).rjust(32, "0"))
+        return None, False
+    return bytes.fromhex(match.group(2).rjust(32, "0")), match.group(1) is not None
 
 
 class _Reader:
@@ -176,6 +176,8 @@ class _Reader:
         self.pending_range: str | None = None
         self.discontinuity = self.gap = False
         self.key: Key | None = None
+        self.key_error: str | None = None
+        """Why the key in force has no usable IV: raised once a segment or map would need it."""
         self.init: Segment | None = None
         self.ended = False
         self.last_end: dict[str, int] = {}
@@ -184,14 +186,20 @@ class _Reader:
         self.keys: list[Key] = []
         self.guesses: list[str] = []
 
-    def span(self, value: str, url: str) -> tuple[int, int]:
+    def span(self, value: str, url: str | None) -> tuple[int, int]:
+        """(offset, length); without an offset the range follows the previous one of `url` (None: there is none)."""
         length, offset = _byte_range(value)
         if offset is None:
-            offset = self.last_end.get(url)
+            offset = self.last_end.get(url) if url is not None else None
             if offset is None:
                 self.guesses.append("a byte range without offset that follows no range of the same URI")
                 offset = 0
         return offset, length
+
+    def encryption(self) -> Key | None:
+        if self.key_error is not None:
+            raise PlaylistError(self.key_error)
+        return self.key
 
     def tag(self, line: str) -> None:
         tag, _, value = line.partition(":")
@@ -211,7 +219,13 @@ class _Reader:
             attrs = attributes(line)
             method = attrs.get("METHOD", "NONE")
             encrypted = method.upper() != "NONE"
-            iv = _iv(attrs["IV"], self.guesses) if encrypted and "IV" in attrs else None
+            iv, self.key_error = None, None
+            if encrypted and "IV" in attrs:
+                iv, proper = _iv(attrs["IV"])
+                if not proper:
+                    self.guesses.append(f"unreadable IV {attrs['IV'][:40]!r}")
+                if iv is None:
+                    self.key_error = self.guesses[-1]
             url = urljoin(self.base_url, attrs["URI"].strip()) if attrs.get("URI") else ""
             found = Key(url, iv, method, attrs.get("KEYFORMAT", "identity"))
             self.keys.append(found)
@@ -219,8 +233,8 @@ class _Reader:
         elif tag == "#EXT-X-MAP":
             attrs = attributes(line)
             url = urljoin(self.base_url, attrs["URI"].strip()) if attrs.get("URI") else ""
-            span = self.span(attrs["BYTERANGE"], "") if "BYTERANGE" in attrs else None
-            self.init = Segment(url, 0.0, self.sequence, span, self.key)
+            span = self.span(attrs["BYTERANGE"], None) if "BYTERANGE" in attrs else None
+            self.init = Segment(url, 0.0, self.sequence, span, self.encryption())
             self.maps.append(self.init)
         elif tag == "#EXT-X-DISCONTINUITY":
             self.discontinuity = True
@@ -235,7 +249,7 @@ class _Reader:
         if self.pending_range is not None:
             span = self.span(self.pending_range, url)
             self.last_end[url] = span[0] + span[1]
-        self.segments.append(Segment(url, self.duration, self.sequence, span, self.key, self.init,
+        self.segments.append(Segment(url, self.duration, self.sequence, span, self.encryption(), self.init,
                                      self.discontinuity, self.gap))
         self.sequence += 1
         self.duration, self.pending_range, self.discontinuity, self.gap = 0.0, None, False, False

@@ -6,7 +6,8 @@ that a master's BANDWIDTH becomes. Served as one stream — MPEG-TS segments bac
 followed by its fragments — the media probes like a file: size over duration is the real bitrate, and ranged
 requests let ffprobe read the end (the TS duration) and players seek.
 
-Pure text and arithmetic here; `hls_file` does the upstream requests.
+Pure text and arithmetic here, over the playlist as `streams/hls_playlist` reads it (the downloader reads it
+the same way and refuses other things); `hls_file` does the upstream requests.
 """
 
 from __future__ import annotations
