@@ -17,8 +17,8 @@ import asyncio
 import statistics
 import time
 
+from anibridge.adapters.aes_cbc import NativeSegmentCipher
 from anibridge.adapters.ssrf import SsrfGuard
-from anibridge.adapters.strm.cipher import NativeSegmentCipher
 from anibridge.adapters.strm.upstream import HttpxUpstream
 from anibridge.domain.strm.hls_file import LAYOUT_PARALLEL, HlsFiles
 from anibridge_fakes.hosters.common import serve_file

@@ -22,7 +22,8 @@ import httpx
 
 from anibridge.adapters.media_reads import FfprobeNotStarted, fetch_playlist, run_ffprobe
 from anibridge.domain.streams.hls import is_hls
-from anibridge.domain.streams.playlist_length import best_variant_url, media_playlist_seconds
+from anibridge.domain.streams.hls_playlist import best_variant
+from anibridge.domain.streams.playlist_length import media_playlist_seconds
 from anibridge.domain.streams.sniff import HEAD_BYTES, text_body_reason
 from anibridge.ports.errors import MediaRejected
 from anibridge.ports.streams import DirectStream
@@ -128,8 +129,8 @@ class FfprobeMediaVerifier:
             return None
         seconds = media_playlist_seconds(text)
         if seconds is None:
-            variant = best_variant_url(text, stream.url)
-            text = await self._get_text(variant, stream) if variant else None
+            variant = best_variant(text, stream.url)
+            text = await self._get_text(variant.url, stream) if variant else None
             seconds = media_playlist_seconds(text) if text else None
         return seconds
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from anibridge.adapters.aes_cbc import NativeSegmentCipher
 from anibridge.adapters.ssrf import SsrfGuard
-from anibridge.adapters.strm.cipher import NativeSegmentCipher
 from anibridge.adapters.strm.upstream import HttpxUpstream
 from anibridge.domain.strm.proxy import (
     ProxyOptions,

@@ -17,10 +17,10 @@ import falcon.asgi
 import pytest
 import uvicorn
 
+from anibridge.adapters.aes_cbc import NativeSegmentCipher
 from anibridge.adapters.clock import SystemClock
 from anibridge.adapters.memory import InMemoryStrmMappingRepo
 from anibridge.adapters.ssrf import SsrfGuard
-from anibridge.adapters.strm.cipher import NativeSegmentCipher
 from anibridge.adapters.strm.upstream import HttpxUpstream
 from anibridge.delivery.disconnect import DisconnectGuard
 from anibridge.delivery.strm import add_strm_routes

@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from anibridge.domain.streams.playlist_length import best_variant_url, media_playlist_seconds
+from anibridge.domain.streams.hls_playlist import best_variant
+from anibridge.domain.streams.playlist_length import media_playlist_seconds
 from anibridge.domain.streams.sniff import text_body_reason
 
 PAGE = b"<!DOCTYPE html><html><head><title>File not found</title></head><body>File was deleted</body></html>"
@@ -38,6 +39,7 @@ def test_playlist_length_is_the_extinf_total_of_the_best_variant() -> None:
     master = ('#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=400000,RESOLUTION=1280x720\nlow/720p.m3u8\n'
               '#EXT-X-STREAM-INF:BANDWIDTH=900000,RESOLUTION=1920x1080\nhigh/1080p.m3u8\n')
     assert media_playlist_seconds(master) is None
-    assert best_variant_url(master, "https://cdn.test/v/master.m3u8") == "https://cdn.test/v/high/1080p.m3u8"
+    variant = best_variant(master, "https://cdn.test/v/master.m3u8")
+    assert variant is not None and variant.url == "https://cdn.test/v/high/1080p.m3u8"
     media = "#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6.006,\na.ts\n#EXTINF:4.5,\nb.ts\n#EXT-X-ENDLIST\n"
     assert media_playlist_seconds(media) == pytest.approx(10.506)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from anibridge.domain.streams.hls_playlist import is_master, variants
 from anibridge.domain.strm import probe_master as pm
 
 MEDIA = (
@@ -37,14 +38,14 @@ def test_synthetic_master_points_at_the_media_playlist() -> None:
     text = pm.synthetic_master("https://cdn.example/v/index.m3u8", pm.Rate(500_000, 400_000), "1280x720")
     assert text == ("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=500000,AVERAGE-BANDWIDTH=400000,RESOLUTION=1280x720\n"
                     "https://cdn.example/v/index.m3u8\n")
-    assert pm.is_master(text) and not pm.is_media(text) and pm.is_media(MEDIA)
+    assert is_master(text) and not pm.is_media(text) and pm.is_media(MEDIA)
 
 
 def test_with_bandwidth_fills_only_the_missing_and_keeps_other_bytes() -> None:
     master = ('#EXTM3U\r\n#EXT-X-STREAM-INF:RESOLUTION=1280x720,CODECS="avc1.42c01f,mp4a.40.2"\r\nlow.m3u8\r\n'
               "#EXT-X-STREAM-INF:BANDWIDTH=0\r\nmid.m3u8\r\n"
               "#EXT-X-STREAM-INF:BANDWIDTH=900000\r\nhigh.m3u8\r\n")
-    found = pm.variants(master, "https://cdn.example/v/master.m3u8")
+    found = variants(master, "https://cdn.example/v/master.m3u8")
     assert [v.url.rsplit("/", 1)[1] for v in found] == ["low.m3u8", "mid.m3u8", "high.m3u8"]
     missing = [v for v in found if pm.lacks_bandwidth(v)]
     assert [v.line for v in missing] == [1, 3]

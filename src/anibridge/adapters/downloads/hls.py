@@ -18,7 +18,7 @@ connection and one feeder block, whatever the stream's length. The segments stay
 AES-128 segments are decrypted as they stream in (pycryptodomex, CBC), TS and fMP4 (EXT-X-MAP) are remuxed
 alike, EXT-X-BYTERANGE is fetched as a Range request. Every segment's first bytes are checked: a hoster that
 answers segments with an HTML "File not found" page is refused at the first one (MediaRejected: the job tries
-the next hoster). Whatever the playlist asks for that this does not do (`media_playlist`), and a missing
+the next hoster). Whatever the playlist asks for that this does not do (`download_plan`), and a missing
 ffmpeg, raise NotOwnHls before anything is written, and the caller hands the stream to yt-dlp.
 """
 
@@ -41,19 +41,13 @@ from typing import IO
 
 import httpx
 
+from anibridge.adapters.aes_cbc import CbcStream
 from anibridge.adapters.downloads.budget import ConnectionBudget, RateLimiter
 from anibridge.adapters.downloads.client import GuardRefused, hoster_client
 from anibridge.adapters.downloads.ranged import EXPIRED_STATUSES, Speed, progress_of
 from anibridge.adapters.ssrf import SsrfGuard
-from anibridge.domain.streams.media_playlist import (
-    MediaPlaylist,
-    Segment,
-    UnsupportedPlaylist,
-    check_master,
-    is_master,
-    parse_media_playlist,
-)
-from anibridge.domain.streams.playlist_length import best_variant_url
+from anibridge.domain.streams.download_plan import DownloadPlan, UnsupportedPlaylist, check_master, download_plan
+from anibridge.domain.streams.hls_playlist import Segment, best_variant, is_master
 from anibridge.domain.streams.sniff import HEAD_BYTES, text_body_reason
 from anibridge.ports.errors import DiskFull, DownloadCancelled, DownloadFailed, DownloadThrottled, MediaRejected
 from anibridge.ports.streams import DirectStream, DownloadProgress
@@ -142,16 +136,16 @@ class HlsDownloader:
             finally:
                 self._budget.release()
 
-    def _plan(self, client: httpx.Client, stream: DirectStream) -> MediaPlaylist:
+    def _plan(self, client: httpx.Client, stream: DirectStream) -> DownloadPlan:
         text, url = self._text(client, stream, stream.url)
         try:
             if is_master(text):
                 check_master(text)
-                variant = best_variant_url(text, url)
+                variant = best_variant(text, url)
                 if variant is None:
                     raise UnsupportedPlaylist("a master playlist without a usable variant")
-                text, url = self._text(client, stream, variant)
-            return parse_media_playlist(text, url)
+                text, url = self._text(client, stream, variant.url)
+            return download_plan(text, url)
         except UnsupportedPlaylist as ex:
             raise NotOwnHls(str(ex)) from None
         except ValueError as ex:  # a number or URI the parser could not read: yt-dlp may still make sense of it
@@ -170,37 +164,11 @@ class HlsDownloader:
             return bytes(body).decode("utf-8", errors="replace"), str(response.url)
 
 
-class _Cbc:
-    """AES-128-CBC decryption of a body that arrives in pieces; PKCS#7 padding removed at the end."""
-
-    def __init__(self, key: bytes, iv: bytes) -> None:
-        from Cryptodome.Cipher import AES  # ~2.5 MB resident: loaded with the first encrypted segment, not at start
-
-        self._cipher = AES.new(key, AES.MODE_CBC, iv=iv)
-        self._pending = b""
-
-    def feed(self, data: bytes) -> bytes:
-        data = self._pending + data
-        usable = max(0, (len(data) - 1) // 16 * 16)  # the last block waits: it carries the padding
-        self._pending = data[usable:]
-        return self._cipher.decrypt(data[:usable]) if usable else b""
-
-    def finish(self) -> bytes | None:
-        """The last plaintext bytes, or None when the body is no AES-128 ciphertext with valid padding."""
-        if len(self._pending) != 16:
-            return None
-        last = self._cipher.decrypt(self._pending)
-        pad = last[-1]
-        if not 1 <= pad <= 16 or last[-pad:] != bytes([pad]) * pad:
-            return None
-        return last[:-pad]
-
-
 class _HlsRun:
     """One HLS download in flight: segment workers and the ffmpeg feeder in threads; this thread reports
     progress, watches for cancel and failures, and finishes the file."""
 
-    def __init__(self, owner: HlsDownloader, client: httpx.Client, stream: DirectStream, plan: MediaPlaylist,
+    def __init__(self, owner: HlsDownloader, client: httpx.Client, stream: DirectStream, plan: DownloadPlan,
                  dest_dir: Path, stem: str, on_progress: ProgressCallback, is_cancelled: Callable[[], bool],
                  limiter: RateLimiter | None, ffmpeg: str) -> None:
         self._opts = owner._opts
@@ -497,7 +465,7 @@ class _HlsRun:
         with self._cond:
             self._in_flight += 1
         try:
-            cbc = _Cbc(self._key(item.key.url), item.iv()) if item.key is not None else None
+            cbc = CbcStream(self._key(item.key.url), item.iv()) if item.key is not None else None
             with self._client.stream("GET", item.url, headers=headers) as response, open(tmp, "wb") as out:
                 self._check(response, index)
                 # A server that ignores the Range header sends the whole resource: skip to the range.

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import re
 
-_ATTR = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
+from anibridge.domain.streams.hls_playlist import attributes
+
 _RESOLUTION = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
 _AUDIO_PREFIXES = ("mp4a", "ac-3", "ec-3", "ac-4", "opus", "flac", "alac", "mp3", "dts", "vorbis")
-
-
-def _attributes(line: str) -> dict[str, str]:
-    return {k: v.strip('"') for k, v in _ATTR.findall(line.partition(":")[2])}
 
 
 def _video_codec(codecs: str) -> str | None:
@@ -32,7 +29,7 @@ def master_quality(text: str) -> tuple[int | None, str | None]:
     for line in text.splitlines():
         if not line.startswith("#EXT-X-STREAM-INF:"):
             continue
-        attrs = _attributes(line)
+        attrs = attributes(line)
         codec = _video_codec(attrs.get("CODECS", ""))
         size = _RESOLUTION.match(attrs.get("RESOLUTION", ""))
         if size is None:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from anibridge.domain.kit.single_flight import SingleFlight
+from anibridge.domain.streams.hls_playlist import AES_BLOCK, is_master
 from anibridge.domain.strm.hls_layout import (
-    AES_BLOCK,
     MP4_TYPE,
     TS_TYPE,
     Layout,
@@ -30,7 +30,6 @@ from anibridge.domain.strm.hls_layout import (
     parse_media,
     pick_variant,
 )
-from anibridge.domain.strm.probe_master import is_master
 from anibridge.ports.upstream import UpstreamError
 
 if TYPE_CHECKING:

@@ -6,21 +6,28 @@ that a master's BANDWIDTH becomes. Served as one stream — MPEG-TS segments bac
 followed by its fragments — the media probes like a file: size over duration is the real bitrate, and ranged
 requests let ffprobe read the end (the TS duration) and players seek.
 
-Pure text and arithmetic here; `hls_file` does the upstream requests.
+Pure text and arithmetic here, over the playlist as `streams/hls_playlist` reads it (the downloader reads it
+the same way and refuses other things); `hls_file` does the upstream requests.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
 
-from anibridge.domain.strm.probe_master import Variant, attributes, is_master, variants
+from anibridge.domain.streams import hls_playlist
+from anibridge.domain.streams.hls_playlist import (
+    AES_BLOCK,
+    PlaylistError,
+    Segment,
+    best_variant,
+    has_separate_audio,
+    is_master,
+    pkcs7_padding,
+)
 
-AES_BLOCK = 16
 TS_TYPE = "video/mp2t"
 MP4_TYPE = "video/mp4"
-_RESOLUTION = re.compile(r"(\d+)x(\d+)")
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also takes "²", which int() then refuses
 
 
@@ -48,7 +55,7 @@ class Part:
 
 
 @dataclass(frozen=True, slots=True)
-class MediaPlaylist:
+class FileParts:
     parts: tuple[Part, ...]
     fragmented: bool  # an EXT-X-MAP init section comes first: fragmented MP4, else MPEG-TS
 
@@ -89,123 +96,50 @@ class Layout:
 
 
 def pick_variant(text: str, base_url: str) -> str:
-    """The variant a player takes by default: the highest BANDWIDTH, else the largest RESOLUTION, else the first.
+    """The variant a player takes by default (`best_variant`).
 
     Raises NotAFile when the variant's audio lives in a separate rendition (the file would be silent).
     """
-    found = variants(text, base_url)
-    if not found:
+    best = best_variant(text, base_url)
+    if best is None:
         raise NotAFile("master without variants")
-
-    def rank(v: Variant) -> tuple[int, int]:
-        attrs = v.attributes
-        bandwidth = attrs.get("BANDWIDTH", "")
-        m = _RESOLUTION.fullmatch(attrs.get("RESOLUTION", ""))
-        return (int(bandwidth) if bandwidth.isdigit() else 0, int(m.group(1)) * int(m.group(2)) if m else 0)
-
-    best = max(found, key=rank)
-    audio_group = best.attributes.get("AUDIO", "").strip('"')
-    if audio_group and _has_separate_audio(text, audio_group):
+    audio_group = best.attributes.get("AUDIO", "")
+    if audio_group and has_separate_audio(text, audio_group):
         raise NotAFile("audio in a separate rendition")
     return best.url
 
 
-def _has_separate_audio(text: str, group: str) -> bool:
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line.startswith("#EXT-X-MEDIA:"):
-            continue
-        attrs = attributes(line)
-        if attrs.get("TYPE") == "AUDIO" and attrs.get("GROUP-ID", "").strip('"') == group and "URI" in attrs:
-            return True
-    return False
+def _part(segment: Segment) -> Part:
+    offset, length = segment.byte_range if segment.byte_range is not None else (None, None)
+    key = Key(segment.key.url, segment.iv()) if segment.key is not None else None
+    return Part(segment.url, offset, length, key, max(segment.duration, 0.0))
 
 
-def _byte_range(value: str, next_offset: int) -> tuple[int, int]:
-    """(offset, length) of `length[@offset]`; without an offset the range follows the previous one."""
-    length, _, offset = value.partition("@")
-    if not length.strip().isdigit() or (offset and not offset.strip().isdigit()):
-        raise NotAFile(f"bad byte range {value!r}")
-    return (int(offset) if offset else next_offset), int(length)
-
-
-def _iv(value: str | None, sequence: int) -> bytes:
-    if value is None:
-        return sequence.to_bytes(AES_BLOCK, "big")
-    digits = value[2:] if value[:2].lower() == "0x" else value
-    try:
-        raw = bytes.fromhex(digits.rjust(32, "0"))
-    except ValueError as ex:
-        raise NotAFile("bad IV") from ex
-    if len(raw) != AES_BLOCK:
-        raise NotAFile("bad IV")
-    return raw
-
-
-def parse_media(text: str, base_url: str) -> MediaPlaylist:
+def parse_media(text: str, base_url: str) -> FileParts:
     """The parts of a VOD media playlist in play order; NotAFile for anything one file cannot carry."""
     if is_master(text):
         raise NotAFile("a master, not a media playlist")
-    if "#EXT-X-ENDLIST" not in text:
+    try:
+        playlist = hls_playlist.parse_media(text, base_url)
+    except PlaylistError as ex:
+        raise NotAFile(str(ex)) from None
+    if not playlist.ended:
         raise NotAFile("live playlist (no EXT-X-ENDLIST)")
+    for key in playlist.keys:
+        if key.method != "NONE" and (key.method != "AES-128" or not key.url):
+            raise NotAFile(f"encryption {key.method}")
+    if any(not init.url for init in playlist.maps):
+        raise NotAFile("EXT-X-MAP without URI")
     parts: list[Part] = []
-    sequence = 0
-    key: tuple[str, str | None] | None = None  # (absolute URL, IV attribute)
     current_map: Part | None = None
-    map_pending = False
-    duration: float | None = None
-    byte_range: str | None = None
-    next_offset: dict[str, int] = {}
-    fragmented = False
-    for raw in text.splitlines():
-        line = raw.strip()
-        if line.startswith("#EXT-X-MEDIA-SEQUENCE:"):
-            value = line.split(":", 1)[1].strip()
-            sequence = int(value) if value.isdigit() else 0
-        elif line.startswith("#EXT-X-KEY:"):
-            attrs = attributes(line)
-            method = attrs.get("METHOD", "NONE")
-            if method == "NONE":
-                key = None
-            elif method == "AES-128" and attrs.get("URI"):
-                key = (urljoin(base_url, attrs["URI"].strip('"')), attrs.get("IV"))
-            else:
-                raise NotAFile(f"encryption {method}")
-        elif line.startswith("#EXT-X-MAP:"):
-            attrs = attributes(line)
-            uri = attrs.get("URI", "").strip('"')
-            if not uri:
-                raise NotAFile("EXT-X-MAP without URI")
-            offset = length = None
-            if "BYTERANGE" in attrs:
-                offset, length = _byte_range(attrs["BYTERANGE"].strip('"'), 0)
-            map_key = Key(key[0], _iv(key[1], sequence)) if key is not None else None
-            found = Part(urljoin(base_url, uri), offset, length, map_key)
-            if found != current_map:
-                current_map, map_pending, fragmented = found, True, True
-        elif line.startswith("#EXTINF:"):
-            try:
-                duration = float(line[8:].split(",", 1)[0])
-            except ValueError:
-                duration = None
-        elif line.startswith("#EXT-X-BYTERANGE:"):
-            byte_range = line[17:].strip()
-        elif line and not line.startswith("#"):
-            url = urljoin(base_url, line)
-            offset = length = None
-            if byte_range is not None:
-                offset, length = _byte_range(byte_range, next_offset.get(url, 0))
-                next_offset[url] = offset + length
-            if map_pending and current_map is not None:
-                parts.append(current_map)
-                map_pending = False
-            part_key = Key(key[0], _iv(key[1], sequence)) if key is not None else None
-            parts.append(Part(url, offset, length, part_key, max(duration or 0.0, 0.0)))
-            sequence += 1
-            duration, byte_range = None, None
+    for segment in playlist.segments:
+        if segment.init is not None and _part(segment.init) != current_map:
+            current_map = _part(segment.init)
+            parts.append(current_map)
+        parts.append(_part(segment))
     if not any(p.duration > 0 for p in parts):
         raise NotAFile("no segments")
-    return MediaPlaylist(tuple(parts), fragmented)
+    return FileParts(tuple(parts), bool(playlist.maps))
 
 
 def parse_range(header: str, total: int) -> tuple[int, int] | None | str:
@@ -236,10 +170,8 @@ def parse_range(header: str, total: int) -> tuple[int, int] | None | str:
 
 def padding(last_plain_block: bytes) -> int:
     """PKCS#7 padding length of a decrypted final block; NotAFile when it is not valid padding."""
-    if len(last_plain_block) != AES_BLOCK:
-        raise NotAFile("short final block")
-    pad = last_plain_block[-1]
-    if not 1 <= pad <= AES_BLOCK or last_plain_block[-pad:] != bytes([pad]) * pad:
+    pad = pkcs7_padding(last_plain_block)
+    if pad is None:
         raise NotAFile("bad PKCS#7 padding")
     return pad
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
+
+from anibridge.domain.streams.hls_playlist import PlaylistError, Variant, is_master, parse_media
 
 SAMPLE_SEGMENTS = 3  # segments measured per media playlist: enough for a peak estimate, cheap for a probe
 _BANDWIDTH = re.compile(r"(?<![A-Z-])BANDWIDTH=[^,]*,?")
-_ATTR = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,48 +29,18 @@ class Segment:
     size: int | None  # known from EXT-X-BYTERANGE without asking the hoster
 
 
-@dataclass(frozen=True, slots=True)
-class Variant:
-    """One `EXT-X-STREAM-INF` entry: the index of its tag line, its attributes and its absolute URL."""
-
-    line: int
-    attributes: dict[str, str]
-    url: str
-
-
-def is_master(text: str) -> bool:
-    return "#EXT-X-STREAM-INF" in text
-
-
 def is_media(text: str) -> bool:
     return "#EXTINF" in text and not is_master(text)
 
 
-def attributes(tag_line: str) -> dict[str, str]:
-    _, _, rest = tag_line.partition(":")
-    return {m.group(1): m.group(2) for m in _ATTR.finditer(rest)}
-
-
 def segments(text: str, base_url: str) -> list[Segment]:
-    """The media segments of a media playlist, with their durations and any byte-range lengths."""
-    out: list[Segment] = []
-    duration: float | None = None
-    size: int | None = None
-    for raw in text.splitlines():
-        line = raw.strip()
-        if line.startswith("#EXTINF:"):
-            try:
-                duration = float(line[8:].split(",", 1)[0])
-            except ValueError:
-                duration = None
-        elif line.startswith("#EXT-X-BYTERANGE:"):
-            length = line[17:].split("@", 1)[0]
-            size = int(length) if length.isdigit() else None
-        elif line and not line.startswith("#"):
-            if duration is not None and duration > 0:
-                out.append(Segment(urljoin(base_url, line), duration, size))
-            duration, size = None, None
-    return out
+    """The media segments of a media playlist with a duration, and any byte-range lengths; none when a byte
+    range or IV is unreadable (no figure then: the playlist goes out as it is)."""
+    try:
+        found = parse_media(text, base_url).segments
+    except PlaylistError:
+        return []
+    return [Segment(s.url, s.duration, s.byte_range[1] if s.byte_range else None) for s in found if s.duration > 0]
 
 
 def sample(segs: list[Segment], count: int = SAMPLE_SEGMENTS) -> list[Segment]:
@@ -106,20 +76,6 @@ def synthetic_master(media_url: str, found: Rate, resolution: str = "", codecs: 
     if codecs:
         attrs.append(f'CODECS="{codecs}"')
     return f"#EXTM3U\n#EXT-X-STREAM-INF:{','.join(attrs)}\n{media_url}\n"
-
-
-def variants(text: str, base_url: str) -> list[Variant]:
-    out: list[Variant] = []
-    lines = text.splitlines()
-    for i, raw in enumerate(lines):
-        if not raw.strip().startswith("#EXT-X-STREAM-INF"):
-            continue
-        for j in range(i + 1, len(lines)):
-            uri = lines[j].strip()
-            if uri and not uri.startswith("#"):
-                out.append(Variant(i, attributes(raw.strip()), urljoin(base_url, uri)))
-                break
-    return out
 
 
 def with_bandwidth(text: str, filled: dict[int, Rate]) -> str:

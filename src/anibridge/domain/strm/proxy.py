@@ -23,6 +23,7 @@ from anibridge.domain.streams.hls import (
     is_hls,
     rewrite_playlist,
 )
+from anibridge.domain.streams.hls_playlist import is_master, variants
 from anibridge.domain.strm import probe_master
 from anibridge.domain.strm.hls_file import HlsFiles
 from anibridge.domain.strm.hls_layout import parse_range
@@ -402,9 +403,9 @@ class StrmProxy:
         if probe_master.is_media(text):
             found = await self._media_rate(url, text, hoster_headers)
             return text if found is None else probe_master.synthetic_master(url, found)
-        if not probe_master.is_master(text):
+        if not is_master(text):
             return text
-        missing = [v for v in probe_master.variants(text, url) if probe_master.lacks_bandwidth(v)]
+        missing = [v for v in variants(text, url) if probe_master.lacks_bandwidth(v)]
         if not missing:
             return text
         rates = await asyncio.gather(*(self._variant_rate(v.url, hoster_headers) for v in missing))

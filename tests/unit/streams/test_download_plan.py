@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from anibridge.domain.streams.media_playlist import (
-    SegmentKey,
-    UnsupportedPlaylist,
-    check_master,
-    parse_media_playlist,
-)
+from anibridge.domain.streams.download_plan import UnsupportedPlaylist, check_master, download_plan
+from anibridge.domain.streams.hls_playlist import Key
 
 BASE = "https://cdn.example/v/720p/index.m3u8?t=1"
 
 
 def test_segments_resolve_against_the_playlist_url_with_durations_and_sequence() -> None:
-    plan = parse_media_playlist("#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:7\n#EXTINF:4.004,\nseg-7.ts?t=1\n"
+    plan = download_plan("#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:7\n#EXTINF:4.004,\nseg-7.ts?t=1\n"
                                 "#EXTINF:2.5,title\n/abs/seg-8.ts\n#EXTINF:1,\nhttps://other.example/s9.ts\n"
                                 "#EXT-X-ENDLIST\n", BASE)
     assert [s.url for s in plan.segments] == ["https://cdn.example/v/720p/seg-7.ts?t=1",
@@ -26,19 +22,19 @@ def test_segments_resolve_against_the_playlist_url_with_durations_and_sequence()
 
 
 def test_aes128_keys_apply_until_changed_and_the_iv_defaults_to_the_sequence_number() -> None:
-    plan = parse_media_playlist('#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:3\n#EXT-X-KEY:METHOD=AES-128,URI="k1"\n'
+    plan = download_plan('#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:3\n#EXT-X-KEY:METHOD=AES-128,URI="k1"\n'
                                 "#EXTINF:1,\na.ts\n"
                                 '#EXT-X-KEY:METHOD=AES-128,URI="k2",IV=0x0A\n#EXTINF:1,\nb.ts\n'
                                 "#EXT-X-KEY:METHOD=NONE\n#EXTINF:1,\nc.ts\n#EXT-X-ENDLIST\n", BASE)
     first, second, third = plan.segments
-    assert first.key == SegmentKey("https://cdn.example/v/720p/k1", None)
+    assert first.key == Key("https://cdn.example/v/720p/k1", None)
     assert first.iv() == (3).to_bytes(16, "big")
     assert second.iv() == bytes(15) + b"\x0a"
     assert third.key is None
 
 
 def test_byte_ranges_continue_from_the_previous_range_of_the_same_file() -> None:
-    plan = parse_media_playlist("#EXTM3U\n#EXT-X-MAP:URI=\"all.mp4\",BYTERANGE=\"700@0\"\n"
+    plan = download_plan("#EXTM3U\n#EXT-X-MAP:URI=\"all.mp4\",BYTERANGE=\"700@0\"\n"
                                 "#EXTINF:1,\n#EXT-X-BYTERANGE:1000@700\nall.mp4\n"
                                 "#EXTINF:1,\n#EXT-X-BYTERANGE:500\nall.mp4\n#EXT-X-ENDLIST\n", BASE)
     assert plan.init is not None and plan.init.byte_range == (0, 700)
@@ -46,10 +42,10 @@ def test_byte_ranges_continue_from_the_previous_range_of_the_same_file() -> None
 
 
 def test_the_fingerprint_ignores_url_tokens_but_not_the_layout() -> None:
-    one = parse_media_playlist("#EXTM3U\n#EXTINF:2,\na.ts?token=1\n#EXTINF:2,\nb.ts?token=1\n#EXT-X-ENDLIST", BASE)
-    again = parse_media_playlist("#EXTM3U\n#EXTINF:2,\na.ts?token=2\n#EXTINF:2,\nb.ts?token=2\n#EXT-X-ENDLIST",
+    one = download_plan("#EXTM3U\n#EXTINF:2,\na.ts?token=1\n#EXTINF:2,\nb.ts?token=1\n#EXT-X-ENDLIST", BASE)
+    again = download_plan("#EXTM3U\n#EXTINF:2,\na.ts?token=2\n#EXTINF:2,\nb.ts?token=2\n#EXT-X-ENDLIST",
                                  BASE)
-    other = parse_media_playlist("#EXTM3U\n#EXTINF:2,\na.ts\n#EXTINF:3,\nb.ts\n#EXT-X-ENDLIST", BASE)
+    other = download_plan("#EXTM3U\n#EXTINF:2,\na.ts\n#EXTINF:3,\nb.ts\n#EXT-X-ENDLIST", BASE)
     assert one.fingerprint() == again.fingerprint() != other.fingerprint()
 
 
@@ -70,7 +66,7 @@ def test_the_fingerprint_ignores_url_tokens_but_not_the_layout() -> None:
 ])
 def test_what_the_own_path_cannot_do_is_named(text: str, reason: str) -> None:
     with pytest.raises(UnsupportedPlaylist, match=reason):
-        parse_media_playlist(text, BASE)
+        download_plan(text, BASE)
 
 
 def test_a_master_with_separate_audio_goes_to_ytdlp_one_with_subtitles_does_not() -> None:
