@@ -9,6 +9,7 @@ differs (an unknown quality, a rejected download), so failures are left to the c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Mapping
 
 import httpx
@@ -46,7 +47,10 @@ async def run_ffprobe(ffprobe: str, args: list[str], timeout: float) -> bytes:
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), timeout=timeout)
     except (TimeoutError, asyncio.CancelledError):
-        proc.kill()
+        # It may have exited just as the timeout fired: killing a reaped process raises ProcessLookupError,
+        # which must not replace the timeout or the cancellation the caller is waiting for.
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
         await proc.wait()
         raise
     return out

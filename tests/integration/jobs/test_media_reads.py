@@ -100,6 +100,43 @@ async def test_ffprobe_of_a_cancelled_caller_is_killed_and_reaped(hung_ffprobe: 
     assert started[0].returncode == -signal.SIGKILL
 
 
+class ExitsAsTheTimeoutFires:
+    """A real process whose output is read to the end (so it has exited and been reaped) while its caller still
+    waits on, as when ffprobe finishes in the instant its timeout fires: the kill then meets no process."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+
+    async def communicate(self) -> tuple[bytes, bytes]:
+        await self.proc.communicate()
+        await asyncio.Event().wait()  # until the timeout
+        raise AssertionError("unreachable")
+
+    def kill(self) -> None:
+        self.proc.kill()
+
+    async def wait(self) -> int:
+        return await self.proc.wait()
+
+
+async def test_ffprobe_that_exits_as_its_timeout_fires_still_times_out(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    real = asyncio.create_subprocess_exec
+    processes: list[asyncio.subprocess.Process] = []
+
+    async def exiting(*args: Any, **kwargs: Any) -> ExitsAsTheTimeoutFires:
+        processes.append(await real(*args, **kwargs))
+        return ExitsAsTheTimeoutFires(processes[-1])
+
+    monkeypatch.setattr(media_reads.asyncio, "create_subprocess_exec", exiting)
+    script = tmp_path / "ffprobe"
+    script.write_text("#!/bin/sh\nexit 0\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    with pytest.raises(TimeoutError):  # not ProcessLookupError from the kill
+        await run_ffprobe(str(script), ["clip.mp4"], timeout=0.2)
+    assert [p.returncode for p in processes] == [0]
+
+
 async def test_ffprobe_that_cannot_start_says_so(tmp_path: Path) -> None:
     with pytest.raises(FfprobeNotStarted):
         await run_ffprobe(str(tmp_path / "no-ffprobe"), [], timeout=5)
