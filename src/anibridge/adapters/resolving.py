@@ -62,6 +62,10 @@ class DohResolver:
     async def aclose(self) -> None:
         await self._client.aclose()
 
+    @property
+    def closed(self) -> bool:
+        return self._client.is_closed
+
     async def resolve(self, host: str) -> str | None:
         """An IPv4 address of `host`, or None when DoH does not know it or cannot be asked."""
         host = host.lower().rstrip(".")

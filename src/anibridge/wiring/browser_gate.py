@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from anibridge.adapters.resolving import DohResolver, parse_pairs
-from anibridge.adapters.sites.browser_gate import ChromiumGate, Resolve
+from anibridge.adapters.sites.browser_gate import ChromiumGate
 from anibridge.adapters.sites.chromium import ChromiumPaths, chromium_version, installation_problem
 from anibridge.settings import Settings
 
@@ -31,29 +31,45 @@ def build_gate_browser(settings: Settings) -> ChromiumGate | None:
     fails with the cause, and the grab waits (the service never refuses to start over an optional part)."""
     if not enabled(settings):
         return None
+    addresses = GateAddresses.of(settings)
     return ChromiumGate(chromium_paths(settings), time_limit=settings.browser_gate_timeout_seconds,
-                        proxies=parse_pairs(settings.site_proxies), resolve=_resolver(settings))
+                        proxies=parse_pairs(settings.site_proxies),
+                        resolve=addresses.resolve if addresses else None,
+                        close_resolve=addresses.aclose if addresses else None)
 
 
-def _resolver(settings: Settings) -> Resolve | None:
+class GateAddresses:
     """The address the HTTP client reaches a host at (SITE_ADDRESSES, then DOH_URL): the browser must use the
-    same, or a DNS-blocked name would show it the block page instead of the site."""
-    pinned = parse_pairs(settings.site_addresses)
-    doh_url = settings.doh_url.strip()
-    if not pinned and not doh_url:
-        return None
-    doh: list[DohResolver] = []
+    same, or a DNS-blocked name would show it the block page instead of the site. The DoH client is made at the
+    first name it is asked for and closed with the gate (its connections must not outlive the service)."""
 
-    async def resolve(host: str) -> str | None:
-        if host in pinned:
-            return pinned[host]
-        if not doh_url:
+    def __init__(self, pinned: dict[str, str], doh_url: str, timeout: float) -> None:
+        self._pinned = pinned
+        self._doh_url = doh_url
+        self._timeout = timeout
+        self.doh: DohResolver | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> GateAddresses | None:
+        """None when neither SITE_ADDRESSES nor DOH_URL is set (the system resolver is the client's too)."""
+        pinned = parse_pairs(settings.site_addresses)
+        doh_url = settings.doh_url.strip()
+        if not pinned and not doh_url:
             return None
-        if not doh:
-            doh.append(DohResolver(doh_url, timeout=min(settings.http_timeout_seconds, 5.0)))
-        return await doh[0].resolve(host)
+        return cls(pinned, doh_url, min(settings.http_timeout_seconds, 5.0))
 
-    return resolve
+    async def resolve(self, host: str) -> str | None:
+        if host in self._pinned:
+            return self._pinned[host]
+        if not self._doh_url:
+            return None
+        if self.doh is None:
+            self.doh = DohResolver(self._doh_url, timeout=self._timeout)
+        return await self.doh.resolve(host)
+
+    async def aclose(self) -> None:
+        if self.doh is not None:
+            await self.doh.aclose()
 
 
 def gate_hint(settings: Settings) -> str:

@@ -92,11 +92,13 @@ class ChromiumGate:
     """Fills SerienStream's gate form in a real headless Chromium. One browser, reused; one pass at a time."""
 
     def __init__(self, paths: ChromiumPaths, *, time_limit: float = 60.0, idle_seconds: float = 120.0,
-                 proxies: Mapping[str, str] | None = None, resolve: Resolve | None = None) -> None:
+                 proxies: Mapping[str, str] | None = None, resolve: Resolve | None = None,
+                 close_resolve: Callable[[], Awaitable[None]] | None = None) -> None:
         self.worker = ChromiumWorker(paths, idle_seconds=idle_seconds)
         self.time_limit = time_limit
         self._proxies = dict(proxies or {})
         self._resolve = resolve
+        self._close_resolve = close_resolve  # what `resolve` holds open (a DoH client) ends with the gate
 
     async def fill(self, job: GateJob) -> GateForm:
         """The form with a Turnstile token (and ALTCHA for `turnstile_altcha`); GateRefused, BrowserUnavailable or
@@ -134,7 +136,11 @@ class ChromiumGate:
         return tuple(arguments)
 
     async def aclose(self) -> None:
-        await self.worker.aclose()
+        try:
+            await self.worker.aclose()
+        finally:
+            if self._close_resolve is not None:
+                await self._close_resolve()
 
 
 def _fill(driver: Any, job: GateJob, limit: float) -> GateForm:
