@@ -3,6 +3,7 @@ password is said plainly and the adapter goes on anonymously, an ended session i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 
@@ -181,3 +182,37 @@ async def test_an_account_page_that_redirects_a_live_session_elsewhere_is_no_end
             clock.advance(120)
             await voe_link(catalog, episode)
     assert app.gate.logins == [(EMAIL, True)]  # not a login per gated page: the password is posted once
+
+
+async def test_gated_pages_at_the_same_time_share_one_account_question(fake: FakeServer, app: StoApp) -> None:
+    app.gate.logged_in_tier = "turnstile"  # logged in, still gated: a gated page after a minute asks /account
+    clock = FakeClock()
+    async with httpx.AsyncClient() as client:
+        catalog = adapter(client, fake.base_url)
+        account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), fake.base_url, monotonic=clock.monotonic)
+        assert await account.ensure()
+        clock.advance(120)
+        before = app.hits.count("/account")
+        page = fake.base_url + "/serie/breaking-bad/staffel-1/episode-1"
+        assert await asyncio.gather(*(account.settle(page, gated=True) for _ in range(3))) == [False] * 3
+    assert app.hits.count("/account") - before == 1 and app.gate.logins == [(EMAIL, True)]
+
+
+def test_the_account_works_in_one_event_loop_after_another(fake: FakeServer, app: StoApp) -> None:
+    # Two logins at once make the second wait on the lock, which ties a lock to the loop it waited in; the
+    # account outlives that loop (the next test's, or the service's after a restart in the same process).
+    accounts: list[StoAccount] = []
+
+    async def two_logins_at_once() -> list[bool]:
+        async with httpx.AsyncClient() as client:  # a client's connections belong to one loop; the account does not
+            http = adapter(client, fake.base_url).http
+            if not accounts:
+                accounts.append(StoAccount(http, AccountLogin(EMAIL, PASSWORD), fake.base_url))
+            account = accounts[0]
+            account._http = http
+            account._state(fake.base_url).logged_in = False  # as after a session the site ended
+            return await asyncio.gather(account.log_in(), account.log_in())
+
+    assert asyncio.run(two_logins_at_once()) == [True, True]
+    assert asyncio.run(two_logins_at_once()) == [True, True]
+    assert app.gate.logins == [(EMAIL, True), (EMAIL, True)]

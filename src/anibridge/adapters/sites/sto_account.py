@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from anibridge.adapters.sites.html import attr, first, parse, xp
 from anibridge.adapters.sites.http import SiteHttp, absolute
 from anibridge.adapters.sites.options import AccountLogin
+from anibridge.domain.kit.single_flight import SingleFlight
 from anibridge.ports.errors import PortError
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,16 @@ class _Origin:
     problem: str = ""
 
 
+class _LoopBound:
+    """What waits on the event loop: an asyncio.Lock and a task belong to the loop that first used them, and the
+    account outlives a loop (a test's, or the service's before a restart in the same process)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.login = asyncio.Lock()  # one login at a time (concurrent ones would replace each other's session)
+        self.checks: SingleFlight[str, bool] = SingleFlight()  # one `/account` question per origin at a time
+
+
 class StoAccount:
     """Keeps a logged-in session per SerienStream origin; never raises into the catalogue's work (anonymous fallback)."""
 
@@ -72,7 +83,7 @@ class StoAccount:
         self._retry = retry_seconds
         self._origins: dict[str, _Origin] = {}
         self._refused: str | None = None  # why the site refused the account (the same at every origin): not asked again
-        self._lock: asyncio.Lock | None = None
+        self._bound: _LoopBound | None = None
 
     @property
     def email(self) -> str:
@@ -122,9 +133,7 @@ class StoAccount:
     async def log_in(self, origin: str | None = None) -> bool:
         """Log in at `origin` (default: the primary, moved by SiteHttp to the origin that answers). True on success;
         a refusal or a failure is recorded and logged, never raised."""
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
+        async with self._loop_bound().login:
             target = origin or self._primary
             state = self._state(target)
             if state.logged_in:
@@ -185,7 +194,17 @@ class StoAccount:
             raise _TokenExpired("the site refused the form token (HTTP 419, session changed meanwhile)")
         raise ValueError(f"POST /login answered HTTP {answer.status_code} instead of a redirect")
 
+    def _loop_bound(self) -> _LoopBound:
+        loop = asyncio.get_running_loop()
+        if self._bound is None or self._bound.loop is not loop:
+            self._bound = _LoopBound(loop)
+        return self._bound
+
     async def _still_logged_in(self, origin: str) -> bool:
+        """Gated pages fetched at the same time share one `/account` question (and its answer)."""
+        return await self._loop_bound().checks.do(origin, lambda: self._ask_account(origin))
+
+    async def _ask_account(self, origin: str) -> bool:
         """`/account` answers a logged-in visitor with the page, a logged-out one with a redirect to `/login`."""
         state = self._state(origin)
         try:
