@@ -13,6 +13,15 @@ Chromium's helpers outlive its main process by a moment when it quits, so they a
 which in a container is anibridge's own Python: nothing would ever reap them, and every closed browser would leave
 a handful of zombies. So the process makes itself a child subreaper (Linux) before it starts a browser, and reaps
 exactly the browser's process group after each close (never other children: their owners wait for them).
+
+The limit of that: once set, the subreaper flag stays on for the rest of the process (helpers may still be
+exiting after any close), and only orphans that are Chromium's are reaped. Any other orphan re-parented to
+anibridge, say a grandchild whose parent was killed, stays a zombie until anibridge exits. Reaping every zombie
+child is not safe: Linux does not tell an adopted orphan from a child we started ourselves (ffmpeg, ffprobe,
+yt-dlp's ffmpeg, chromedriver) that has just exited, and a `waitpid` on the latter takes the exit status that
+`subprocess` or asyncio is waiting for (asyncio then reports exit code 255). In the image anibridge runs as PID 1,
+where every orphan of the container comes to it with or without the flag; `docker run --init` (compose:
+`init: true`) puts a real init in front that reaps them.
 """
 
 from __future__ import annotations
