@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,11 +18,11 @@ from typing import Any
 import pytest
 import qbittorrentapi
 import requests
-import uvicorn
 from packaging.version import Version
 
 from anibridge.domain.releases.magnets import parse_magnet
-from tests.unit.qbittorrent.world import World, build_world, magnet, make_app
+from tests.integration.qbittorrent.serving import served_api
+from tests.unit.qbittorrent.world import World, build_world, magnet
 
 WEBAPI = Version("2.11.4")
 UNKNOWN_ID_IS_404 = {"torrentcreator/torrentFile", "torrentcreator/deleteTask"}
@@ -68,29 +65,11 @@ def library_endpoints() -> set[str]:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[World, str]]:
     world = build_world(tmp_path)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(make_app(world.ctx), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield world, f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with served_api(world) as url:
+        yield world, url
 
 
 def test_every_webapi_2_11_4_endpoint_answers_without_404(served: tuple[World, str]) -> None:

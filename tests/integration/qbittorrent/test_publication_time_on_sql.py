@@ -7,15 +7,12 @@ in torrents/info and sync/maindata stays the grab time.
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import qbittorrentapi
-import uvicorn
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
@@ -26,9 +23,9 @@ from anibridge.adapters.sql.models import ClientTaskRow, CounterRow
 from anibridge.adapters.sql.repos import SqlClientTaskRepo, SqlJobRepo
 from anibridge.domain.qbittorrent.records import ClientTask
 from anibridge.domain.releases.magnets import parse_magnet
-from tests.integration.qbittorrent.test_every_endpoint_qbittorrent_api import _free_port
+from tests.integration.qbittorrent.serving import served_api
 from tests.integration.sql.conftest import database_url, needs_pg
-from tests.unit.qbittorrent.world import FakeClock, World, build_world, magnet, make_app, ref
+from tests.unit.qbittorrent.world import FakeClock, World, build_world, magnet, ref
 
 AIRED = datetime(2019, 4, 6, 15, 0, tzinfo=UTC)
 OLD_GRAB = datetime(2026, 10, 1, 8, 30, tzinfo=UTC)
@@ -77,20 +74,8 @@ def served(upgraded: tuple[Database, ClientTask], tmp_path: Path) -> Iterator[tu
         return SqlClientTaskRepo(db), SqlJobRepo(db, clock)
 
     world = build_world(tmp_path, repos=repos)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(make_app(world.ctx), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield world, f"http://127.0.0.1:{port}", old
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with served_api(world) as url:
+        yield world, url, old
 
 
 def test_upgraded_database_serves_old_and_new_tasks(served: tuple[World, str, ClientTask]) -> None:
