@@ -11,6 +11,8 @@ import pytest
 from anibridge.adapters.sites.options import SiteOptions
 from anibridge_fakes.catalogue import Catalogue, load_catalogue
 from anibridge_fakes.http import FakeServer
+from anibridge_fakes.redirect_gate import RedirectGate
+from anibridge_fakes.sto import StoApp
 
 
 def fake_embed(provider: str, video_id: str, kind: str) -> str:
@@ -36,3 +38,20 @@ def serve(server: FakeServer) -> Iterator[FakeServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def sto_fake(catalogue: Catalogue) -> Iterator[FakeServer]:
+    """The SerienStream fake of one module (the gate tests, the account tests, the browser pass)."""
+    yield from serve(FakeServer(StoApp(catalogue, fake_embed)))
+
+
+@pytest.fixture
+def sto_app(sto_fake: FakeServer) -> Iterator[StoApp]:
+    """The fake's app for one test; its gate, protection and faults are as new for the next."""
+    app = sto_fake.app
+    assert isinstance(app, StoApp)
+    yield app
+    app.gate = RedirectGate()
+    app.protection.reset()
+    app.faults.reset()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -16,32 +15,23 @@ from anibridge.adapters.sites.sto_account import StoAccount
 from anibridge.domain.catalog.identity import Language
 from anibridge.ports.catalog import HosterLink
 from anibridge.ports.errors import SiteGated
-from anibridge_fakes.catalogue import Catalogue
 from anibridge_fakes.http import FakeServer
 from anibridge_fakes.messages import Request, Response
 from anibridge_fakes.redirect_gate import RedirectGate
 from anibridge_fakes.sto import StoApp
 from tests.fakes import FakeClock
-from tests.integration.sites.conftest import fake_embed, serve, site_options
+from tests.integration.sites.conftest import site_options
 
 pytestmark = pytest.mark.anyio
 EMAIL, PASSWORD = "me@example.org", "correct horse battery staple"
 
 
-@pytest.fixture(scope="module")
-def fake(catalogue: Catalogue) -> Iterator[FakeServer]:
-    yield from serve(FakeServer(StoApp(catalogue, fake_embed)))
-
-
 @pytest.fixture
-def app(fake: FakeServer) -> Iterator[StoApp]:
-    app = fake.app
-    assert isinstance(app, StoApp)
+def app(sto_app: StoApp) -> StoApp:
     # Anonymous visitors meet Turnstile (no code passes it); the account's session gets no gate at all, as the one
     # report saw on a phone.
-    app.gate = RedirectGate(tier="turnstile", accounts={EMAIL: PASSWORD}, logged_in_tier="none")
-    yield app
-    app.gate = RedirectGate()
+    sto_app.gate = RedirectGate(tier="turnstile", accounts={EMAIL: PASSWORD}, logged_in_tier="none")
+    return sto_app
 
 
 def adapter(client: httpx.AsyncClient, base: str, password: str | None = PASSWORD) -> StoCatalog:
@@ -54,13 +44,13 @@ async def voe_link(catalog: StoCatalog, episode: int = 1) -> HosterLink:
     return next(h for h in detail.hosters if h.provider == "VOE" and h.language is Language.GERMAN_DUB)
 
 
-async def test_logged_in_the_link_resolves_where_anonymous_meets_the_gate(fake: FakeServer, app: StoApp) -> None:
+async def test_logged_in_the_link_resolves_where_anonymous_meets_the_gate(sto_fake: FakeServer, app: StoApp) -> None:
     async with httpx.AsyncClient() as anonymous:
-        plain = adapter(anonymous, fake.base_url, password=None)
+        plain = adapter(anonymous, sto_fake.base_url, password=None)
         with pytest.raises(SiteGated, match=r"verification required \(turnstile\)"):
             await plain.embed_url(await voe_link(plain))
     async with httpx.AsyncClient() as client:
-        catalog = adapter(client, fake.base_url)
+        catalog = adapter(client, sto_fake.base_url)
         link = await voe_link(catalog)
         assert (await catalog.embed_url(link)).startswith("https://voe.invalid/e/")
         assert (await catalog.embed_url(await voe_link(catalog, 3))).startswith("https://voe.invalid/e/")
@@ -69,10 +59,10 @@ async def test_logged_in_the_link_resolves_where_anonymous_meets_the_gate(fake: 
 
 
 async def test_a_wrong_password_is_said_plainly_and_the_adapter_goes_on_anonymously(
-        fake: FakeServer, app: StoApp, caplog: pytest.LogCaptureFixture) -> None:
+        sto_fake: FakeServer, app: StoApp, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     async with httpx.AsyncClient() as client:
-        catalog = adapter(client, fake.base_url, password="hunter2-wrong")
+        catalog = adapter(client, sto_fake.base_url, password="hunter2-wrong")
         for episode in (1, 3, 4):  # the pages still load, anonymously
             link = await voe_link(catalog, episode)
         with pytest.raises(SiteGated, match=r"verification required \(turnstile\)"):
@@ -88,11 +78,11 @@ async def test_a_wrong_password_is_said_plainly_and_the_adapter_goes_on_anonymou
     assert "hunter2" not in everything and "hunter2" not in repr(catalog.account.__dict__)
 
 
-async def test_an_ended_session_is_noticed_and_logged_in_again(fake: FakeServer, app: StoApp) -> None:
+async def test_an_ended_session_is_noticed_and_logged_in_again(sto_fake: FakeServer, app: StoApp) -> None:
     clock = FakeClock()
     async with httpx.AsyncClient() as client:
-        catalog = adapter(client, fake.base_url)
-        catalog.account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), fake.base_url,
+        catalog = adapter(client, sto_fake.base_url)
+        catalog.account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), sto_fake.base_url,
                                      monotonic=clock.monotonic)
         assert (await catalog.embed_url(await voe_link(catalog))).startswith("https://voe.invalid/e/")
         app.gate.expire_sessions()  # the site forgot the session: our cookie now starts an anonymous one
@@ -102,12 +92,12 @@ async def test_an_ended_session_is_noticed_and_logged_in_again(fake: FakeServer,
     assert app.gate.logins == [(EMAIL, True), (EMAIL, True)]
 
 
-async def test_a_live_session_is_not_logged_in_again(fake: FakeServer, app: StoApp) -> None:
+async def test_a_live_session_is_not_logged_in_again(sto_fake: FakeServer, app: StoApp) -> None:
     app.gate.logged_in_tier = "turnstile"  # logged in, still gated: the session is checked, not replaced
     clock = FakeClock()
     async with httpx.AsyncClient() as client:
-        catalog = adapter(client, fake.base_url)
-        catalog.account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), fake.base_url,
+        catalog = adapter(client, sto_fake.base_url)
+        catalog.account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), sto_fake.base_url,
                                      monotonic=clock.monotonic)
         for episode in (1, 3, 4):
             clock.advance(120)
@@ -116,13 +106,13 @@ async def test_a_live_session_is_not_logged_in_again(fake: FakeServer, app: StoA
 
 
 async def test_a_login_page_that_fails_is_tried_again_later_and_nothing_breaks_meanwhile(
-        fake: FakeServer, app: StoApp, caplog: pytest.LogCaptureFixture) -> None:
+        sto_fake: FakeServer, app: StoApp, caplog: pytest.LogCaptureFixture) -> None:
     clock = FakeClock()
     app.faults.status, app.faults.only_paths = 503, r"^/login"
     try:
         async with httpx.AsyncClient() as client:
-            catalog = adapter(client, fake.base_url)
-            catalog.account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), fake.base_url,
+            catalog = adapter(client, sto_fake.base_url)
+            catalog.account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), sto_fake.base_url,
                                          monotonic=clock.monotonic, retry_seconds=600)
             link = await voe_link(catalog)  # the page loads anonymously; the login's failure is only noted
             account = catalog.account
@@ -142,7 +132,7 @@ async def test_a_login_page_that_fails_is_tried_again_later_and_nothing_breaks_m
 
 
 
-async def test_a_login_form_that_expired_meanwhile_is_fetched_again(fake: FakeServer, app: StoApp) -> None:
+async def test_a_login_form_that_expired_meanwhile_is_fetched_again(sto_fake: FakeServer, app: StoApp) -> None:
     # Pages fetched at the same time as the login, on an ended session, each start a new anonymous session
     # (Set-Cookie): the cookie changes between GET /login and POST /login and the site answers 419. That is no
     # reason to give up for 10 minutes with every link gated meanwhile: a fresh form follows.
@@ -157,14 +147,14 @@ async def test_a_login_form_that_expired_meanwhile_is_fetched_again(fake: FakeSe
 
     app.gate.login_page = login_page_then_another_session_starts  # type: ignore[method-assign]
     async with httpx.AsyncClient() as client:
-        catalog = adapter(client, fake.base_url)
+        catalog = adapter(client, sto_fake.base_url)
         assert (await catalog.embed_url(await voe_link(catalog))).startswith("https://voe.invalid/e/")
     assert forms == ["/login", "/login"] and app.gate.logins == [(EMAIL, True)]
     assert catalog.account is not None and catalog.account.status() == f"logged in as {EMAIL}"
 
 
 async def test_an_account_page_that_redirects_a_live_session_elsewhere_is_no_ended_session(
-        fake: FakeServer, app: StoApp) -> None:
+        sto_fake: FakeServer, app: StoApp) -> None:
     app.gate.logged_in_tier = "turnstile"  # logged in, still gated: every gated page after a minute asks /account
     shown = app.gate.account_page
 
@@ -175,8 +165,8 @@ async def test_an_account_page_that_redirects_a_live_session_elsewhere_is_no_end
     app.gate.account_page = account_moved  # type: ignore[method-assign]
     clock = FakeClock()
     async with httpx.AsyncClient() as client:
-        catalog = adapter(client, fake.base_url)
-        catalog.account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), fake.base_url,
+        catalog = adapter(client, sto_fake.base_url)
+        catalog.account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), sto_fake.base_url,
                                      monotonic=clock.monotonic)
         for episode in (1, 3, 4):
             clock.advance(120)
@@ -184,33 +174,33 @@ async def test_an_account_page_that_redirects_a_live_session_elsewhere_is_no_end
     assert app.gate.logins == [(EMAIL, True)]  # not a login per gated page: the password is posted once
 
 
-async def test_gated_pages_at_the_same_time_share_one_account_question(fake: FakeServer, app: StoApp) -> None:
+async def test_gated_pages_at_the_same_time_share_one_account_question(sto_fake: FakeServer, app: StoApp) -> None:
     app.gate.logged_in_tier = "turnstile"  # logged in, still gated: a gated page after a minute asks /account
     clock = FakeClock()
     async with httpx.AsyncClient() as client:
-        catalog = adapter(client, fake.base_url)
-        account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), fake.base_url, monotonic=clock.monotonic)
+        catalog = adapter(client, sto_fake.base_url)
+        account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), sto_fake.base_url, monotonic=clock.monotonic)
         assert await account.ensure()
         clock.advance(120)
         before = app.hits.count("/account")
-        page = fake.base_url + "/serie/breaking-bad/staffel-1/episode-1"
+        page = sto_fake.base_url + "/serie/breaking-bad/staffel-1/episode-1"
         assert await asyncio.gather(*(account.settle(page, gated=True) for _ in range(3))) == [False] * 3
     assert app.hits.count("/account") - before == 1 and app.gate.logins == [(EMAIL, True)]
 
 
-def test_the_account_works_in_one_event_loop_after_another(fake: FakeServer, app: StoApp) -> None:
+def test_the_account_works_in_one_event_loop_after_another(sto_fake: FakeServer, app: StoApp) -> None:
     # Two logins at once make the second wait on the lock, which ties a lock to the loop it waited in; the
     # account outlives that loop (the next test's, or the service's after a restart in the same process).
     accounts: list[StoAccount] = []
 
     async def two_logins_at_once() -> list[bool]:
         async with httpx.AsyncClient() as client:  # a client's connections belong to one loop; the account does not
-            http = adapter(client, fake.base_url).http
+            http = adapter(client, sto_fake.base_url).http
             if not accounts:
-                accounts.append(StoAccount(http, AccountLogin(EMAIL, PASSWORD), fake.base_url))
+                accounts.append(StoAccount(http, AccountLogin(EMAIL, PASSWORD), sto_fake.base_url))
             account = accounts[0]
             account._http = http
-            account._state(fake.base_url).logged_in = False  # as after a session the site ended
+            account._state(sto_fake.base_url).logged_in = False  # as after a session the site ended
             return await asyncio.gather(account.log_in(), account.log_in())
 
     assert asyncio.run(two_logins_at_once()) == [True, True]

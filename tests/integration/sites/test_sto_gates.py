@@ -3,7 +3,6 @@ ALTCHA-only tier is passed in code with one session (episode page → verify-ini
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -21,25 +20,10 @@ from anibridge_fakes.http import FakeServer
 from anibridge_fakes.redirect_gate import RedirectGate
 from anibridge_fakes.sto import StoApp
 from tests.fakes import FakeClock
-from tests.integration.sites.conftest import fake_embed, serve, site_options
+from tests.integration.sites.conftest import fake_embed, site_options
 
 pytestmark = pytest.mark.anyio
 EPISODE = ("breaking-bad", 1, 1)
-
-
-@pytest.fixture(scope="module")
-def fake(catalogue: Catalogue) -> Iterator[FakeServer]:
-    yield from serve(FakeServer(StoApp(catalogue, fake_embed)))
-
-
-@pytest.fixture
-def app(fake: FakeServer) -> Iterator[StoApp]:
-    app = fake.app
-    assert isinstance(app, StoApp)
-    yield app
-    app.gate = RedirectGate()
-    app.protection.reset()
-    app.faults.reset()
 
 
 def adapter(client: httpx.AsyncClient, base: str) -> StoCatalog:
@@ -60,10 +44,10 @@ def expected_embed(catalogue: Catalogue) -> str:
     return fake_embed(offer.provider, offer.video_id, offer.kind)
 
 
-async def test_turnstile_tier_is_a_typed_gate_without_a_post(fake: FakeServer, app: StoApp) -> None:
-    app.gate = RedirectGate(tier="turnstile")
+async def test_turnstile_tier_is_a_typed_gate_without_a_post(sto_fake: FakeServer, sto_app: StoApp) -> None:
+    sto_app.gate = RedirectGate(tier="turnstile")
     async with httpx.AsyncClient() as client:
-        catalog = adapter(client, fake.base_url)
+        catalog = adapter(client, sto_fake.base_url)
         link = await voe_link(catalog)  # the episode page still parses: the gate only guards /r
         with pytest.raises(SiteGated) as info:
             await catalog.embed_url(link)
@@ -71,57 +55,57 @@ async def test_turnstile_tier_is_a_typed_gate_without_a_post(fake: FakeServer, a
     assert error.kind is GateKind.VERIFICATION and error.detail == "turnstile" and error.site == "127.0.0.1"
     assert error.retry_at is not None and error.retry_at > datetime.now(UTC) + timedelta(seconds=200)
     assert str(error).startswith("127.0.0.1: verification required (turnstile), retry at ")
-    assert app.gate.submissions == []
+    assert sto_app.gate.submissions == []
 
 
-async def test_altcha_only_tier_is_passed_in_code(fake: FakeServer, app: StoApp, catalogue: Catalogue) -> None:
-    app.gate = RedirectGate(tier="turnstile_altcha", turnstile_enforced=False, altcha=AltchaVerifier())
+async def test_altcha_only_tier_is_passed_in_code(sto_fake: FakeServer, sto_app: StoApp, catalogue: Catalogue) -> None:
+    sto_app.gate = RedirectGate(tier="turnstile_altcha", turnstile_enforced=False, altcha=AltchaVerifier())
     async with httpx.AsyncClient() as client:
-        catalog = adapter(client, fake.base_url)
+        catalog = adapter(client, sto_fake.base_url)
         embed = await catalog.embed_url(await voe_link(catalog))
     assert embed == expected_embed(catalogue)
-    [submission] = app.gate.submissions
+    [submission] = sto_app.gate.submissions
     assert submission.ok and submission.tier == "turnstile_altcha"
-    assert submission.referer == fake.base_url + "/serie/breaking-bad/staffel-1/episode-1"
-    assert submission.origin == fake.base_url
+    assert submission.referer == sto_fake.base_url + "/serie/breaking-bad/staffel-1/episode-1"
+    assert submission.origin == sto_fake.base_url
     assert set(submission.fields) == {"_token", "t", "altcha", "cf-turnstile-response"}
     assert submission.fields["cf-turnstile-response"] == ""
-    assert app.gate.altcha.issued == 1
+    assert sto_app.gate.altcha.issued == 1
 
 
-async def test_altcha_only_tier_with_the_page_shaped_success(fake: FakeServer, app: StoApp, catalogue: Catalogue) -> None:
-    app.gate = RedirectGate(tier="turnstile_altcha", turnstile_enforced=False, success_shape="page",
+async def test_altcha_only_tier_with_the_page_shaped_success(sto_fake: FakeServer, sto_app: StoApp, catalogue: Catalogue) -> None:
+    sto_app.gate = RedirectGate(tier="turnstile_altcha", turnstile_enforced=False, success_shape="page",
                             altcha=AltchaVerifier(maxnumber=5000))
     async with httpx.AsyncClient() as client:
-        catalog = adapter(client, fake.base_url)
+        catalog = adapter(client, sto_fake.base_url)
         assert await catalog.embed_url(await voe_link(catalog)) == expected_embed(catalogue)
 
 
-async def test_enforced_turnstile_refuses_altcha_alone(fake: FakeServer, app: StoApp) -> None:
-    app.gate = RedirectGate(tier="turnstile_altcha", altcha=AltchaVerifier(maxnumber=5000))
+async def test_enforced_turnstile_refuses_altcha_alone(sto_fake: FakeServer, sto_app: StoApp) -> None:
+    sto_app.gate = RedirectGate(tier="turnstile_altcha", altcha=AltchaVerifier(maxnumber=5000))
     async with httpx.AsyncClient() as client:
-        catalog = adapter(client, fake.base_url)
+        catalog = adapter(client, sto_fake.base_url)
         with pytest.raises(SiteGated, match=r"verification required \(turnstile_altcha; ALTCHA alone was refused"):
             await catalog.embed_url(await voe_link(catalog))
-    assert [s.reason for s in app.gate.submissions] == ["turnstile: missing-input-response"]
+    assert [s.reason for s in sto_app.gate.submissions] == ["turnstile: missing-input-response"]
 
 
 @pytest.mark.parametrize(("variant", "kind"), [("gone", GateKind.VERIFICATION), ("ddos-guard", GateKind.DDOS_GUARD)])
-async def test_other_gated_answers_of_r(fake: FakeServer, app: StoApp, variant: str, kind: GateKind) -> None:
-    app.gate = RedirectGate(tier="turnstile", gated_get=variant)  # type: ignore[arg-type]
+async def test_other_gated_answers_of_r(sto_fake: FakeServer, sto_app: StoApp, variant: str, kind: GateKind) -> None:
+    sto_app.gate = RedirectGate(tier="turnstile", gated_get=variant)  # type: ignore[arg-type]
     async with httpx.AsyncClient() as client:
-        catalog = adapter(client, fake.base_url)
+        catalog = adapter(client, sto_fake.base_url)
         with pytest.raises(SiteGated) as info:
             await catalog.embed_url(await voe_link(catalog))
     assert info.value.kind is kind
 
 
-async def test_burst_meets_the_gate_then_the_cool_down_lifts_it(fake: FakeServer, app: StoApp) -> None:
+async def test_burst_meets_the_gate_then_the_cool_down_lifts_it(sto_fake: FakeServer, sto_app: StoApp) -> None:
     clock = FakeClock()
-    app.gate = RedirectGate(escalate_after=3, window=600, cooldown=1800)
-    app.gate.set_clock(clock)
+    sto_app.gate = RedirectGate(escalate_after=3, window=600, cooldown=1800)
+    sto_app.gate.set_clock(clock)
     async with httpx.AsyncClient() as client:
-        catalog = adapter(client, fake.base_url)
+        catalog = adapter(client, sto_fake.base_url)
         link = await voe_link(catalog)
         for _ in range(3):
             await catalog.embed_url(link)
@@ -131,28 +115,28 @@ async def test_burst_meets_the_gate_then_the_cool_down_lifts_it(fake: FakeServer
         assert (await catalog.embed_url(link)).startswith("https://voe.invalid/")
 
 
-async def test_ddos_guard_front_is_not_a_parse_error(fake: FakeServer, app: StoApp) -> None:
-    app.protection.front = "ddos-guard"
+async def test_ddos_guard_front_is_not_a_parse_error(sto_fake: FakeServer, sto_app: StoApp) -> None:
+    sto_app.protection.front = "ddos-guard"
     async with httpx.AsyncClient() as client:
-        catalog = adapter(client, fake.base_url)
+        catalog = adapter(client, sto_fake.base_url)
         for call in (catalog.series("breaking-bad"), catalog.episode(*EPISODE), catalog.search("dark")):
             with pytest.raises(SiteGated) as info:
                 await call
             assert info.value.kind is GateKind.DDOS_GUARD and "DDoS-Guard" in str(info.value)
 
 
-async def test_rate_limit_carries_the_sites_retry_time(fake: FakeServer, app: StoApp) -> None:
-    app.protection.rate_limit = Burst(limit=1, window=60, cooldown=90)
+async def test_rate_limit_carries_the_sites_retry_time(sto_fake: FakeServer, sto_app: StoApp) -> None:
+    sto_app.protection.rate_limit = Burst(limit=1, window=60, cooldown=90)
     async with httpx.AsyncClient() as client:
         with pytest.raises(SiteGated) as info:
-            await adapter(client, fake.base_url).series("breaking-bad")
+            await adapter(client, sto_fake.base_url).series("breaking-bad")
     assert info.value.kind is GateKind.RATE_LIMIT
     assert info.value.retry_at is not None
     assert timedelta(seconds=80) < info.value.retry_at - datetime.now(UTC) <= timedelta(seconds=91)
 
 
-async def test_cuii_dns_block_is_named_and_doh_gets_through(fake: FakeServer, app: StoApp) -> None:
-    net = FakeInternet({"s.to": fake.port})
+async def test_cuii_dns_block_is_named_and_doh_gets_through(sto_fake: FakeServer, sto_app: StoApp) -> None:
+    net = FakeInternet({"s.to": sto_fake.port})
     try:
         async with httpx.AsyncClient(transport=AsyncResolvingTransport(net.dns.isp)) as client:
             with pytest.raises(SiteGated) as info:
@@ -166,10 +150,10 @@ async def test_cuii_dns_block_is_named_and_doh_gets_through(fake: FakeServer, ap
         net.stop()
 
 
-async def test_moved_domain_is_followed_through_to_the_hoster(fake: FakeServer, app: StoApp, catalogue: Catalogue) -> None:
+async def test_moved_domain_is_followed_through_to_the_hoster(sto_fake: FakeServer, sto_app: StoApp, catalogue: Catalogue) -> None:
     """serienstream.to answers 301 to serienstream.cx (same paths): pages, tokens and the hoster still resolve."""
-    app.protection.moved_hosts = {"serienstream.to": "serienstream.cx"}
-    net = FakeInternet({"s.to": fake.port})
+    sto_app.protection.moved_hosts = {"serienstream.to": "serienstream.cx"}
+    net = FakeInternet({"s.to": sto_fake.port})
     try:
         async with httpx.AsyncClient(transport=AsyncResolvingTransport(net.dns.doh)) as client:
             catalog = adapter(client, net.url("s.to"))
@@ -179,6 +163,6 @@ async def test_moved_domain_is_followed_through_to_the_hoster(fake: FakeServer, 
     finally:
         net.stop()
     assert any(h.slug == "breaking-bad" for h in hits)
-    assert link.url.startswith(f"http://serienstream.cx:{fake.port}/r?t=")
+    assert link.url.startswith(f"http://serienstream.cx:{sto_fake.port}/r?t=")
     assert embed == expected_embed(catalogue)
-    assert any(hit.startswith("moved ") for hit in app.protection.hits)
+    assert any(hit.startswith("moved ") for hit in sto_app.protection.hits)

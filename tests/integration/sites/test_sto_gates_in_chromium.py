@@ -21,7 +21,7 @@ from anibridge_fakes.catalogue import Catalogue
 from anibridge_fakes.http import FakeServer
 from anibridge_fakes.redirect_gate import RedirectGate
 from anibridge_fakes.sto import StoApp
-from tests.integration.sites.conftest import fake_embed, serve, site_options
+from tests.integration.sites.conftest import site_options
 from tests.integration.sites.test_sto_gates import expected_embed, voe_link
 
 PATHS = ChromiumPaths()
@@ -39,19 +39,6 @@ pytestmark = [
                        reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"),
     pytest.mark.skipif(not SELENIUM, reason="needs selenium (pip install -e '.[dev]')"),
 ]
-
-
-@pytest.fixture(scope="module")
-def fake(catalogue: Catalogue) -> Iterator[FakeServer]:
-    yield from serve(FakeServer(StoApp(catalogue, fake_embed)))
-
-
-@pytest.fixture
-def app(fake: FakeServer) -> Iterator[StoApp]:
-    app = fake.app
-    assert isinstance(app, StoApp)
-    yield app
-    app.gate = RedirectGate()
 
 
 @pytest.fixture(scope="module")
@@ -74,23 +61,23 @@ def alive(group: int | None) -> bool:
     return True
 
 
-async def test_turnstile_with_the_page_shaped_success(fake: FakeServer, app: StoApp, catalogue: Catalogue,
+async def test_turnstile_with_the_page_shaped_success(sto_fake: FakeServer, sto_app: StoApp, catalogue: Catalogue,
                                                       browser: ChromiumGate) -> None:
-    app.gate = RedirectGate(tier="turnstile", success_shape="page")
+    sto_app.gate = RedirectGate(tier="turnstile", success_shape="page")
     async with httpx.AsyncClient() as client:
-        catalog = StoCatalog(client, site_options(fake.base_url, gate_browser=browser))
+        catalog = StoCatalog(client, site_options(sto_fake.base_url, gate_browser=browser))
         assert await catalog.embed_url(await voe_link(catalog)) == expected_embed(catalogue)
-    [submission] = app.gate.submissions
+    [submission] = sto_app.gate.submissions
     assert submission.ok and submission.fields["cf-turnstile-response"].count(".") == 1
     assert browser.worker.running and alive(browser.worker.process_group)
 
 
-async def test_a_widget_that_never_answers_is_a_typed_gate_within_the_limit(fake: FakeServer, app: StoApp,
+async def test_a_widget_that_never_answers_is_a_typed_gate_within_the_limit(sto_fake: FakeServer, sto_app: StoApp,
                                                                             browser: ChromiumGate) -> None:
-    app.gate = RedirectGate(tier="turnstile", turnstile_script="/nowhere/api.js")  # the widget never renders
+    sto_app.gate = RedirectGate(tier="turnstile", turnstile_script="/nowhere/api.js")  # the widget never renders
     browser.time_limit = 2.0
     async with httpx.AsyncClient() as client:
-        catalog = StoCatalog(client, site_options(fake.base_url, gate_browser=browser))
+        catalog = StoCatalog(client, site_options(sto_fake.base_url, gate_browser=browser))
         link = await voe_link(catalog)
         group = browser.worker.process_group
         started = time.monotonic()
@@ -101,7 +88,7 @@ async def test_a_widget_that_never_answers_is_a_typed_gate_within_the_limit(fake
     assert error.kind is GateKind.VERIFICATION
     assert error.detail == "turnstile; the browser was refused too: no Turnstile token after 2 s"
     assert error.retry_at is not None and error.retry_at > datetime.now(UTC) + timedelta(seconds=60)
-    assert app.gate.submissions == []  # nothing was posted without a token
+    assert sto_app.gate.submissions == []  # nothing was posted without a token
     assert not browser.worker.running and not alive(group)  # a failed pass closes its browser
 
 
