@@ -30,7 +30,7 @@ from anibridge.domain.releases.magnets import build_magnet
 from anibridge.settings import load_settings
 from anibridge.wiring.app import build_falcon_app
 from anibridge.wiring.catalog import build_http_client
-from anibridge.wiring.container import create_container
+from anibridge.wiring.container import Container, create_container
 from anibridge_fakes.redirect_gate import RedirectGate
 from anibridge_fakes.world import FakeWorld
 
@@ -42,7 +42,10 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 @asynccontextmanager
-async def anibridge(world: FakeWorld, tmp_path: Path, **env: str) -> AsyncIterator[Conductor]:
+async def anibridge_and_container(world: FakeWorld, tmp_path: Path,
+                                  **env: str) -> AsyncIterator[tuple[Conductor, Container]]:
+    """The app on the fake internet, reached the way a German household's resolver reaches it, and its container
+    (for the parts a test looks into)."""
     net = world.internet()
     settings = load_settings({**world.env(), "DATA_DIR": str(tmp_path), "CATALOG_SITES": "s.to",
                               "HTTP_TIMEOUT_SECONDS": "5", "LOG_LEVEL": "warning", **env})
@@ -55,6 +58,12 @@ async def anibridge(world: FakeWorld, tmp_path: Path, **env: str) -> AsyncIterat
     container = create_container(settings)
     container.http_client.override(providers.Object(build_http_client(settings, network=household)))
     async with falcon.testing.ASGIConductor(build_falcon_app(container)) as conductor:
+        yield conductor, container
+
+
+@asynccontextmanager
+async def anibridge(world: FakeWorld, tmp_path: Path, **env: str) -> AsyncIterator[Conductor]:
+    async with anibridge_and_container(world, tmp_path, **env) as (conductor, _container):
         yield conductor
 
 

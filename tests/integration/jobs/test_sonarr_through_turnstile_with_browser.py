@@ -10,58 +10,24 @@ browser is left.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import falcon.testing
-import httpx
 import pytest
-from dependency_injector import providers
 
-from anibridge.adapters.resolving import is_ip
-from anibridge.settings import load_settings
-from anibridge.wiring.app import build_falcon_app
-from anibridge.wiring.catalog import build_http_client
-from anibridge.wiring.container import Container, create_container
 from anibridge_fakes.altcha import AltchaVerifier
 from anibridge_fakes.redirect_gate import RedirectGate
 from anibridge_fakes.world import FakeWorld
-from tests.integration.jobs.test_sonarr_through_site_protection import Conductor, finished, grab, magnet, until
+from tests.integration.jobs.test_sonarr_through_site_protection import (
+    anibridge_and_container,
+    finished,
+    grab,
+    magnet,
+    until,
+)
+from tests.integration.sites.conftest import BROWSER, NEEDS_BROWSER
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-try:
-    import selenium  # noqa: F401
-
-    SELENIUM = True
-except ImportError:
-    SELENIUM = False
-
-pytestmark = [
-    pytest.mark.anyio,
-    pytest.mark.slow,
-    pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
-                       reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"),
-    pytest.mark.skipif(not SELENIUM, reason="needs selenium (pip install -e '.[dev]')"),
-]
-
-
-@asynccontextmanager
-async def anibridge(world: FakeWorld, tmp_path: Path, **env: str) -> AsyncIterator[tuple[Conductor, Container]]:
-    net = world.internet()
-    settings = load_settings({**world.env(), "DATA_DIR": str(tmp_path), "CATALOG_SITES": "s.to",
-                              "HTTP_TIMEOUT_SECONDS": "5", "LOG_LEVEL": "warning", **env})
-
-    def household(proxy: str | None) -> httpx.AsyncBaseTransport:
-        from anibridge_fakes.dns import AsyncResolvingTransport
-
-        return AsyncResolvingTransport(lambda host: host if is_ip(host) else net.dns.isp(host))
-
-    container = create_container(settings)
-    container.http_client.override(providers.Object(build_http_client(settings, network=household)))
-    async with falcon.testing.ASGIConductor(build_falcon_app(container)) as conductor:
-        yield conductor, container
+pytestmark = [pytest.mark.anyio, *NEEDS_BROWSER]
 
 
 def group_alive(group: int) -> bool:
@@ -77,11 +43,11 @@ async def test_search_and_grab_through_both_turnstile_tiers_with_the_browser(fak
     port = fake_world.internet().site_ports["s.to"]
     # serienstream.to is DNS-blocked in the fake internet: the browser must reach it at the same pinned address.
     gate = RedirectGate(tier="turnstile_altcha", altcha=AltchaVerifier(maxnumber=3000))
-    async with anibridge(fake_world, tmp_path, STO_BASE_URL=f"http://serienstream.to:{port}",
+    async with anibridge_and_container(fake_world, tmp_path, STO_BASE_URL=f"http://serienstream.to:{port}",
                          SITE_ADDRESSES="serienstream.to=127.0.0.1", BROWSER_GATE="chromium",
                          BROWSER_GATE_TIMEOUT_SECONDS="30") as (c, container):
         health = await c.simulate_get("/health")
-        assert health.json["components"]["browser_gate"] == {"status": "ok", "detail": f"chromium at {CHROMIUM}"}
+        assert health.json["components"]["browser_gate"] == {"status": "ok", "detail": f"chromium at {BROWSER.chromium}"}
         first = await magnet(c, 1, 2)  # searched before the gate: the grab meets it
         second = await magnet(c, 1, 3)
         fake_world.sto_app().gate = gate

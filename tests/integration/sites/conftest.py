@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from anibridge.adapters.sites.chromium import ChromiumPaths
 from anibridge.adapters.sites.options import SiteOptions
 from anibridge_fakes.catalogue import Catalogue, load_catalogue
 from anibridge_fakes.http import FakeServer
 from anibridge_fakes.redirect_gate import RedirectGate
 from anibridge_fakes.sto import StoApp
+
+BROWSER = ChromiumPaths()
+"""Debian's chromium and chromium-driver, where the browser-pass tests expect them."""
+
+NEEDS_BROWSER = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not (Path(BROWSER.chromium).exists() and Path(BROWSER.chromedriver).exists()),
+                       reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"),
+    pytest.mark.skipif(find_spec("selenium") is None, reason="needs selenium (pip install -e '.[dev]')"),
+]
+"""The marks of a module that starts a real headless Chromium."""
 
 
 def fake_embed(provider: str, video_id: str, kind: str) -> str:

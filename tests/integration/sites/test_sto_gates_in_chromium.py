@@ -21,31 +21,17 @@ from anibridge_fakes.catalogue import Catalogue
 from anibridge_fakes.http import FakeServer
 from anibridge_fakes.redirect_gate import RedirectGate
 from anibridge_fakes.sto import StoApp
-from tests.integration.sites.conftest import site_options
+from tests.integration.sites.conftest import BROWSER, NEEDS_BROWSER, site_options
 from tests.integration.sites.test_sto_gates import expected_embed, voe_link
 
-PATHS = ChromiumPaths()
-try:
-    import selenium  # noqa: F401
-
-    SELENIUM = True
-except ImportError:
-    SELENIUM = False
-
-pytestmark = [
-    pytest.mark.anyio,
-    pytest.mark.slow,
-    pytest.mark.skipif(not (Path(PATHS.chromium).exists() and Path(PATHS.chromedriver).exists()),
-                       reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"),
-    pytest.mark.skipif(not SELENIUM, reason="needs selenium (pip install -e '.[dev]')"),
-]
+pytestmark = [pytest.mark.anyio, *NEEDS_BROWSER]
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[ChromiumGate]:
     import asyncio
 
-    gate = ChromiumGate(PATHS, time_limit=10.0)  # also the page-load and script timeouts of the browser
+    gate = ChromiumGate(BROWSER, time_limit=10.0)  # also the page-load and script timeouts of the browser
     gate.worker.grace = 5.0  # an overrun is killed 5 s after a pass's limit (production: 15 s)
     yield gate
     asyncio.run(gate.aclose())
@@ -130,7 +116,7 @@ async def test_shutdown_during_a_pass_ends_the_browser_at_once(caller_cancelled_
     import contextlib
     import threading
 
-    gate = ChromiumGate(PATHS, time_limit=60.0)
+    gate = ChromiumGate(BROWSER, time_limit=60.0)
     started = threading.Event()
 
     def never_done(driver: object) -> object:
@@ -174,7 +160,7 @@ async def test_a_browser_start_that_hangs_is_killed_at_the_time_limit(tmp_path: 
     hanging = tmp_path / "chromium"  # a "Chromium" that never opens its DevTools port: chromedriver waits 60 s
     hanging.write_text(f"#!/bin/sh\nexport {marker}\nexec sleep 300\n")
     hanging.chmod(0o755)
-    gate = ChromiumGate(ChromiumPaths(str(hanging), PATHS.chromedriver), time_limit=1.0)
+    gate = ChromiumGate(ChromiumPaths(str(hanging), BROWSER.chromedriver), time_limit=1.0)
     gate.worker.grace = 1.0
     passing: asyncio.Future[object] | None = None
     try:
