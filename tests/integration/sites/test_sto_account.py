@@ -39,6 +39,20 @@ def adapter(client: httpx.AsyncClient, base: str, password: str | None = PASSWOR
     return StoCatalog(client, site_options(base, account=account))
 
 
+def clocked(client: httpx.AsyncClient, base: str, clock: FakeClock, **timings: float) -> StoCatalog:
+    """The adapter with its account on `clock`, so minutes pass without waiting for them."""
+    catalog = adapter(client, base)
+    catalog.account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), base, monotonic=clock.monotonic,
+                                 **timings)
+    return catalog
+
+
+async def gated_pages_minutes_apart(catalog: StoCatalog, clock: FakeClock) -> None:
+    for episode in (1, 3, 4):
+        clock.advance(120)
+        await voe_link(catalog, episode)
+
+
 async def voe_link(catalog: StoCatalog, episode: int = 1) -> HosterLink:
     detail = await catalog.episode("breaking-bad", 1, episode)
     return next(h for h in detail.hosters if h.provider == "VOE" and h.language is Language.GERMAN_DUB)
@@ -81,9 +95,7 @@ async def test_a_wrong_password_is_said_plainly_and_the_adapter_goes_on_anonymou
 async def test_an_ended_session_is_noticed_and_logged_in_again(sto_fake: FakeServer, app: StoApp) -> None:
     clock = FakeClock()
     async with httpx.AsyncClient() as client:
-        catalog = adapter(client, sto_fake.base_url)
-        catalog.account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), sto_fake.base_url,
-                                     monotonic=clock.monotonic)
+        catalog = clocked(client, sto_fake.base_url, clock)
         assert (await catalog.embed_url(await voe_link(catalog))).startswith("https://voe.invalid/e/")
         app.gate.expire_sessions()  # the site forgot the session: our cookie now starts an anonymous one
         clock.advance(120)
@@ -96,12 +108,7 @@ async def test_a_live_session_is_not_logged_in_again(sto_fake: FakeServer, app: 
     app.gate.logged_in_tier = "turnstile"  # logged in, still gated: the session is checked, not replaced
     clock = FakeClock()
     async with httpx.AsyncClient() as client:
-        catalog = adapter(client, sto_fake.base_url)
-        catalog.account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), sto_fake.base_url,
-                                     monotonic=clock.monotonic)
-        for episode in (1, 3, 4):
-            clock.advance(120)
-            await voe_link(catalog, episode)
+        await gated_pages_minutes_apart(clocked(client, sto_fake.base_url, clock), clock)
     assert app.gate.logins == [(EMAIL, True)]
 
 
@@ -111,9 +118,7 @@ async def test_a_login_page_that_fails_is_tried_again_later_and_nothing_breaks_m
     app.faults.status, app.faults.only_paths = 503, r"^/login"
     try:
         async with httpx.AsyncClient() as client:
-            catalog = adapter(client, sto_fake.base_url)
-            catalog.account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), sto_fake.base_url,
-                                         monotonic=clock.monotonic, retry_seconds=600)
+            catalog = clocked(client, sto_fake.base_url, clock, retry_seconds=600)
             link = await voe_link(catalog)  # the page loads anonymously; the login's failure is only noted
             account = catalog.account
             assert "login as me@example.org failed" in account.status() and "trying again in 10 min" in account.status()
@@ -165,12 +170,7 @@ async def test_an_account_page_that_redirects_a_live_session_elsewhere_is_no_end
     app.gate.account_page = account_moved  # type: ignore[method-assign]
     clock = FakeClock()
     async with httpx.AsyncClient() as client:
-        catalog = adapter(client, sto_fake.base_url)
-        catalog.account = StoAccount(catalog.http, AccountLogin(EMAIL, PASSWORD), sto_fake.base_url,
-                                     monotonic=clock.monotonic)
-        for episode in (1, 3, 4):
-            clock.advance(120)
-            await voe_link(catalog, episode)
+        await gated_pages_minutes_apart(clocked(client, sto_fake.base_url, clock), clock)
     assert app.gate.logins == [(EMAIL, True)]  # not a login per gated page: the password is posted once
 
 
