@@ -105,6 +105,21 @@ def finished(items: list[dict[str, Any]]) -> bool:
     return bool(items) and all(t["state"] in ("stoppedUP", "error") for t in items)
 
 
+async def grab_all_until_finished(c: Conductor, links: list[str],
+                                  seconds: float) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    """Grab each link, then wait until all are finished: the tasks, every state seen on the way, every comment."""
+    for link in links:
+        await grab(c, link)
+    states: list[str] = []
+    comments: list[str] = []
+
+    def done(items: list[dict[str, Any]]) -> bool:
+        comments.extend(t["comment"] for t in items if t["comment"])
+        return len(items) == len(links) and finished(items)
+
+    return await until(c, done, seconds, states), states, comments
+
+
 async def test_search_and_grab_through_a_moved_domain(fake_world: FakeWorld, tmp_path: Path) -> None:
     port = fake_world.internet().site_ports["s.to"]
     # An old configuration (s.to: gone) plus the blocked current name; the mirror list leads to serienstream.cx.
@@ -153,16 +168,7 @@ async def test_a_burst_meets_the_escalation_waits_out_the_cool_down_and_complete
         # The releases as Sonarr found them hours earlier (its RSS sync): magnets of four episodes in a row.
         links = [build_magnet(EpisodeRef(Site.STO, "breaking-bad", 1, e, Language.GERMAN_DUB),
                               f"Breaking.Bad.S01E{e:02d}.German.DL.720p.WEB.x264-sto") for e in (3, 4, 5, 6)]
-        for link in links:
-            await grab(c, link)
-        states: list[str] = []
-        comments: list[str] = []
-
-        def done(items: list[dict[str, Any]]) -> bool:
-            comments.extend(t["comment"] for t in items if t["comment"])
-            return len(items) == 4 and finished(items)
-
-        items = await until(c, done, 90, states)
+        items, states, comments = await grab_all_until_finished(c, links, 90)
     assert "error" not in states, [t["comment"] for t in items]
     assert [t["state"] for t in items] == ["stoppedUP"] * 4
     assert any(m.startswith("anibridge: waiting for serienstream.to: verification required") for m in comments), \
@@ -254,16 +260,8 @@ async def test_a_season_pack_at_the_default_budget_completes_through_the_gate(fa
                                                  cooldown=4.0)
         links = [build_magnet(EpisodeRef(Site.STO, "breaking-bad", 2, e, Language.GERMAN_DUB),
                               f"Breaking.Bad.S02E{e:02d}.German.DL.720p.WEB.x264-sto") for e in range(1, 13)]
-        for link in links:  # Sonarr grabs a season's episodes one after another within a second
-            await grab(c, link)
-        states: list[str] = []
-        comments: list[str] = []
-
-        def done(items: list[dict[str, Any]]) -> bool:
-            comments.extend(t["comment"] for t in items if t["comment"])
-            return len(items) == 12 and finished(items)
-
-        items = await until(c, done, 150, states)
+        # Sonarr grabs a season's episodes one after another within a second.
+        items, states, comments = await grab_all_until_finished(c, links, 150)
     assert "error" not in states, [t["comment"] for t in items if t["state"] == "error"]
     assert [t["state"] for t in items] == ["stoppedUP"] * 12
     assert any("verification required" in m for m in comments), set(comments)  # the gate did come, and passed
