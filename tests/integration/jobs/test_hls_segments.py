@@ -123,7 +123,7 @@ def test_a_wrong_key_is_refused_as_broken_media(server: MediaServer, media: Path
     ("<html><body>File not found</body></html>", "not an HLS playlist"),
     # Numbers and URIs the parser cannot read (a ValueError, not an UnsupportedPlaylist) are no crash either.
     ('#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:²\n#EXT-X-KEY:METHOD=AES-128,URI="key.bin"\n#EXTINF:1,\nseg0.ts\n'
-     "#EXT-X-ENDLIST\n", "unreadable playlist"),
+     "#EXT-X-ENDLIST\n", "unreadable media sequence"),
     ("#EXTM3U\n#EXTINF:1,\nhttp://[::1\n#EXT-X-ENDLIST\n", "unreadable playlist"),
 ])
 def test_what_only_ytdlp_does_is_handed_back_before_anything_is_written(

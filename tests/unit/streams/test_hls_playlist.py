@@ -8,6 +8,7 @@ from anibridge.domain.streams.hls_playlist import (
     Key,
     PlaylistError,
     best_variant,
+    decimal,
     has_separate_audio,
     parse_media,
     pkcs7_padding,
@@ -82,3 +83,41 @@ def test_separate_audio_of_any_group_or_of_one() -> None:
 def test_pkcs7_padding() -> None:
     assert pkcs7_padding(b"x" * 12 + b"\x04" * 4) == 4
     assert pkcs7_padding(b"x" * 15 + b"\x00") is None and pkcs7_padding(b"\x01") is None
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "\u0661\u0660", "9" * 5000, str(2**64), "-1", ""])
+def test_a_media_sequence_that_is_no_ascii_decimal_integer_is_a_guess(value: str) -> None:
+    parsed = parse_media(f"#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:{value}\n#EXTINF:1,\na.ts\n", BASE)
+    assert parsed.segments[0].sequence == 0
+    assert parsed.guesses[0].startswith("unreadable media sequence")
+
+
+@pytest.mark.parametrize("value", ["\u0661\u0660@0", "9" * 5000, f"10@{'9' * 5000}", f"{2**64}@0"])
+def test_a_byte_range_of_other_digits_or_past_the_integer_range_is_refused(value: str) -> None:
+    with pytest.raises(PlaylistError):
+        parse_media(f"#EXTM3U\n#EXT-X-BYTERANGE:{value}\n#EXTINF:1,\na.ts\n", BASE)
+
+
+def test_the_best_variant_reads_other_digits_and_huge_numbers_as_no_figure() -> None:
+    master = (f"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=\u00b2,RESOLUTION={'9' * 5000}x1\nodd.m3u8\n"
+              "#EXT-X-STREAM-INF:BANDWIDTH=\u0661\u0660\u0660,RESOLUTION=1x1\nsmall.m3u8\n"
+              "#EXT-X-STREAM-INF:BANDWIDTH=5\nfive.m3u8\n")
+    best = best_variant(master, BASE)
+    assert best is not None and best.url.endswith("five.m3u8")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("0", 0), (" 42 ", 42), (str(2**64 - 1), 2**64 - 1), (str(2**64), None), ("\u00b2", None),
+    ("\u0661", None), ("9" * 5000, None), ("-1", None), ("+1", None), ("1.0", None), ("", None),
+])
+def test_decimal_takes_ascii_decimal_integers_only(value: str, expected: int | None) -> None:
+    assert decimal(value) == expected
+
+
+def test_an_unreadable_media_sequence_is_refused_once_a_key_needs_it_as_iv() -> None:
+    with pytest.raises(PlaylistError):
+        parse_media('#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:\u00b2\n#EXT-X-KEY:METHOD=AES-128,URI="k"\n#EXTINF:1,\na.ts\n',
+                    BASE)
+    explicit = parse_media('#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:\u00b2\n#EXT-X-KEY:METHOD=AES-128,URI="k",IV=0x01\n'
+                           "#EXTINF:1,\na.ts\n", BASE)
+    assert explicit.segments[0].iv() == bytes(15) + b"\x01"

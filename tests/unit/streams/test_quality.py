@@ -32,3 +32,9 @@ def test_media_playlists_and_garbage_give_nothing() -> None:
     assert master_quality("#EXTM3U\n#EXTINF:4.0,\nseg0.ts\n#EXT-X-ENDLIST\n") == (None, None)
     assert master_quality("<html>not a playlist</html>") == (None, None)
     assert master_quality('#EXT-X-STREAM-INF:RESOLUTION=big,CODECS="mp4a.40.2"\nx\n') == (None, None)
+
+
+def test_a_resolution_of_other_digits_or_thousands_of_them_is_no_resolution() -> None:
+    master = (f"#EXTM3U\n#EXT-X-STREAM-INF:RESOLUTION=1x{'9' * 5000}\na.m3u8\n"
+              "#EXT-X-STREAM-INF:RESOLUTION=1x\u0661\u0660\nb.m3u8\n#EXT-X-STREAM-INF:RESOLUTION=640x360\nc.m3u8\n")
+    assert master_quality(master) == (360, None)

@@ -54,3 +54,13 @@ def test_with_bandwidth_fills_only_the_missing_and_keeps_other_bytes() -> None:
                    'CODECS="avc1.42c01f,mp4a.40.2"\r\nlow.m3u8\r\n'
                    "#EXT-X-STREAM-INF:BANDWIDTH=600,AVERAGE-BANDWIDTH=500\r\nmid.m3u8\r\n"
                    "#EXT-X-STREAM-INF:BANDWIDTH=900000\r\nhigh.m3u8\r\n")
+
+
+def test_a_media_sequence_of_other_digits_still_gives_the_segments() -> None:
+    text = MEDIA.replace("#EXT-X-TARGETDURATION:6\n", "#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:\u00b2\n")
+    assert len(pm.segments(text, "https://cdn.example/v/index.m3u8")) == 3
+
+
+def test_a_bandwidth_of_other_digits_is_missing() -> None:
+    master = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=\u00b2\na.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=9\nb.m3u8\n"
+    assert [pm.lacks_bandwidth(v) for v in variants(master, "https://cdn.example/")] == [True, False]

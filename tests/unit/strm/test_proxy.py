@@ -281,3 +281,21 @@ async def test_media_playlist_without_measurable_segments_is_served_as_it_is() -
     calls = len(upstream.calls)
     await proxy.stream(REF, None, "GET", {})
     assert len(upstream.calls) == calls + 1  # "not measurable" is remembered: no new segment requests
+
+
+@pytest.mark.anyio
+async def test_playlist_numbers_of_other_digits_are_served_not_a_500() -> None:
+    """`²` passes str.isdigit() but int() refuses it: the media sequence and a segment's total are no numbers."""
+    odd = MEDIA.replace(b"#EXTM3U\n", "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:\u00b2\n".encode())
+
+    def answer(method: str, url: str, headers: Mapping[str, str]) -> FakeResponse:
+        if url.endswith("index.m3u8"):
+            return FakeResponse(200, {"content-type": "application/vnd.apple.mpegurl"}, url, odd)
+        if url.endswith("seg0.ts"):
+            return FakeResponse(206, {"content-range": "bytes 0-0/\u00b2"}, url, b"\0")
+        return FakeResponse(206, {"content-range": "bytes 0-0/500000"}, url, b"\0")
+
+    proxy, _, _ = make(FakeFinder(["https://cdn.example/hls/index.m3u8"]), FakeUpstream(answer))
+    reply = await proxy.stream(REF, None, "GET", {})
+    # seg1 alone is measured: 500 kB in 2 s
+    assert reply.status == 200 and reply.body.decode().splitlines()[1].startswith("#EXT-X-STREAM-INF:BANDWIDTH=2000000")

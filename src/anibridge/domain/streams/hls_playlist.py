@@ -5,7 +5,8 @@ durations, byte ranges, AES-128 keys and initialisation sections, and a master's
 in what they accept — the downloader hands anything unusual to yt-dlp, the proxy keeps serving the playlist
 instead — so the parser records what the playlist says and decides nothing: each consumer refuses what it
 cannot do from this model. Only text that no consumer can read past raises PlaylistError: a byte range that is
-not one, or an IV that is not hex once a segment or map is encrypted with it. Where a line is unreadable but has
+not one, or an IV that is not hex (or a media sequence that is not a number, when the IV is the sequence number)
+once a segment or map is encrypted with it. Where a line is unreadable but has
 an obvious default (an EXTINF without a number, a media sequence that is not one, a byte range without an offset
 that follows no range of its URI, an IV without its 0x) the default is used and the reason is kept in
 `guesses`: the downloader refuses such a playlist, the proxy goes with it.
@@ -18,9 +19,11 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 _ATTR = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
-_BYTERANGE = re.compile(r"\s*(\d+)\s*(?:@\s*(\d+))?\s*")
+_BYTERANGE = re.compile(r"\s*([0-9]+)\s*(?:@\s*([0-9]+))?\s*")
 _IV = re.compile(r"(0[xX])?([0-9a-fA-F]{1,32})")
-_RESOLUTION = re.compile(r"(\d+)x(\d+)")
+_RESOLUTION = re.compile(r"([0-9]{1,9})x([0-9]{1,9})")
+_DECIMAL = re.compile(r"[0-9]{1,20}")
+DECIMAL_MAX = 2**64 - 1  # RFC 8216 decimal-integer range
 AES_BLOCK = 16
 
 
@@ -89,6 +92,19 @@ class Variant:
     url: str
 
 
+def decimal(value: str) -> int | None:
+    """A decimal-integer as a playlist or a header writes it (ASCII digits, at most 2**64-1); None otherwise.
+
+    `str.isdigit()` also takes "²" and "٣", and `int()` refuses some of those and any text past 4300 digits:
+    every number read from hoster text goes through here so that odd text is a decision, not a ValueError.
+    """
+    text = value.strip()
+    if _DECIMAL.fullmatch(text) is None:
+        return None
+    number = int(text)
+    return number if number <= DECIMAL_MAX else None
+
+
 def attributes(line: str) -> dict[str, str]:
     """The attribute list after a tag's colon, quotes removed."""
     _, _, rest = line.partition(":")
@@ -128,9 +144,9 @@ def best_variant(text: str, base_url: str) -> Variant | None:
     else the first; None for a text without variants."""
 
     def rank(v: Variant) -> tuple[int, int]:
-        bandwidth = v.attributes.get("BANDWIDTH", "")
+        bandwidth = decimal(v.attributes.get("BANDWIDTH", ""))
         size = _RESOLUTION.fullmatch(v.attributes.get("RESOLUTION", ""))
-        return (int(bandwidth) if bandwidth.isdigit() else 0, int(size.group(1)) * int(size.group(2)) if size else 0)
+        return (bandwidth or 0, int(size.group(1)) * int(size.group(2)) if size else 0)
 
     return max(variants(text, base_url), key=rank, default=None)
 
@@ -153,9 +169,11 @@ def has_separate_audio(text: str, group: str | None = None) -> bool:
 def _byte_range(value: str) -> tuple[int, int | None]:
     """(length, offset or None) of `length[@offset]`."""
     match = _BYTERANGE.fullmatch(value)
-    if match is None:
+    length = decimal(match.group(1)) if match else None
+    offset = decimal(match.group(2)) if match and match.group(2) is not None else None
+    if match is None or length is None or (match.group(2) is not None and offset is None):
         raise PlaylistError(f"unreadable byte range {value[:40]!r}")
-    return int(match.group(1)), int(match.group(2)) if match.group(2) is not None else None
+    return length, offset
 
 
 def _iv(value: str) -> tuple[bytes | None, bool]:
@@ -178,6 +196,8 @@ class _Reader:
         self.key: Key | None = None
         self.key_error: str | None = None
         """Why the key in force has no usable IV: raised once a segment or map would need it."""
+        self.sequence_error: str | None = None
+        """Why the media sequence is a guess: raised once a key without IV needs the sequence as its IV."""
         self.init: Segment | None = None
         self.ended = False
         self.last_end: dict[str, int] = {}
@@ -199,14 +219,18 @@ class _Reader:
     def encryption(self) -> Key | None:
         if self.key_error is not None:
             raise PlaylistError(self.key_error)
+        if self.key is not None and self.key.iv is None and self.sequence_error is not None:
+            raise PlaylistError(self.sequence_error)
         return self.key
 
     def tag(self, line: str) -> None:
         tag, _, value = line.partition(":")
         if tag == "#EXT-X-MEDIA-SEQUENCE":
-            if not value.strip().isdigit():
-                self.guesses.append("unreadable media sequence")
-            self.sequence = int(value) if value.strip().isdigit() else 0
+            sequence = decimal(value)
+            self.sequence_error = None if sequence is not None else f"unreadable media sequence {value[:40]!r}"
+            if self.sequence_error is not None:
+                self.guesses.append(self.sequence_error)
+            self.sequence = sequence or 0
         elif tag == "#EXTINF":
             try:
                 self.duration = float(value.split(",", 1)[0])

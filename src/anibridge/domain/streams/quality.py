@@ -11,7 +11,7 @@ import re
 
 from anibridge.domain.streams.hls_playlist import attributes
 
-_RESOLUTION = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
+_RESOLUTION = re.compile(r"^\s*([0-9]{1,9})\s*[xX]\s*([0-9]{1,9})\s*$")  # ASCII: int() refuses "²" and 5000 digits
 _AUDIO_PREFIXES = ("mp4a", "ac-3", "ec-3", "ac-4", "opus", "flac", "alac", "mp3", "dts", "vorbis")
 
 

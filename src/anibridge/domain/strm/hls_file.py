@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from anibridge.domain.kit.single_flight import SingleFlight
-from anibridge.domain.streams.hls_playlist import AES_BLOCK, is_master
+from anibridge.domain.streams.hls_playlist import AES_BLOCK, decimal, is_master
 from anibridge.domain.strm.hls_layout import (
     MP4_TYPE,
     TS_TYPE,
@@ -43,7 +42,6 @@ MAX_PLAYLIST_BYTES = 16 * 1024 * 1024
 MAX_KEY_BYTES = 64
 TAIL_BYTES = 2 * AES_BLOCK
 DRAIN_BYTES = 64 * 1024  # surplus a 206 may carry that is still read to keep its connection pooled
-_DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also takes "²", which int() then refuses
 
 
 class StaleLayout(UpstreamError):
@@ -67,10 +65,8 @@ def _headers(hoster: Mapping[str, str], byte_range: str | None = None) -> dict[s
 def _total(resp: UpstreamResponse) -> int | None:
     """The resource's full size from a ranged answer (or a plain 200's length)."""
     if resp.status == 206:
-        total = resp.headers.get("content-range", "").rpartition("/")[2].strip()
-        return int(total) if _DIGITS.fullmatch(total) else None
-    length = resp.headers.get("content-length", "").strip()
-    return int(length) if resp.status == 200 and _DIGITS.fullmatch(length) else None
+        return decimal(resp.headers.get("content-range", "").rpartition("/")[2])
+    return decimal(resp.headers.get("content-length", "")) if resp.status == 200 else None
 
 
 class HlsFiles:

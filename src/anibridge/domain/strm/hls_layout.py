@@ -12,7 +12,6 @@ the same way and refuses other things); `hls_file` does the upstream requests.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from anibridge.domain.streams import hls_playlist
@@ -21,6 +20,7 @@ from anibridge.domain.streams.hls_playlist import (
     PlaylistError,
     Segment,
     best_variant,
+    decimal,
     has_separate_audio,
     is_master,
     pkcs7_padding,
@@ -28,7 +28,6 @@ from anibridge.domain.streams.hls_playlist import (
 
 TS_TYPE = "video/mp2t"
 MP4_TYPE = "video/mp4"
-_DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also takes "²", which int() then refuses
 
 
 class NotAFile(ValueError):
@@ -152,17 +151,16 @@ def parse_range(header: str, total: int) -> tuple[int, int] | None | str:
         return None
     first_raw, sep, last_raw = value[6:].strip().partition("-")
     first_raw, last_raw = first_raw.strip(), last_raw.strip()
-    if not sep or not (_DIGITS.fullmatch(first_raw) or _DIGITS.fullmatch(last_raw)):
+    first, last = decimal(first_raw), decimal(last_raw)
+    # A number that is not one (or past 2**64) makes the header unreadable: the whole file, as for no header.
+    if not sep or (first is None and last is None) or (first_raw and first is None) or (last_raw and last is None):
         return None
-    if (first_raw and not _DIGITS.fullmatch(first_raw)) or (last_raw and not _DIGITS.fullmatch(last_raw)):
-        return None
-    if not first_raw:  # a suffix: the last N bytes
-        count = int(last_raw)
-        if count == 0 or total == 0:
+    if first is None:  # a suffix: the last N bytes
+        assert last is not None
+        if last == 0 or total == 0:
             return "unsatisfiable"
-        return max(0, total - count), total - 1
-    first = int(first_raw)
-    last = int(last_raw) if last_raw else total - 1
+        return max(0, total - last), total - 1
+    last = last if last is not None else total - 1
     if first >= total or last < first:
         return "unsatisfiable"
     return first, min(last, total - 1)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from anibridge.domain.streams.hls_playlist import PlaylistError, Variant, is_master, parse_media
+from anibridge.domain.streams.hls_playlist import PlaylistError, Variant, decimal, is_master, parse_media
 
 SAMPLE_SEGMENTS = 3  # segments measured per media playlist: enough for a peak estimate, cheap for a probe
 _BANDWIDTH = re.compile(r"(?<![A-Z-])BANDWIDTH=[^,]*,?")
@@ -97,5 +97,4 @@ def with_bandwidth(text: str, filled: dict[int, Rate]) -> str:
 
 
 def lacks_bandwidth(variant: Variant) -> bool:
-    value = variant.attributes.get("BANDWIDTH", "")
-    return not value.isdigit() or int(value) <= 0
+    return not decimal(variant.attributes.get("BANDWIDTH", ""))

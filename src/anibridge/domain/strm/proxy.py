@@ -23,7 +23,7 @@ from anibridge.domain.streams.hls import (
     is_hls,
     rewrite_playlist,
 )
-from anibridge.domain.streams.hls_playlist import is_master, variants
+from anibridge.domain.streams.hls_playlist import decimal, is_master, variants
 from anibridge.domain.strm import probe_master
 from anibridge.domain.strm.hls_file import HlsFiles
 from anibridge.domain.strm.hls_layout import parse_range
@@ -284,12 +284,13 @@ class StrmProxy:
         if ranged is None:
             return None
         span, _, total = ranged.headers.get("content-range", "").partition("/")
-        if ranged.status != 206 or not total.isdigit() or span.strip() != f"bytes 0-{int(total) - 1}":
+        size = decimal(total)
+        if ranged.status != 206 or not size or span.strip() != f"bytes 0-{size - 1}":
             await ranged.aclose()
             return None
         headers = filtered_headers(ranged.headers, ("content-encoding",))
         headers.pop("content-range", None)
-        headers["content-length"] = total
+        headers["content-length"] = str(size)
         headers["accept-ranges"] = "bytes"
         return ProxyReply(200, headers, stream=ranged)
 
@@ -350,12 +351,12 @@ class StrmProxy:
         await probe.aclose()
         headers = filtered_headers(probe.headers)
         status = probe.status
-        total = headers.get("content-range", "").rpartition("/")[2]
-        if not asked_range and status == 206 and total.isdigit():
+        total = decimal(headers.get("content-range", "").rpartition("/")[2])
+        if not asked_range and status == 206 and total is not None:
             # The 1-byte probe stands in for a HEAD of the whole resource: report its full size.
             status = 200
             headers.pop("content-range", None)
-            headers["content-length"] = total
+            headers["content-length"] = str(total)
         return ProxyReply(status, headers)
 
     async def _playlist(self, resp: UpstreamResponse, hoster_headers: Mapping[str, str],
@@ -451,9 +452,7 @@ class StrmProxy:
             return None
         try:
             if resp.status == 206:
-                total = resp.headers.get("content-range", "").rpartition("/")[2]
-                return int(total) if total.isdigit() else None
-            length = resp.headers.get("content-length", "")
-            return int(length) if resp.status == 200 and length.isdigit() else None
+                return decimal(resp.headers.get("content-range", "").rpartition("/")[2])
+            return decimal(resp.headers.get("content-length", "")) if resp.status == 200 else None
         finally:
             await resp.aclose()
