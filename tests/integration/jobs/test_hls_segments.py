@@ -124,7 +124,7 @@ def test_a_wrong_key_is_refused_as_broken_media(server: MediaServer, media: Path
     # Numbers and URIs the parser cannot read (a ValueError, not an UnsupportedPlaylist) are no crash either.
     ('#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:²\n#EXT-X-KEY:METHOD=AES-128,URI="key.bin"\n#EXTINF:1,\nseg0.ts\n'
      "#EXT-X-ENDLIST\n", "unreadable media sequence"),
-    ("#EXTM3U\n#EXTINF:1,\nhttp://[::1\n#EXT-X-ENDLIST\n", "unreadable playlist"),
+    ("#EXTM3U\n#EXTINF:1,\nhttp://[::1\n#EXT-X-ENDLIST\n", "unreadable URI"),
 ])
 def test_what_only_ytdlp_does_is_handed_back_before_anything_is_written(
         server: MediaServer, media: Path, tmp_path: Path, text: str, reason: str) -> None:

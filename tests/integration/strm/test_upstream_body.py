@@ -181,3 +181,14 @@ async def test_wide_reads_are_bounded_and_given_back(origin: Origin) -> None:
         assert upstream_body._wide._free == slots
     finally:
         await up.aclose()
+
+
+@pytest.mark.anyio
+async def test_a_url_httpx_refuses_is_an_upstream_error() -> None:
+    """urlsplit lets a NUL in the host pass (and the allowlist skips resolving it); httpx refuses to build it."""
+    up = HttpxUpstream(SsrfGuard(["exa\x00mple"]))
+    try:
+        with pytest.raises(UpstreamError, match="InvalidURL"):
+            await up.open("GET", "http://exa\x00mple/seg.ts", {})
+    finally:
+        await up.aclose()

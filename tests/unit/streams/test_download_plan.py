@@ -74,3 +74,9 @@ def test_a_master_with_separate_audio_goes_to_ytdlp_one_with_subtitles_does_not(
         check_master('#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="a",URI="a.m3u8"\n#EXT-X-STREAM-INF:BANDWIDTH=1\nv')
     check_master('#EXTM3U\n#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="s",URI="s.m3u8"\n'
                  '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="b",NAME="muxed"\n#EXT-X-STREAM-INF:BANDWIDTH=1\nv.m3u8')
+
+
+@pytest.mark.parametrize("line", ["http://[::1", "#EXTINF:inf,", "#EXTINF:-1,", "#EXT-X-MEDIA-SEQUENCE:\u00b2"])
+def test_a_line_the_reader_cannot_take_goes_to_yt_dlp(line: str) -> None:
+    with pytest.raises(UnsupportedPlaylist):
+        download_plan(f"#EXTM3U\n{line}\n#EXTINF:1,\na.ts\n#EXT-X-ENDLIST\n", "https://cdn.example/v/i.m3u8")

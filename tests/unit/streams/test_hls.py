@@ -96,3 +96,11 @@ def test_is_hls() -> None:
     assert is_hls("text/plain", "https://x/a/index.M3U8?x=1")
     assert not is_hls("video/mp4", "https://x/a.mp4")
     assert not is_hls(None, "https://x/m3u8/video.mp4")
+
+
+@pytest.mark.parametrize("uri", ["http://[::1", "//[::1/x.ts", "http://a:99999/x.ts", "https://a:x/y.ts",
+                                 "//a:-1/x.ts", "http://\u2100/x.ts", "https://u:p@a.example:8443/x.ts"])
+def test_a_uri_no_http_client_can_take_stays_as_written(uri: str) -> None:
+    text = f'#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI="{uri}"\n#EXTINF:1,\n{uri}\n'
+    expected = text if "u:p@" not in uri else text.replace(uri, f"P[{uri}]")  # a valid port and userinfo pass
+    assert rewrite_playlist(text, BASE, proxy) == expected

@@ -121,3 +121,31 @@ def test_an_unreadable_media_sequence_is_refused_once_a_key_needs_it_as_iv() -> 
     explicit = parse_media('#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:\u00b2\n#EXT-X-KEY:METHOD=AES-128,URI="k",IV=0x01\n'
                            "#EXTINF:1,\na.ts\n", BASE)
     assert explicit.segments[0].iv() == bytes(15) + b"\x01"
+
+
+@pytest.mark.parametrize("uri", ["http://[::1", "//[::1/x", "http://a:99999/x.ts", "http://a:x/y.ts"])
+@pytest.mark.parametrize("where", ["segment", "key", "map"])
+def test_a_uri_no_http_client_can_take_is_refused(uri: str, where: str) -> None:
+    line = {"segment": f"#EXTINF:1,\n{uri}", "key": f'#EXT-X-KEY:METHOD=AES-128,URI="{uri}"\n#EXTINF:1,\na.ts',
+            "map": f'#EXT-X-MAP:URI="{uri}"\n#EXTINF:1,\na.ts'}[where]
+    with pytest.raises(PlaylistError, match="unreadable URI"):
+        parse_media(f"#EXTM3U\n{line}\n", BASE)
+
+
+def test_a_variant_no_http_client_can_take_is_no_choice() -> None:
+    master = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=9\nhttp://[::1\n#EXT-X-STREAM-INF:BANDWIDTH=1\nok.m3u8\n"
+    best = best_variant(master, BASE)
+    assert best is not None and best.url == "https://cdn.example/v/ok.m3u8"
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-1", "-0.5", "1e3", "1_0", "9" * 400, "\u0661", "+2"])
+def test_a_duration_that_is_no_finite_nonnegative_decimal_is_a_guess(value: str) -> None:
+    parsed = parse_media(f"#EXTM3U\n#EXTINF:{value},\na.ts\n#EXTINF:2.5,\nb.ts\n", BASE)
+    assert [s.duration for s in parsed.segments] == [0.0, 2.5]
+    assert parsed.seconds == 2.5 and parsed.guesses[0].startswith("unreadable duration")
+
+
+def test_the_largest_media_sequence_still_gives_16_byte_ivs() -> None:
+    parsed = parse_media(f"#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:{2**64 - 1}\n#EXT-X-KEY:METHOD=AES-128,URI=\"k\"\n"
+                         "#EXTINF:1,\na.ts\n#EXTINF:1,\nb.ts\n", BASE)
+    assert [s.iv() for s in parsed.segments] == [(2**64 - 1).to_bytes(16, "big"), (2**64).to_bytes(16, "big")]

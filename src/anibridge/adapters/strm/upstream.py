@@ -118,16 +118,19 @@ class HttpxUpstream:
         client = self._http()
         for _hop in range(self._max_redirects + 1):
             await self._guard.check(url)
-            request = client.build_request(method, url, headers=dict(headers))
             try:
+                request = client.build_request(method, url, headers=dict(headers))
                 response = await client.send(request, stream=True)
-            except httpx.HTTPError as ex:
+            except (httpx.HTTPError, httpx.InvalidURL) as ex:  # InvalidURL: a hoster's URL with a bad port or host
                 raise UpstreamError(f"{type(ex).__name__}: {ex}") from ex
             location = response.headers.get("location")
             if response.status_code not in REDIRECTS or not location:
                 return HttpxUpstreamResponse(response)
             await response.aclose()
-            url = urljoin(str(response.url), location)
+            try:
+                url = urljoin(str(response.url), location)
+            except ValueError as ex:  # an unclosed IPv6 host in the Location
+                raise UpstreamError(f"unreadable redirect: {ex}") from ex
             if response.status_code == 303 and method != "HEAD":
                 method = "GET"
         raise UpstreamError("too many redirects")

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
+
+from anibridge.domain.streams.hls_playlist import resolve
 
 HLS_CONTENT_TYPES = frozenset({
     "application/vnd.apple.mpegurl",
@@ -61,12 +63,14 @@ class _Joiner:
 
     def __call__(self, uri: str) -> str | None:
         if uri.startswith(("https://", "http://")):
-            return uri
+            authority = uri.split("/", 3)[2]
+            if authority.isascii() and ":" not in authority and "[" not in authority:
+                return uri  # nothing in it that urlsplit could refuse (a port, an IPv6 literal, NFKC tricks)
         if (self._prefix is not None and _SIMPLE_RELATIVE.fullmatch(uri) and "/." not in uri
                 and not uri.startswith(".")):
             return self._prefix + uri
-        absolute = urljoin(self._base, uri)
-        return absolute if urlsplit(absolute).scheme.lower() in ("http", "https") else None
+        absolute = resolve(self._base, uri)  # None for a URI no client can take: the line stays as written
+        return absolute if absolute is not None and urlsplit(absolute).scheme.lower() in ("http", "https") else None
 
 
 def _split_ending(line: str) -> tuple[str, str]:

@@ -4,24 +4,26 @@ The own downloader and the STRM proxy's "HLS as one file" mode both need a media
 durations, byte ranges, AES-128 keys and initialisation sections, and a master's default variant. They differ
 in what they accept — the downloader hands anything unusual to yt-dlp, the proxy keeps serving the playlist
 instead — so the parser records what the playlist says and decides nothing: each consumer refuses what it
-cannot do from this model. Only text that no consumer can read past raises PlaylistError: a byte range that is
-not one, or an IV that is not hex (or a media sequence that is not a number, when the IV is the sequence number)
-once a segment or map is encrypted with it. Where a line is unreadable but has
-an obvious default (an EXTINF without a number, a media sequence that is not one, a byte range without an offset
+cannot do from this model. Only text that no consumer can read past raises PlaylistError: a URI no HTTP client
+can take, a byte range that is not one, or an IV that is not hex (or a media sequence that is not a number, when
+the IV is the sequence number) once a segment or map is encrypted with it. Where a line is unreadable but has an
+obvious default (an EXTINF without a number, a media sequence that is not one, a byte range without an offset
 that follows no range of its URI, an IV without its 0x) the default is used and the reason is kept in
 `guesses`: the downloader refuses such a playlist, the proxy goes with it.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 _ATTR = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
 _BYTERANGE = re.compile(r"\s*([0-9]+)\s*(?:@\s*([0-9]+))?\s*")
 _IV = re.compile(r"(0[xX])?([0-9a-fA-F]{1,32})")
 _RESOLUTION = re.compile(r"([0-9]{1,9})x([0-9]{1,9})")
+_DURATION = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")  # decimal-floating-point: no sign, no exponent, no inf
 _DECIMAL = re.compile(r"[0-9]{1,20}")
 DECIMAL_MAX = 2**64 - 1  # RFC 8216 decimal-integer range
 AES_BLOCK = 16
@@ -48,7 +50,7 @@ class Segment:
 
     url: str
     duration: float
-    """EXTINF seconds as written (0.0 when missing or unreadable)."""
+    """EXTINF seconds as written: finite and ≥ 0 (0.0 when missing or unreadable)."""
     sequence: int
     byte_range: tuple[int, int] | None = None
     """(offset, length) inside the resource at `url`; None: the whole resource."""
@@ -63,7 +65,9 @@ class Segment:
         """The CBC initialisation vector: the key's own, else the sequence number as a 128-bit big-endian."""
         if self.key is not None and self.key.iv is not None:
             return self.key.iv
-        return self.sequence.to_bytes(AES_BLOCK, "big")
+        # The reader keeps sequences within 2**64 - 1 plus the segment count; the modulo keeps any other
+        # Segment (a plan's init section is sequence -1) from raising OverflowError here.
+        return (self.sequence % (1 << 8 * AES_BLOCK)).to_bytes(AES_BLOCK, "big")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,20 @@ def decimal(value: str) -> int | None:
     return number if number <= DECIMAL_MAX else None
 
 
+def resolve(base_url: str, uri: str) -> str | None:
+    """`uri` made absolute against `base_url`; None when either is no URL an HTTP client can take.
+
+    `urljoin` raises ValueError on an unclosed IPv6 host (`http://[::1`), and `urlsplit` on a port that is not
+    one (`:99999`, `:x`) or a host that NFKC-normalises into a delimiter: a hoster's typo must not escape.
+    """
+    try:
+        absolute = urljoin(base_url, uri)
+        _ = urlsplit(absolute).port
+    except ValueError:
+        return None
+    return absolute
+
+
 def attributes(line: str) -> dict[str, str]:
     """The attribute list after a tag's colon, quotes removed."""
     _, _, rest = line.partition(":")
@@ -134,7 +152,9 @@ def variants(text: str, base_url: str) -> list[Variant]:
         for j in range(i + 1, len(lines)):
             uri = lines[j].strip()
             if uri and not uri.startswith("#"):
-                out.append(Variant(i, attributes(raw.strip()), urljoin(base_url, uri)))
+                url = resolve(base_url, uri)
+                if url is not None:  # a variant no client can fetch is no choice
+                    out.append(Variant(i, attributes(raw.strip()), url))
                 break
     return out
 
@@ -206,6 +226,12 @@ class _Reader:
         self.keys: list[Key] = []
         self.guesses: list[str] = []
 
+    def url(self, uri: str) -> str:
+        absolute = resolve(self.base_url, uri)
+        if absolute is None:
+            raise PlaylistError(f"unreadable URI {uri[:60]!r}")
+        return absolute
+
     def span(self, value: str, url: str | None) -> tuple[int, int]:
         """(offset, length); without an offset the range follows the previous one of `url` (None: there is none)."""
         length, offset = _byte_range(value)
@@ -232,10 +258,11 @@ class _Reader:
                 self.guesses.append(self.sequence_error)
             self.sequence = sequence or 0
         elif tag == "#EXTINF":
-            try:
-                self.duration = float(value.split(",", 1)[0])
-            except ValueError:
-                self.duration = 0.0
+            written = value.split(",", 1)[0].strip()
+            # float() also takes "inf", "nan", "-3" and "1e9": no duration of a segment that can be summed
+            duration = float(written) if _DURATION.fullmatch(written) else math.nan
+            self.duration = duration if math.isfinite(duration) else 0.0
+            if not math.isfinite(duration):
                 self.guesses.append(f"unreadable duration {value[:40]!r}")
         elif tag == "#EXT-X-BYTERANGE":
             self.pending_range = value
@@ -250,13 +277,13 @@ class _Reader:
                     self.guesses.append(f"unreadable IV {attrs['IV'][:40]!r}")
                 if iv is None:
                     self.key_error = self.guesses[-1]
-            url = urljoin(self.base_url, attrs["URI"].strip()) if attrs.get("URI") else ""
+            url = self.url(attrs["URI"].strip()) if attrs.get("URI") else ""
             found = Key(url, iv, method, attrs.get("KEYFORMAT", "identity"))
             self.keys.append(found)
             self.key = found if encrypted else None
         elif tag == "#EXT-X-MAP":
             attrs = attributes(line)
-            url = urljoin(self.base_url, attrs["URI"].strip()) if attrs.get("URI") else ""
+            url = self.url(attrs["URI"].strip()) if attrs.get("URI") else ""
             span = self.span(attrs["BYTERANGE"], None) if "BYTERANGE" in attrs else None
             self.init = Segment(url, 0.0, self.sequence, span, self.encryption())
             self.maps.append(self.init)
@@ -268,7 +295,7 @@ class _Reader:
             self.ended = True
 
     def uri(self, line: str) -> None:
-        url = urljoin(self.base_url, line)
+        url = self.url(line)
         span = None
         if self.pending_range is not None:
             span = self.span(self.pending_range, url)

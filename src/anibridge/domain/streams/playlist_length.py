@@ -6,6 +6,7 @@ pages, or that stopped early, is shorter (or has no media at all) although the d
 
 from __future__ import annotations
 
+import math
 import re
 
 _EXTINF = re.compile(r"#EXTINF:\s*([0-9]+(?:\.[0-9]+)?)")
@@ -16,4 +17,6 @@ def media_playlist_seconds(text: str) -> float | None:
     if not text.lstrip("\ufeff").startswith("#EXTM3U"):
         return None
     durations = [float(m.group(1)) for m in _EXTINF.finditer(text)]
-    return sum(durations) if durations else None
+    total = sum(durations)
+    # Hundreds of digits make float() infinite: no length worth comparing a file with.
+    return total if durations and math.isfinite(total) else None
