@@ -18,6 +18,16 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+class ResponseAborted(Exception):
+    """A response body cut short on purpose, already logged (one line) by whoever raised it.
+
+    Once the headers are out, dropping the connection is the only way HTTP/1.1 has to say "this body is not
+    whole" (padding would hand the player wrong bytes under the promised length). The server drops it for any
+    exception out of the app; `logs.AbortedResponsesQuiet` keeps its "Exception in ASGI application" traceback
+    out of the log, since nothing failed that the raiser did not already report.
+    """
+
+
 class HttpMiddleware(ABC):
     """Wraps an ASGI app; `handle` sees HTTP requests only, every other scope goes straight to the app."""
 

@@ -18,6 +18,8 @@ import logging.config
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from anibridge.delivery.asgi import ResponseAborted
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 OUTBOUND_LOGGERS = ("httpx", "httpcore", "hpack")
 SECRET_PAYLOAD_LOGGERS = ("selenium",)
@@ -86,6 +88,13 @@ def _status(record: logging.LogRecord) -> int | None:
     return None
 
 
+class AbortedResponsesQuiet(logging.Filter):
+    """Drops the server's traceback for a response the app aborted on purpose (see `asgi.ResponseAborted`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], ResponseAborted))
+
+
 def log_config(level: str, fmt: LogFormat = "text") -> dict[str, Any]:
     """The dictConfig for LOG_LEVEL/LOG_FORMAT (it replaces the root logger's handlers: apply it before anything
     else, such as the qBittorrent log ring, attaches one)."""
@@ -99,6 +108,7 @@ def log_config(level: str, fmt: LogFormat = "text") -> dict[str, Any]:
         # Level NOTSET: follow LOG_LEVEL even when an earlier uvicorn.Config in this process set its own.
         name: {"handlers": [], "propagate": True, "level": "NOTSET"} for name in UVICORN_LOGGERS
     }
+    loggers["uvicorn.error"]["filters"] = ["aborted_responses_quiet"]
     for name in ACCESS_LOGGERS:
         loggers[name] = {"handlers": [], "propagate": True, "level": "NOTSET", "filters": ["media_requests_at_debug"]}
     for name in OUTBOUND_LOGGERS:
@@ -111,6 +121,7 @@ def log_config(level: str, fmt: LogFormat = "text") -> dict[str, Any]:
         "filters": {
             "outbound_at_debug": {"()": f"{__name__}.OutboundAtDebug"},
             "media_requests_at_debug": {"()": f"{__name__}.MediaRequestsAtDebug"},
+            "aborted_responses_quiet": {"()": f"{__name__}.AbortedResponsesQuiet"},
         },
         "formatters": {"anibridge": formatter},
         "handlers": {

@@ -15,7 +15,10 @@ from urllib.parse import parse_qsl
 import falcon
 import falcon.asgi
 
+from anibridge.delivery.asgi import ResponseAborted
 from anibridge.delivery.strm.playback_log import PlaybackLog
+from anibridge.domain.streams.hls_playlist import decimal
+from anibridge.domain.strm.hls_file import StaleLayout
 from anibridge.domain.strm.proxy import (
     ProxyReply,
     StrmProxy,
@@ -35,12 +38,21 @@ CHUNK = None  # forward upstream reads as they arrive (≤ 256 KiB, see strm_ups
 
 
 class UpstreamBody:
-    """Async iterator over upstream wire bytes; `close()` releases the upstream connection (idempotent)."""
+    """Async iterator over upstream wire bytes; `close()` releases the upstream connection (idempotent).
 
-    def __init__(self, upstream: UpstreamResponse, chunk_size: int | None = CHUNK) -> None:
+    An upstream that breaks mid-body (a hoster dropping the connection, a segment no longer the size the HLS file
+    layout says) aborts the response with one WARNING line: the headers promised a length, and a body that ends
+    short without the connection dropping, or padded to it, would hand the player wrong bytes.
+    """
+
+    def __init__(self, upstream: UpstreamResponse, what: str, promised: int | None,
+                 chunk_size: int | None = CHUNK) -> None:
         self._upstream = upstream
         self._chunks: AsyncIterator[bytes] = upstream.iter_raw(chunk_size)
         self._closed = False
+        self._what = what
+        self._promised = promised
+        self._sent = 0
 
     def __aiter__(self) -> UpstreamBody:
         return self
@@ -49,15 +61,18 @@ class UpstreamBody:
         if self._closed:
             raise StopAsyncIteration
         try:
-            return await self._chunks.__anext__()
+            chunk = await self._chunks.__anext__()
         except StopAsyncIteration:
             await self.close()
             raise
         except UpstreamError as ex:
-            # Headers are already sent; ending the body early is all we can do. The player retries with Range.
-            log.info("strm: upstream broke mid-body: %s", ex)
+            relearn = "; the layout will be learnt again" if isinstance(ex, StaleLayout) else ""
+            log.warning("strm: %s cut short after %d of %s bytes (%s): connection closed%s", self._what,
+                        self._sent, self._promised if self._promised is not None else "?", ex, relearn)
             await self.close()
-            raise StopAsyncIteration from None
+            raise ResponseAborted(str(ex)) from None
+        self._sent += len(chunk)
+        return chunk
 
     async def close(self) -> None:
         if self._closed:
@@ -90,14 +105,15 @@ def _fail(resp: falcon.asgi.Response, status: int, reason: str) -> None:
     resp.media = {"detail": reason}
 
 
-def _apply(reply: ProxyReply, resp: falcon.asgi.Response, method: str) -> None:
+def _apply(reply: ProxyReply, resp: falcon.asgi.Response, method: str, what: str) -> None:
     resp.status = reply.status
     for name, value in reply.headers.items():
         resp.set_header(name, value)
     if reply.stream is not None:
         if method == "HEAD":
             raise AssertionError("HEAD replies never carry a stream")
-        resp.stream = UpstreamBody(reply.stream)
+        promised = decimal(next((v for k, v in reply.headers.items() if k.lower() == "content-length"), ""))
+        resp.stream = UpstreamBody(reply.stream, what, promised)
     elif method != "HEAD":
         resp.data = reply.body
 
@@ -154,7 +170,7 @@ class StreamResource(_Base):
         client = req.remote_addr or "?"
         self._playback.note((ref, provider, client), "strm: %s plays %s%s", client, ref.label,
                             f" ({provider})" if provider else "")
-        _apply(reply, resp, method)
+        _apply(reply, resp, method, ref.label + (f" ({provider})" if provider else ""))
 
 
 class ProxyResource(_Base):
@@ -181,7 +197,7 @@ class ProxyResource(_Base):
                 log.warning("strm: refused upstream %s: %s", url.split("?", 1)[0], ex.reason)
             _fail(resp, ex.status, ex.reason)
             return
-        _apply(reply, resp, method)
+        _apply(reply, resp, method, url.split("?", 1)[0])
 
 
 def add_strm_routes(app: falcon.asgi.App[Any, Any], proxy: StrmProxy, now: Callable[[], float]) -> None:
