@@ -172,6 +172,7 @@ class Settings:
     strm_proxy_cache_ttl_seconds: int = Field(0, ge=0, description="TTL of resolved stream URLs; 0 = until they fail.")
     strm_proxy_token_ttl_seconds: int = Field(86400, ge=60, description="Lifetime of signed playlist child URLs.")
     strm_hls_as_file: Literal["file", "playlist"] = Field("file", description="HLS streams in proxy mode: file = one ranged MPEG-TS/MP4 stream (Jellyfin reads its real bitrate); playlist = the rewritten playlist.")
+    strm_hls_layout_seconds: float = Field(8.0, gt=0, description="How long the first request of an HLS stream waits for its file layout (a size request per segment); past it that request gets the playlist and the layout is learnt in the background for the next one.")
 
     def __init__(self, **values: Any) -> None:
         given = {name: value for name, value in values.items() if name in self.model_fields}

@@ -29,6 +29,7 @@ def proxy_options(settings: Settings) -> ProxyOptions:
         child_ttl=settings.strm_proxy_token_ttl_seconds,
         cache_ttl=settings.strm_proxy_cache_ttl_seconds,
         hls_as_file=settings.strm_hls_as_file == "file",
+        hls_layout_seconds=settings.strm_hls_layout_seconds,
     )
 
 

@@ -69,6 +69,17 @@ class FakeFinder:
         return DirectStream(url=url, provider="VOE", headers={"Referer": REFERER}, is_hls=kind != "mp4")
 
 
+class OneStream:
+    """A finder that always finds the same stream (tests with a CDN of their own)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    async def find(self, ref: EpisodeRef, preferred: str | None = None,
+                   exclude: frozenset[str] = frozenset()) -> DirectStream:
+        return DirectStream(url=self.url, provider="VOE")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -124,10 +135,12 @@ def build_app(proxy: StrmProxy) -> Any:
 
 
 def make_proxy(finder: Any, mappings: InMemoryStrmMappingRepo, base_url: str, auth: str = "token",
-               secret: str = "s3cret", allow: tuple[str, ...] = ("127.0.0.1",), child_ttl: int = 86400) -> StrmProxy:
+               secret: str = "s3cret", allow: tuple[str, ...] = ("127.0.0.1",), child_ttl: int = 86400,
+               layout_seconds: float = 8.0) -> StrmProxy:
     upstream = HttpxUpstream(SsrfGuard(allow))
     return StrmProxy(finder, mappings, upstream, SystemClock(),
-                     ProxyOptions(base_url, AuthMode(auth), secret, child_ttl=child_ttl), cipher=NativeSegmentCipher())
+                     ProxyOptions(base_url, AuthMode(auth), secret, child_ttl=child_ttl,
+                                  hls_layout_seconds=layout_seconds), cipher=NativeSegmentCipher())
 
 
 @pytest.fixture(scope="module")

@@ -17,23 +17,13 @@ import pytest
 from anibridge.delivery.logs import AbortedResponsesQuiet, log_config
 from anibridge.domain.catalog.identity import EpisodeRef, Language, Site
 from anibridge.domain.strm.urls import stream_url
-from anibridge.ports.streams import DirectStream
 from anibridge_fakes.hosters.common import serve_file
 from anibridge_fakes.http import App, FakeServer, Request, Response
 
-from .conftest import InMemoryStrmMappingRepo, ServedApp, build_app, free_port, make_proxy
+from .conftest import InMemoryStrmMappingRepo, OneStream, ServedApp, build_app, free_port, make_proxy
 
 REF = EpisodeRef(Site.ANIWORLD, "cut-short", 1, 1, Language.GERMAN_DUB)
 PLAYLIST = b"#EXTM3U\n#EXTINF:4.0,\na.ts\n#EXTINF:4.0,\nb.ts\n#EXT-X-ENDLIST\n"
-
-
-class OneStream:
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    async def find(self, ref: EpisodeRef, preferred: str | None = None,
-                   exclude: frozenset[str] = frozenset()) -> DirectStream:
-        return DirectStream(url=self.url, provider="VOE")
 
 
 class Records(logging.Handler):

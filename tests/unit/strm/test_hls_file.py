@@ -313,3 +313,65 @@ async def test_a_playlist_number_the_parser_cannot_read_keeps_the_stream_a_playl
     cdn = Cdn({CDN + "index.m3u8": text, CDN + "a.ts": encrypt(SEGMENTS[0]), CDN + "key.bin": KEY})
     # None: the proxy then serves the hoster's playlist, as without the file mode.
     assert await HlsFiles(cdn, NativeSegmentCipher()).layout(CDN + "index.m3u8", {}) is None
+
+
+@dataclass
+class SlowCdn(Cdn):
+    """Size requests (`bytes=0-0`) wait until `open_gate` is set: a CDN slower than the layout deadline."""
+
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def open(self, method: str, url: str, headers: Mapping[str, str]) -> Reply:
+        if headers.get("Range") == "bytes=0-0":
+            await self.gate.wait()
+        return await super().open(method, url, headers)
+
+
+class FakeTimer:
+    """The layout deadline on demand: each wait is a future the test resolves (`expire`), no real time."""
+
+    def __init__(self) -> None:
+        self.waits: list[tuple[float, asyncio.Future[None]]] = []
+
+    async def __call__(self, seconds: float) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.waits.append((seconds, future))
+        await future
+
+    def expire(self) -> None:
+        for _, future in self.waits:
+            if not future.done():
+                future.set_result(None)
+
+
+async def settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+@pytest.mark.anyio
+async def test_past_the_layout_deadline_the_request_gets_the_playlist_and_the_layout_is_learnt_once() -> None:
+    cdn = SlowCdn({CDN + "index.m3u8": playlist("a.ts", "b.ts"), CDN + "a.ts": SEGMENTS[0], CDN + "b.ts": SEGMENTS[1]})
+    timer = FakeTimer()
+    files = HlsFiles(cdn, None, layout_seconds=8.0, timer=timer)
+    first = asyncio.ensure_future(files.layout(CDN + "index.m3u8", {}))
+    second = asyncio.ensure_future(files.layout(CDN + "index.m3u8", {}))  # a probe and a play at once
+    await settle()
+    assert not first.done() and [s for s, _ in timer.waits] == [8.0, 8.0]
+    timer.expire()
+    assert await first is None and await second is None  # this time: the playlist
+    cdn.gate.set()  # the CDN answers at last; the learning went on meanwhile
+    third = await files.layout(CDN + "index.m3u8", {})
+    assert third is not None and third.layout.total == len(SEGMENTS[0]) + len(SEGMENTS[1])
+    assert await files.layout(CDN + "index.m3u8", {}) is third
+    assert [url for url, _ in cdn.calls].count(CDN + "index.m3u8") == 1  # one discovery for all four requests
+    assert len(cdn.calls) == 3
+
+
+@pytest.mark.anyio
+async def test_a_layout_learnt_within_the_deadline_is_answered_at_once() -> None:
+    cdn = Cdn({CDN + "index.m3u8": playlist("a.ts"), CDN + "a.ts": SEGMENTS[0]})
+    timer = FakeTimer()
+    found = await HlsFiles(cdn, None, timer=timer).layout(CDN + "index.m3u8", {})
+    assert found is not None and found.layout.total == len(SEGMENTS[0])
+    assert all(future.cancelled() for _, future in timer.waits)  # the deadline did not outlive the request

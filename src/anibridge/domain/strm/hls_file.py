@@ -12,11 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from anibridge.domain.kit.single_flight import SingleFlight
 from anibridge.domain.streams.hls_playlist import AES_BLOCK, decimal, is_master
 from anibridge.domain.strm.hls_layout import (
     MP4_TYPE,
@@ -37,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LAYOUT_PARALLEL = 8  # size requests in flight per playlist: quick layouts without a burst at the hoster's CDN
+LAYOUT_SECONDS = 8.0  # a first answer well inside a media server's probe timeout (Jellyfin's ffprobe waits ~20 s)
 LAYOUT_CACHE_SIZE = 64  # streams whose layout is remembered (probe, then play, then seeks: discovered once)
 MAX_PLAYLIST_BYTES = 16 * 1024 * 1024
 MAX_KEY_BYTES = 64
@@ -70,15 +70,27 @@ def _total(resp: UpstreamResponse) -> int | None:
 
 
 class HlsFiles:
+    """Layouts by stream URL, each learnt once, and the bodies served from them.
+
+    Learning a layout costs a request per segment; on a slow CDN a long playlist would delay the first byte past
+    the media server's probe timeout. A request waits at most `layout_seconds` (the `timer` sleeps it; tests pass
+    a fake): past it, it gets None (the playlist, as for a stream that cannot be one file) while the learning goes
+    on in the background, once per stream, so a later request gets the file.
+    """
+
     def __init__(self, upstream: MediaUpstreamPort, cipher: SegmentCipher | None,
-                 parallel: int = LAYOUT_PARALLEL, cache_size: int = LAYOUT_CACHE_SIZE) -> None:
+                 parallel: int = LAYOUT_PARALLEL, cache_size: int = LAYOUT_CACHE_SIZE,
+                 layout_seconds: float = LAYOUT_SECONDS,
+                 timer: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self._upstream = upstream
         self._cipher = cipher
         self._parallel = parallel
         self._cache_size = cache_size
+        self._layout_seconds = layout_seconds
+        self._timer = timer
         # None remembers "cannot be one file", so such a stream costs the discovery once, not on every request.
         self._layouts: OrderedDict[str, FileLayout | None] = OrderedDict()
-        self._discovering: SingleFlight[str, FileLayout | None] = SingleFlight()
+        self._learning: dict[str, asyncio.Task[FileLayout | None]] = {}
 
     def forget(self, url: str) -> None:
         self._layouts.pop(url, None)
@@ -88,15 +100,41 @@ class HlsFiles:
             del self._layouts[url]
 
     async def layout(self, url: str, hoster: Mapping[str, str]) -> FileLayout | None:
-        """The file layout of the HLS stream at `url` (cached), or None when it must stay a playlist."""
+        """The file layout of the HLS stream at `url` (cached), or None when it must stay a playlist, or is not
+        learnt within `layout_seconds` (this request only: the learning goes on)."""
         if url in self._layouts:
             self._layouts.move_to_end(url)
             return self._layouts[url]
-        found = await self._discovering.do(url, lambda: self._discover(url, hoster))
+        task = self._learning.get(url)
+        if task is None:
+            task = asyncio.create_task(self._learn(url, hoster))
+            self._learning[url] = task
+            task.add_done_callback(lambda done: self._learnt(url, done))
+        if not task.done():
+            deadline = asyncio.ensure_future(self._timer(self._layout_seconds))
+            try:
+                # A caller cancelled here (the player went away) leaves the task running: it is shared.
+                await asyncio.wait((task, deadline), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                deadline.cancel()
+        if not task.done():
+            log.info("strm: the layout of %s takes longer than %g s to learn: the playlist this time, the file once "
+                     "it is learnt", url.split("?", 1)[0], self._layout_seconds)
+            return None
+        return task.result()
+
+    async def _learn(self, url: str, hoster: Mapping[str, str]) -> FileLayout | None:
+        found = await self._discover(url, hoster)
         self._layouts[url] = found
         while len(self._layouts) > self._cache_size:
             self._layouts.popitem(last=False)
         return found
+
+    def _learnt(self, url: str, task: asyncio.Task[FileLayout | None]) -> None:
+        if self._learning.get(url) is task:
+            del self._learning[url]
+        if not task.cancelled() and task.exception() is not None:  # a bug: said once, not "never retrieved"
+            log.error("strm: learning the layout of %s failed", url.split("?", 1)[0], exc_info=task.exception())
 
     async def _discover(self, url: str, hoster: Mapping[str, str]) -> FileLayout | None:
         try:

@@ -25,7 +25,7 @@ from anibridge.domain.streams.hls import (
 )
 from anibridge.domain.streams.hls_playlist import decimal, is_master, variants
 from anibridge.domain.strm import probe_master
-from anibridge.domain.strm.hls_file import HlsFiles
+from anibridge.domain.strm.hls_file import LAYOUT_SECONDS, HlsFiles
 from anibridge.domain.strm.hls_layout import parse_range
 from anibridge.domain.strm.records import StrmMapping
 from anibridge.domain.strm.urls import AuthMode, ChildSigner
@@ -66,6 +66,7 @@ class ProxyOptions:
     child_ttl: int = 86400
     cache_ttl: int = 0
     hls_as_file: bool = True  # HLS answered as one ranged file (see `hls_file`); False: the rewritten playlist
+    hls_layout_seconds: float = LAYOUT_SECONDS  # a request waits this long for a file layout, else gets the playlist
 
 
 @dataclass(slots=True)
@@ -135,7 +136,7 @@ class StrmProxy:
         # Measured per media playlist URL; None remembers "not measurable" so a hoster that refuses ranged
         # requests costs the extra requests once per URL, not on every play.
         self._rates: dict[str, probe_master.Rate | None] = {}
-        self._files = HlsFiles(upstream, cipher)
+        self._files = HlsFiles(upstream, cipher, layout_seconds=options.hls_layout_seconds)
 
     # -- resolution cache -------------------------------------------------------------------------------
     def _fresh(self, mapping: StrmMapping) -> bool:
