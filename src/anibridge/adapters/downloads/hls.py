@@ -240,7 +240,8 @@ class _HlsRun:
                 thread.join(timeout=2.0)
             if not finished:
                 self._output.unlink(missing_ok=True)
-                self._drop_tmp()
+                with self._cond:  # no worker creates a .tmp file meanwhile, nor after (see `_fetch`)
+                    self._drop_tmp()
         if proc.returncode != 0:
             raise self._ffmpeg_failure(proc.returncode)
         os.replace(self._output, self._final)
@@ -466,42 +467,50 @@ class _HlsRun:
             self._in_flight += 1
         try:
             cbc = CbcStream(self._key(item.key.url), item.iv()) if item.key is not None else None
-            with self._client.stream("GET", item.url, headers=headers) as response, open(tmp, "wb") as out:
-                self._check(response, index)
-                # A server that ignores the Range header sends the whole resource: skip to the range.
-                skip = item.byte_range[0] if item.byte_range is not None and response.status_code == 200 else 0
-                want = item.byte_range[1] if item.byte_range is not None else None
-                taken = 0
-                head = b""
-                for chunk in response.iter_raw(self._opts.chunk):
+            with self._client.stream("GET", item.url, headers=headers) as response:
+                with self._cond:
+                    # The connection may take longer than the cancel's cleanup waits for this thread: a file is
+                    # created only under the lock and while running, so the cleanup (under the same lock, after
+                    # the stop) sees every .tmp file there will ever be.
                     if self._stop.is_set():
                         return
-                    if self._limiter is not None:
-                        self._limiter.take(len(chunk))
-                    counted += len(chunk)
-                    with self._cond:
-                        self._received += len(chunk)
-                    if skip:
-                        cut = min(skip, len(chunk))
-                        chunk, skip = chunk[cut:], skip - cut
-                    if want is not None:
-                        chunk = chunk[: want - taken]
-                    taken += len(chunk)
-                    if len(head) < HEAD_BYTES:
-                        head += chunk[: HEAD_BYTES - len(head)]
-                        self._sniff(head, complete=False)
-                    out.write(cbc.feed(chunk) if cbc is not None else chunk)
-                    if want is not None and taken >= want:
-                        break
-                if want is not None and taken < want:
-                    raise _Transient(f"segment {index + 1} ended after {taken} of {want} bytes")
-                self._sniff(head, complete=True)
-                if cbc is not None:
-                    tail = cbc.finish()
-                    if tail is None:
-                        raise MediaRejected(f"{self._provider}: segment {index + 1} of {len(self._items)} does "
-                                            f"not decrypt with its AES-128 key")
-                    out.write(tail)
+                    out = open(tmp, "wb")  # noqa: SIM115 - closed by the `with out` right below
+                with out:
+                    self._check(response, index)
+                    # A server that ignores the Range header sends the whole resource: skip to the range.
+                    skip = item.byte_range[0] if item.byte_range is not None and response.status_code == 200 else 0
+                    want = item.byte_range[1] if item.byte_range is not None else None
+                    taken = 0
+                    head = b""
+                    for chunk in response.iter_raw(self._opts.chunk):
+                        if self._stop.is_set():
+                            return
+                        if self._limiter is not None:
+                            self._limiter.take(len(chunk))
+                        counted += len(chunk)
+                        with self._cond:
+                            self._received += len(chunk)
+                        if skip:
+                            cut = min(skip, len(chunk))
+                            chunk, skip = chunk[cut:], skip - cut
+                        if want is not None:
+                            chunk = chunk[: want - taken]
+                        taken += len(chunk)
+                        if len(head) < HEAD_BYTES:
+                            head += chunk[: HEAD_BYTES - len(head)]
+                            self._sniff(head, complete=False)
+                        out.write(cbc.feed(chunk) if cbc is not None else chunk)
+                        if want is not None and taken >= want:
+                            break
+                    if want is not None and taken < want:
+                        raise _Transient(f"segment {index + 1} ended after {taken} of {want} bytes")
+                    self._sniff(head, complete=True)
+                    if cbc is not None:
+                        tail = cbc.finish()
+                        if tail is None:
+                            raise MediaRejected(f"{self._provider}: segment {index + 1} of {len(self._items)} does "
+                                                f"not decrypt with its AES-128 key")
+                        out.write(tail)
             os.replace(tmp, path)
         except GuardRefused as ex:
             log.warning("%s: a segment URL was refused by the SSRF guard: %s", self._provider, ex)
