@@ -11,12 +11,13 @@ import httpx
 import pytest
 
 from anibridge.adapters.downloads.budget import ConnectionBudget
-from anibridge.adapters.downloads.hls import HlsDownloader, HlsOptions
-from anibridge.ports.errors import DownloadCancelled
+from anibridge.adapters.downloads.hls import MAX_KEY_BYTES, HlsDownloader, HlsOptions
+from anibridge.ports.errors import DownloadCancelled, MediaRejected
 from anibridge.ports.streams import DirectStream
 
 BASE = "https://cdn.example/v/"
 PLAIN = "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\nseg0.ts\n#EXT-X-ENDLIST\n"
+ENCRYPTED = PLAIN.replace("#EXTINF", '#EXT-X-KEY:METHOD=AES-128,URI="key.bin"\n#EXTINF', 1)
 
 
 class CountedBody(httpx.SyncByteStream):
@@ -52,6 +53,21 @@ def _download(handler: httpx.MockTransport, tmp_path: Path, cancelled: threading
     is_cancelled = cancelled.is_set if cancelled is not None else (lambda: False)
     downloader.download(DirectStream(BASE + "index.m3u8", "VOE", is_hls=True), tmp_path, "e", lambda p: None,
                         is_cancelled)
+
+
+def test_a_key_url_sending_megabytes_is_refused_after_a_few_kilobytes(tmp_path: Path) -> None:
+    body = CountedBody(64 * 1024 * 1024)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("index.m3u8"):
+            return httpx.Response(200, stream=Text(ENCRYPTED))
+        if request.url.path.endswith("key.bin"):
+            return httpx.Response(200, stream=body)
+        return httpx.Response(404)
+
+    with pytest.raises(MediaRejected, match="key is not a key"):
+        _download(httpx.MockTransport(answer), tmp_path)
+    assert body.read <= MAX_KEY_BYTES + 1024 and body.closed.is_set()
 
 
 def test_a_worker_still_connecting_at_cancel_leaves_no_tmp_file(tmp_path: Path) -> None:

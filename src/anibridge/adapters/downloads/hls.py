@@ -59,6 +59,7 @@ STATE_VERSION = 1
 SEGMENT_INFIX = ".part-Seg"
 STATE_SUFFIX = ".part.hls"
 MUX_SUFFIX = ".part-Mux"
+MAX_KEY_BYTES = 4096  # an AES-128 key is 16 bytes; a key URL sending more is no key, however much more
 
 ProgressCallback = Callable[[DownloadProgress], None]
 
@@ -560,10 +561,15 @@ class _HlsRun:
         with self._key_lock:
             if url in self._keys:
                 return self._keys[url]
-            response = self._client.get(url)
-            if response.status_code >= 400:
-                raise _status_error(self._provider, response.status_code)
-            key = response.content
+            key = b""
+            with self._client.stream("GET", url) as response:
+                if response.status_code >= 400:
+                    raise _status_error(self._provider, response.status_code)
+                for chunk in response.iter_bytes():
+                    key += chunk
+                    if len(key) > MAX_KEY_BYTES:  # a page or a video where the key should be: stop reading
+                        raise MediaRejected(f"{self._provider}: the AES-128 key is not a key (over "
+                                            f"{MAX_KEY_BYTES} bytes)")
             if len(key) != 16:
                 reason = text_body_reason(key[:HEAD_BYTES], complete=True) or f"{len(key)} bytes"
                 raise MediaRejected(f"{self._provider}: the AES-128 key is not a key ({reason})")
