@@ -44,6 +44,8 @@ class SearchConfig:
     specials_threshold: float = 0.5
     site_urls: Mapping[str, str] = field(default_factory=dict)
     """Base URL per site key, for the items' episode-page links (`<comments>`); a missing site gets no link."""
+    stale_max_hours: float = 24.0
+    """How old a search's last answer may be to be served again while the sites refuse; 0 = never."""
 
     def group(self, site: Site) -> str:
         return self.groups.get(site.value, "").strip().upper()

@@ -45,6 +45,7 @@ from anibridge.domain.torznab.request import (
     SearchKind,
 )
 from anibridge.domain.torznab.series_map import imdb_digits
+from anibridge.domain.torznab.stale import LastAnswers
 from anibridge.ports.errors import PortError, SiteGated, SiteUnreachable
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ class TorznabSearch:
         self.ctx = ctx
         self._regrabs = regrabs
         self._reach = reachability
+        self._last = LastAnswers(ctx.clock, ctx.config.stale_max_hours)
 
     async def search(self, req: SearchRequest) -> list[Release]:
         now = self.ctx.clock.now()
@@ -90,15 +92,24 @@ class TorznabSearch:
                 log.exception("torznab search failed for %s", req)
                 found, test_movie = [], None
         releases = _unique(self.ctx.config, found, now, req.categories)
+        if releases:
+            self._last.remember(req, releases)
         if not releases and self._reach is not None and self._reach.none_answering(list(self.ctx.catalogs)):
             # Nothing found because nothing could be asked (this request's attempts failed, or the sites are
             # known down and were not asked again): an empty feed or the Test's synthetic item would pass the
             # indexer as healthy. Partial outages never get here: a reachable site's answer is returned.
-            raise SitesUnreachable(self._reach.unreachable_message(list(self.ctx.catalogs)))
+            # What this search found before the outage is still offered by the site, so it is answered again.
+            why = self._reach.unreachable_message(list(self.ctx.catalogs))
+            releases = self._last.recall(req, why) or []
+            if not releases:
+                raise SitesUnreachable(why)
         if not releases and gates:
             # The sites answered, but with gates (e.g. SerienStream's verification on every hoster link): nothing
-            # found because of them, not because the episode is missing — say which site needs what.
-            raise SitesGated(gates)
+            # found because of them, not because the episode is missing — the last answer, else which site
+            # needs what.
+            releases = self._last.recall(req, gate_log.describe(gates)) or []
+            if not releases:
+                raise SitesGated(gates)
         if not releases and test_movie is not None and self.ctx.config.return_test_result:
             releases = connectivity_releases(self.ctx.config, now, movie=test_movie, requested=req.categories)
         return await regrab.publish(self._regrabs, releases[req.offset : req.offset + req.limit])
