@@ -119,6 +119,7 @@ class Settings:
     torznab_season_search_mode: Literal["fast", "strict"] = Field("fast", description="fast: list a season without quality probes; strict: probe each episode.")
     torznab_season_search_max_episodes: int = Field(60, ge=1, description="Strict mode ceiling when the season page lists nothing.")
     torznab_season_search_max_consecutive_misses: int = Field(3, ge=1, description="Strict mode stops after this many unavailable episodes in a row.")
+    torznab_stale_max_hours: float = Field(24.0, ge=0, description="While a site is gated or cooling down, a search answers what it found before, up to this age; 0 = off.")
     torznab_probe_concurrency: int = Field(8, ge=1, le=64, description="Concurrent probes during a season search.")
     availability_ttl_hours: float = Field(24.0, description="Freshness of the per-episode availability cache; <= 0 = always fresh.")
 

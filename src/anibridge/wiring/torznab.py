@@ -46,6 +46,7 @@ def search_config(settings: Settings) -> SearchConfig:
         specials_threshold=settings.specials_match_confidence_threshold,
         site_urls={"aniworld.to": settings.aniworld_base_url, "s.to": settings.sto_base_url,
                    "megakino": settings.megakino_base_url},
+        stale_max_hours=settings.torznab_stale_max_hours,
     )
 
 
