@@ -1,8 +1,9 @@
-"""Fixtures shared by the download integration tests that run the real container against the fake world."""
+"""Fixtures shared by the download integration tests: the real container against the fake world, and the loopback
+media server with its generated clips (a module may override `media` to add files)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from anibridge.settings import load_settings
 from anibridge.wiring.container import Container, create_container
 from anibridge_fakes.world import FakeWorld
+from tests.integration.jobs.media_server import MediaServer, make_media
 
 
 @pytest.fixture
@@ -19,3 +21,17 @@ async def container(fake_world: FakeWorld, tmp_path: Path) -> AsyncIterator[Cont
     c.file_store().root.mkdir(parents=True, exist_ok=True)
     yield c
     await c.http_client().aclose()
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test clips (MP4 and HLS variants), made once per module with ffmpeg."""
+    root = tmp_path_factory.mktemp("media")
+    make_media(root)
+    return root
+
+
+@pytest.fixture
+def server(media: Path) -> Iterator[MediaServer]:
+    with MediaServer(media) as srv:
+        yield srv

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,22 +18,9 @@ from anibridge.adapters.downloads.hls import HlsDownloader, HlsOptions, NotOwnHl
 from anibridge.adapters.ytdlp import YtDlpDownloader
 from anibridge.ports.errors import DownloadCancelled, DownloadFailed, MediaRejected
 from anibridge.ports.streams import DirectStream, DownloadProgress
-from tests.integration.jobs.media_server import MediaServer, ffprobe, make_media
+from tests.integration.jobs.media_server import MediaServer, ffprobe
 
 SEGMENTS = ["seg0.ts", "seg1.ts", "seg2.ts", "seg3.ts"]
-
-
-@pytest.fixture(scope="module")
-def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("media")
-    make_media(root)
-    return root
-
-
-@pytest.fixture
-def server(media: Path) -> Iterator[MediaServer]:
-    with MediaServer(media) as srv:
-        yield srv
 
 
 def _downloader(connections: int = 4) -> HlsDownloader:

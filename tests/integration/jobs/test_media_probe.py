@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -29,12 +29,6 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "master.m3u8").write_text(MASTER)
     (root / "bare-master.m3u8").write_text("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=600000\nhls/index.m3u8\n")
     return root
-
-
-@pytest.fixture
-def server(media: Path) -> Iterator[MediaServer]:
-    with MediaServer(media) as srv:
-        yield srv
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,22 +11,9 @@ import pytest
 from anibridge.adapters.ytdlp import YtDlpDownloader
 from anibridge.ports.errors import DownloadCancelled, DownloadFailed
 from anibridge.ports.streams import DirectStream, DownloadProgress
-from tests.integration.jobs.media_server import MediaServer, ffprobe, make_media
+from tests.integration.jobs.media_server import MediaServer, ffprobe
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(scope="module")
-def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("media")
-    make_media(root)
-    return root
-
-
-@pytest.fixture
-def server(media: Path) -> Iterator[MediaServer]:
-    with MediaServer(media) as srv:
-        yield srv
 
 
 async def test_direct_mp4_download_is_whole_and_reports_progress(server: MediaServer, media: Path, tmp_path: Path) -> None:
