@@ -3,7 +3,7 @@ cached verdict.
 
 Run: `.venv/bin/python bench/health.py [--clients 16] [--seconds 5]`. Two servers in turn, each the real app
 (`build_app`, SQLite, 3 workers) under uvicorn in a child process: "per call" sets the health resource's cache
-to 0 s (the former behaviour: one database query per request), "cached" keeps the shipped 1 s. The client is a
+to 0 s (the former behaviour: one database query and one download-directory check per request), "cached" keeps the shipped 1 s. The client is a
 raw-socket keep-alive loop in this process (lighter than an HTTP library, so it is less often the bottleneck).
 Prints requests/s and the server's CPU milliseconds per request (from /proc, so machine load does not inflate it
 as much as wall time). Asserts nothing.
@@ -44,8 +44,10 @@ def serve(port: int, cache_seconds: float, data_dir: str) -> None:
     migrate(settings)
     app = build_app(create_container(settings))
     for obj in gc.get_objects():  # the route's resource, built inside build_app
-        if isinstance(obj, HealthResource):
-            obj._cache_seconds = cache_seconds  # noqa: SLF001 - bench-only switch back to "query every call"
+        if isinstance(obj, HealthResource):  # bench-only switch back to "query and test the disk every call"
+            for fresh in (obj._database, obj._disk_state):  # noqa: SLF001
+                if fresh is not None:
+                    fresh._seconds = cache_seconds  # noqa: SLF001
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
 
 

@@ -6,9 +6,10 @@ answer, a download worker died, the download directory is not writable): what a 
 so Docker's restart policy does not loop on an outage outside the container. Sites, SkyHook and a nearly full disk
 are `degraded` (HTTP 200): the service still answers and catches up by itself.
 
-The database round-trip's verdict is reused for CACHE_SECONDS and concurrent probes share one round-trip: a probe
-storm (16 monitoring clients, a load balancer per replica) costs one query per second instead of a core, and the
-answer is never more than a second old. Workers and sites are read from memory and stay live.
+The database round-trip's and the download directory's verdicts (a query; a thread hop for mkdir, statvfs and a
+test file written and removed) are each reused for CACHE_SECONDS, and concurrent probes share one run: a probe
+storm (16 monitoring clients, a load balancer per replica) costs one query and one test file per second instead of
+a core, and the answer is never more than a second old. Workers and sites are read from memory and stay live.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import falcon
 import falcon.asgi
@@ -47,6 +48,32 @@ def _reason(ex: BaseException, timeout: float) -> str:
     text = str(ex).strip().splitlines()
     line = text[0] if text else type(ex).__name__
     return line[:300]
+
+
+T = TypeVar("T")
+
+
+class _Fresh(Generic[T]):
+    """A check's verdict, at most `seconds` old; probes arriving while it runs share the one run."""
+
+    def __init__(self, run: Callable[[], Awaitable[T]], seconds: float, clock: Callable[[], float]) -> None:
+        self._run = run
+        self._seconds = seconds
+        self._clock = clock
+        self._verdict: tuple[float, T] | None = None  # when it was taken, and what it said
+        self._running: asyncio.Future[T] | None = None
+
+    async def get(self) -> T:
+        if self._verdict is not None and self._clock() - self._verdict[0] < self._seconds:
+            return self._verdict[1]
+        if self._running is None or self._running.done():
+            self._running = asyncio.ensure_future(self._remember())
+        return await asyncio.shield(self._running)  # a client hanging up must not cancel the shared run
+
+    async def _remember(self) -> T:
+        value = await self._run()
+        self._verdict = (self._clock(), value)
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,22 +149,12 @@ class HealthResource:
         self._ping_database = ping_database
         self._timeout = timeout
         self._scheduler_problem = scheduler_problem
-        self._disk = disk
         self._sites = sites
         self._skyhook = skyhook
-        self._cache_seconds = cache_seconds
-        self._clock = clock
-        self._checked_at: float | None = None
-        self._database_problem: str | None = None
-        self._ping: asyncio.Future[str | None] | None = None
-
-    async def _database(self) -> str | None:
-        """Why the database is unusable (None: it answered), at most `cache_seconds` old."""
-        if self._checked_at is not None and self._clock() - self._checked_at < self._cache_seconds:
-            return self._database_problem
-        if self._ping is None or self._ping.done():
-            self._ping = asyncio.ensure_future(self._round_trip())
-        return await asyncio.shield(self._ping)  # a client hanging up must not cancel the shared round-trip
+        self._database = _Fresh(self._round_trip, cache_seconds, clock)  # why it is unusable; None: it answered
+        disk_check = disk
+        self._disk_state = (None if disk_check is None else
+                            _Fresh(lambda: asyncio.to_thread(disk_state, disk_check), cache_seconds, clock))
 
     async def _round_trip(self) -> str | None:
         try:
@@ -147,19 +164,18 @@ class HealthResource:
         except Exception as ex:  # noqa: BLE001 - any failure means "database down" for a health check
             problem = _reason(ex, self._timeout)
             log.warning("health: database unreachable: %s", problem)
-        self._database_problem, self._checked_at = problem, self._clock()
         return problem
 
     async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
         components: dict[str, Any] = {}
-        reason = await self._database()
+        reason = await self._database.get()
         components["database"] = {"status": OK} if reason is None else {"status": DOWN, "detail": f"unreachable: {reason}"}
         problem = self._scheduler_problem() if self._scheduler_problem is not None else None
         if problem is not None:
             log.warning("health: downloads stalled: %s", problem)
         components["workers"] = {"status": DOWN, "detail": problem} if problem else {"status": OK}
-        if self._disk is not None:
-            components["download_dir"] = await asyncio.to_thread(disk_state, self._disk)
+        if self._disk_state is not None:
+            components["download_dir"] = dict(await self._disk_state.get())  # a copy: the verdict is shared
         overall = max((c["status"] for c in components.values()), key=_RANK.__getitem__)
         if self._sites is not None:
             sites = sites_state(self._sites)

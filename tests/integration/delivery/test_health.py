@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from pathlib import Path
+from typing import Any
 
 import falcon
 import falcon.asgi
@@ -13,7 +14,8 @@ import pytest
 
 from anibridge import __version__
 from anibridge.adapters.sql.database import Database
-from anibridge.delivery.health import CACHE_SECONDS, HealthResource
+from anibridge.delivery import health as health_module
+from anibridge.delivery.health import CACHE_SECONDS, DiskCheck, HealthResource
 from anibridge.settings import load_settings
 from anibridge.wiring.app import build_falcon_app
 from anibridge.wiring.container import create_container
@@ -132,3 +134,38 @@ async def test_health_503_when_the_download_dir_is_not_writable(tmp_path: Path) 
         result = await conductor.simulate_get("/health")
     assert result.status_code == 503 and result.json["status"] == "down"
     assert result.json["components"]["download_dir"]["detail"].startswith("not writable")
+
+
+async def test_a_probe_storm_writes_one_test_file_per_second_and_a_vanished_directory_shows_after_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The download directory's check (mkdir, statvfs, a test file written and removed, on a thread) is shared like
+    the database's: at most a second old, one run for the concurrent probes."""
+    now = [100.0]
+    downloads = tmp_path / "downloads"
+    runs: list[float] = []
+    real_check = health_module.disk_state
+
+    def counted(check: DiskCheck) -> dict[str, Any]:
+        runs.append(now[0])
+        return real_check(check)
+
+    async def ping() -> None:
+        return None
+
+    health = HealthResource(ping, disk=DiskCheck(downloads, 0), cache_seconds=1.0, clock=lambda: now[0])
+    monkeypatch.setattr(health_module, "disk_state", counted)
+    app = falcon.asgi.App()
+    app.add_route("/health", health)
+    conductor = falcon.testing.ASGIConductor(app)
+    results = await asyncio.gather(*(conductor.simulate_get("/health") for _ in range(20)))
+    assert [r.json["components"]["download_dir"]["status"] for r in results] == ["ok"] * 20
+    assert runs == [100.0]
+    shutil.rmtree(downloads)
+    downloads.write_text("a file where the directory was")  # the volume is gone: mkdir cannot make it again
+    now[0] += 0.5
+    fresh = await conductor.simulate_get("/health")
+    assert fresh.status_code == 200 and runs == [100.0]  # still the verdict of half a second ago
+    now[0] += 0.6
+    down = await conductor.simulate_get("/health")
+    assert down.status_code == 503 and runs == [100.0, 101.1]
+    assert down.json["components"]["download_dir"]["detail"].startswith("not accessible")
