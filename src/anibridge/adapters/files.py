@@ -45,6 +45,17 @@ class LocalFileStore:
         _fsync_dir(target.parent)
         return target
 
+    def _rename_ends(self, source: Path, target_name: str, directory: str) -> tuple[Path, Path, Path]:
+        """Source, target folder (created when missing) and target of a rename, each inside the root; the target
+        must be a plain file name."""
+        src = self._inside(source)
+        if "/" in target_name or "\\" in target_name or target_name in ("", ".", ".."):
+            raise ValueError(f"invalid target file name {target_name!r}")
+        folder = self._inside(self._root / directory) if directory else self._root
+        if folder != self._root:
+            folder.mkdir(parents=True, exist_ok=True)
+        return src, folder, self._inside(folder / target_name)
+
     def rename_unique(self, source: Path, target_name: str, directory: str = "") -> Path:
         """Rename `source` to `target_name` in `directory` (relative to the root, created when missing);
         `stem.2.ext`, `stem.3.ext`… while the name is taken.
@@ -52,13 +63,7 @@ class LocalFileStore:
         `os.link` claims the name atomically (fails if it exists), so two jobs finishing at once cannot
         overwrite each other; filesystems without hard links fall back to an exists-check + replace.
         """
-        src = self._inside(source)
-        if "/" in target_name or "\\" in target_name or target_name in ("", ".", ".."):
-            raise ValueError(f"invalid target file name {target_name!r}")
-        folder = self._inside(self._root / directory) if directory else self._root
-        if folder != self._root:
-            folder.mkdir(parents=True, exist_ok=True)
-        first = self._inside(folder / target_name)
+        src, folder, first = self._rename_ends(source, target_name, directory)
         if first == src:
             return src
         stem, ext = _split_ext(target_name)
@@ -85,13 +90,7 @@ class LocalFileStore:
         """Atomic `os.replace` into `directory` (relative to the root, created when missing): a file already under
         that name (an earlier copy of the same release) is replaced in one step, so neither a second copy nor a
         moment without the file exists."""
-        src = self._inside(source)
-        if "/" in target_name or "\\" in target_name or target_name in ("", ".", ".."):
-            raise ValueError(f"invalid target file name {target_name!r}")
-        folder = self._inside(self._root / directory) if directory else self._root
-        if folder != self._root:
-            folder.mkdir(parents=True, exist_ok=True)
-        target = self._inside(folder / target_name)
+        src, _, target = self._rename_ends(source, target_name, directory)
         if target != src:
             os.replace(src, target)
             _fsync_dir(target.parent)
