@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from anibridge.adapters.resolving import sent_to_address  # the same rewrite the service's transport makes
 from anibridge_fakes.http import App, FakeServer, Request, Response
 
 NOTICE_HOST = "notice.cuii.info"
@@ -141,14 +142,6 @@ def _connect_error(host: str, ex: DnsFailure, request: httpx.Request) -> httpx.C
     return httpx.ConnectError(f"[Errno -2] Name or service not known: {host} ({ex})", request=request)
 
 
-def _rebuild(request: httpx.Request, address: str) -> httpx.Request:
-    url = request.url.copy_with(host=address)
-    inner = httpx.Request(request.method, url, headers=request.headers, stream=request.stream,
-                          extensions={**request.extensions, "sni_hostname": request.url.host})
-    inner.headers["Host"] = request.headers.get("Host") or request.url.netloc.decode("ascii")
-    return inner
-
-
 class ResolvingTransport(httpx.BaseTransport):
     """Sync httpx transport connecting to `resolve(host)` with `Host` (and SNI) kept on the name."""
 
@@ -162,7 +155,7 @@ class ResolvingTransport(httpx.BaseTransport):
             address = self._resolve(host)
         except DnsFailure as ex:
             raise _connect_error(host, ex, request) from None
-        return self._inner.handle_request(_rebuild(request, address))
+        return self._inner.handle_request(sent_to_address(request, address))
 
     def close(self) -> None:
         self._inner.close()
@@ -181,7 +174,7 @@ class AsyncResolvingTransport(httpx.AsyncBaseTransport):
             address = self._resolve(host)
         except DnsFailure as ex:
             raise _connect_error(host, ex, request) from None
-        return await self._inner.handle_async_request(_rebuild(request, address))
+        return await self._inner.handle_async_request(sent_to_address(request, address))
 
     async def aclose(self) -> None:
         await self._inner.aclose()

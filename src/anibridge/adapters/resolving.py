@@ -94,7 +94,7 @@ class DohResolver:
         return None
 
 
-def _rebuild(request: httpx.Request, address: str) -> httpx.Request:
+def sent_to_address(request: httpx.Request, address: str) -> httpx.Request:
     """The same request sent to `address`, with Host and TLS SNI (and so the certificate check) on the name."""
     url = request.url.copy_with(host=address)
     inner = httpx.Request(request.method, url, headers=request.headers, stream=request.stream,
@@ -125,7 +125,7 @@ class ResolvingTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         address = await self.address_of(request.url.host)
         if address is not None:
-            request = _rebuild(request, address)
+            request = sent_to_address(request, address)
         return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:
