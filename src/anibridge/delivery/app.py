@@ -20,7 +20,7 @@ from anibridge.delivery.catalog.search_api import CatalogSearchResource, TitleSe
 from anibridge.delivery.dashboard import DashboardParts
 from anibridge.delivery.dashboard import register as register_dashboard
 from anibridge.delivery.disconnect import DisconnectGuard
-from anibridge.delivery.health import DiskCheck, HealthResource
+from anibridge.delivery.health import HealthResource
 from anibridge.delivery.jobs import resource as job_api
 from anibridge.delivery.jobs.listing import JobListResource
 from anibridge.delivery.qbittorrent import register as register_qbittorrent
@@ -92,7 +92,7 @@ class AppParts:
     title_search: TitleSearch
     dashboard: DashboardParts | None = None
     """The web dashboard at `/`; None serves no dashboard (tests of the APIs alone)."""
-    disk: DiskCheck | None = None  # /health: the download directory and its free-space minimum
+    disk: Callable[[], dict[str, Any]] | None = None  # /health: the download directory's state (blocking)
     sites: SiteReachability | None = None  # /health: each site's last contact and result
     skyhook: SiteReachability | None = None
     gates: Callable[[], dict[str, str]] | None = None  # /health: sites a gate holds back, and why

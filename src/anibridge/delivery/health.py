@@ -16,13 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import shutil
 import time
-import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import falcon
@@ -76,45 +71,6 @@ class _Fresh(Generic[T]):
         return value
 
 
-@dataclass(frozen=True, slots=True)
-class DiskCheck:
-    """The download directory and the free space below which downloads wait (DOWNLOAD_MIN_FREE_MB)."""
-
-    path: Path
-    min_free_bytes: int
-
-
-def disk_state(check: DiskCheck) -> dict[str, Any]:
-    """Blocking (statvfs, a tiny write): run through `asyncio.to_thread`."""
-    info: dict[str, Any] = {"path": str(check.path), "min_free_bytes": check.min_free_bytes}
-    try:
-        check.path.mkdir(parents=True, exist_ok=True)  # as every download does; a vanished volume shows here
-        usage = shutil.disk_usage(check.path)
-    except OSError as ex:
-        return info | {"status": DOWN, "detail": f"not accessible: {ex.strerror or ex}"}
-    info["free_bytes"] = usage.free
-    probe = check.path / f".anibridge-health-{uuid.uuid4().hex[:8]}"
-    try:
-        with open(probe, "wb"):
-            pass
-        writable = True
-    except OSError as ex:
-        writable = False
-        info["detail"] = f"not writable: {ex.strerror or ex}"
-    finally:
-        try:
-            os.unlink(probe)
-        except OSError:
-            pass
-    info["writable"] = writable
-    if not writable:
-        return info | {"status": DOWN}
-    if usage.free < check.min_free_bytes:
-        return info | {"status": DEGRADED, "detail": f"only {usage.free // 2**20} MiB free (minimum "
-                                                      f"{check.min_free_bytes // 2**20} MiB); downloads wait"}
-    return info | {"status": OK}
-
-
 def sites_state(reach: SiteReachability) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for s in reach.statuses():
@@ -136,7 +92,7 @@ class HealthResource:
         timeout: float = PING_TIMEOUT_SECONDS,
         scheduler_problem: Callable[[], str | None] | None = None,
         *,
-        disk: DiskCheck | None = None,
+        disk: Callable[[], dict[str, Any]] | None = None,
         sites: SiteReachability | None = None,
         skyhook: SiteReachability | None = None,
         cache_seconds: float = CACHE_SECONDS,
@@ -152,9 +108,9 @@ class HealthResource:
         self._sites = sites
         self._skyhook = skyhook
         self._database = _Fresh(self._round_trip, cache_seconds, clock)  # why it is unusable; None: it answered
-        disk_check = disk
-        self._disk_state = (None if disk_check is None else
-                            _Fresh(lambda: asyncio.to_thread(disk_state, disk_check), cache_seconds, clock))
+        # The download directory's state (blocking: mkdir, statvfs, a test file), from the composition root.
+        check = disk
+        self._disk_state = (None if check is None else _Fresh(lambda: asyncio.to_thread(check), cache_seconds, clock))
 
     async def _round_trip(self) -> str | None:
         try:

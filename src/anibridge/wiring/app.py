@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+from anibridge.adapters.disk import DiskCheck, disk_state
 from anibridge.delivery.app import App, AppParts, StartStop, create_app, create_falcon_app
 from anibridge.delivery.asgi import ASGIApp
-from anibridge.delivery.health import DiskCheck
 from anibridge.wiring.browser_gate import health_state
 from anibridge.wiring.catalog import site_status
 from anibridge.wiring.container import Container
@@ -51,7 +53,7 @@ def app_parts(container: Container) -> AppParts:
         qbit=container.qbit_context(),
         title_search=lambda query, site, limit: lookup.search(query, site=site, limit=limit),
         dashboard=build_dashboard_parts(container),
-        disk=DiskCheck(settings.downloads_path, settings.download_min_free_mb * 2**20),
+        disk=partial(disk_state, DiskCheck(settings.downloads_path, settings.download_min_free_mb * 2**20)),
         sites=container.site_reachability(),
         skyhook=container.skyhook_reachability(),
         gates=site_status(container.catalogs()),

@@ -8,7 +8,7 @@ would also have made the final rename fail (ENAMETOOLONG); file names are now cu
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -19,25 +19,13 @@ from anibridge.domain.releases.names import final_file_name
 from anibridge.settings import load_settings
 from anibridge.wiring.app import build_falcon_app
 from anibridge.wiring.container import create_container
-from tests.integration.sql.conftest import PG_URL, pg_schema_url
 
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield ""
-        return
-    if not PG_URL:
-        pytest.skip("ANIBRIDGE_TEST_PG_URL is not set")
-    with pg_schema_url() as url:
-        yield url
-
-
 @pytest.fixture
-async def conductor(tmp_path: Path, database_url: str) -> AsyncIterator[falcon.testing.ASGIConductor]:
-    env = {"DATA_DIR": str(tmp_path / "data")} | ({"DATABASE_URL": database_url} if database_url else {})
+async def conductor(tmp_path: Path, app_database_url: str) -> AsyncIterator[falcon.testing.ASGIConductor]:
+    env = {"DATA_DIR": str(tmp_path / "data")} | ({"DATABASE_URL": app_database_url} if app_database_url else {})
     container = create_container(load_settings(env))
     try:
         async with falcon.testing.ASGIConductor(build_falcon_app(container)) as client:
@@ -106,9 +94,9 @@ async def test_share_limits_are_clamped_like_qbittorrent(
 
 
 @pytest.fixture
-async def strm_conductor(tmp_path: Path, database_url: str) -> AsyncIterator[falcon.testing.ASGIConductor]:
+async def strm_conductor(tmp_path: Path, app_database_url: str) -> AsyncIterator[falcon.testing.ASGIConductor]:
     env = {"DATA_DIR": str(tmp_path / "data"), "STRM_PROXY_MODE": "proxy", "STRM_PROXY_AUTH": "none",
-           "STRM_PUBLIC_BASE_URL": "http://127.0.0.1:1"} | ({"DATABASE_URL": database_url} if database_url else {})
+           "STRM_PUBLIC_BASE_URL": "http://127.0.0.1:1"} | ({"DATABASE_URL": app_database_url} if app_database_url else {})
     container = create_container(load_settings(env))
     try:
         async with falcon.testing.ASGIConductor(build_falcon_app(container)) as client:

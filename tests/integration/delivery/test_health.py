@@ -13,9 +13,9 @@ import falcon.testing
 import pytest
 
 from anibridge import __version__
+from anibridge.adapters.disk import DiskCheck, disk_state
 from anibridge.adapters.sql.database import Database
-from anibridge.delivery import health as health_module
-from anibridge.delivery.health import CACHE_SECONDS, DiskCheck, HealthResource
+from anibridge.delivery.health import CACHE_SECONDS, HealthResource
 from anibridge.settings import load_settings
 from anibridge.wiring.app import build_falcon_app
 from anibridge.wiring.container import create_container
@@ -137,23 +137,21 @@ async def test_health_503_when_the_download_dir_is_not_writable(tmp_path: Path) 
 
 
 async def test_a_probe_storm_writes_one_test_file_per_second_and_a_vanished_directory_shows_after_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path) -> None:
     """The download directory's check (mkdir, statvfs, a test file written and removed, on a thread) is shared like
     the database's: at most a second old, one run for the concurrent probes."""
     now = [100.0]
     downloads = tmp_path / "downloads"
     runs: list[float] = []
-    real_check = health_module.disk_state
 
-    def counted(check: DiskCheck) -> dict[str, Any]:
+    def counted() -> dict[str, Any]:
         runs.append(now[0])
-        return real_check(check)
+        return disk_state(DiskCheck(downloads, 0))
 
     async def ping() -> None:
         return None
 
-    health = HealthResource(ping, disk=DiskCheck(downloads, 0), cache_seconds=1.0, clock=lambda: now[0])
-    monkeypatch.setattr(health_module, "disk_state", counted)
+    health = HealthResource(ping, disk=counted, cache_seconds=1.0, clock=lambda: now[0])
     app = falcon.asgi.App()
     app.add_route("/health", health)
     conductor = falcon.testing.ASGIConductor(app)

@@ -9,7 +9,7 @@ lists, `title_hint` or `/jobs/%00`, and tags over 255 characters — all 500 wit
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import falcon.testing
@@ -22,7 +22,6 @@ from anibridge.settings import load_settings
 from anibridge.wiring.app import build_falcon_app
 from anibridge.wiring.container import create_container
 from tests.integration.security.conftest import OFFLINE
-from tests.integration.sql.conftest import PG_URL, pg_schema_url
 
 pytestmark = pytest.mark.anyio
 
@@ -34,20 +33,9 @@ LEAK_MARKERS = ("Traceback", "sqlalchemy", "psycopg", "sqlite3", "SELECT", "INSE
                 "DataError")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield ""
-        return
-    if not PG_URL:
-        pytest.skip("ANIBRIDGE_TEST_PG_URL is not set")
-    with pg_schema_url() as url:
-        yield url
-
-
 @pytest.fixture
-async def client(tmp_path: Path, database_url: str) -> AsyncIterator[falcon.testing.ASGIConductor]:
-    env = {"DATA_DIR": str(tmp_path / "data"), **OFFLINE} | ({"DATABASE_URL": database_url} if database_url else {})
+async def client(tmp_path: Path, app_database_url: str) -> AsyncIterator[falcon.testing.ASGIConductor]:
+    env = {"DATA_DIR": str(tmp_path / "data"), **OFFLINE} | ({"DATABASE_URL": app_database_url} if app_database_url else {})
     container = create_container(load_settings(env))
     try:
         async with falcon.testing.ASGIConductor(build_falcon_app(container)) as conductor:
