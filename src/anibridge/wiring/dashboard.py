@@ -5,17 +5,17 @@ checks of `anibridge check`."""
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
-import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import falcon.asgi
 
+from anibridge.adapters.disk import DiskCheck, disk_state
 from anibridge.delivery.auth import AccessPolicy
 from anibridge.delivery.dashboard.parts import DashboardParts, SetupRow, SetupSection
+from anibridge.delivery.health import PING_TIMEOUT_SECONDS
 from anibridge.delivery.qbittorrent.auth import COOKIE
 from anibridge.domain.catalog.identity import EpisodeRef, Site
 from anibridge.domain.jobs.records import JobMode
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from anibridge.domain.jobs.scheduler import JobScheduler
     from anibridge.wiring.container import Container
 
-PING_TIMEOUT_SECONDS = 5.0
 LOW_SPACE_BYTES = 1_000_000_000
 
 
@@ -40,17 +39,14 @@ def _iso(value: Any) -> str | None:
 
 
 def _downloads(path: Path) -> dict[str, Any]:
-    try:
-        free = shutil.disk_usage(path).free
-    except OSError as ex:
-        return {"name": "download directory", "status": "down", "detail": f"{path}: {ex.strerror or ex}",
+    """/health's probe of the directory (there, writable by a real test file, free space), with the dashboard's
+    earlier warning threshold: it shows "degraded" from LOW_SPACE_BYTES on, before downloads have to wait."""
+    state = disk_state(DiskCheck(path, LOW_SPACE_BYTES))
+    if state["status"] == "down":
+        return {"name": "download directory", "status": "down", "detail": f"{path}: {state['detail']}",
                 "last_contact": None}
-    if not os.access(path, os.W_OK):
-        return {"name": "download directory", "status": "down", "detail": f"{path} is not writable",
-                "last_contact": None}
-    status = "degraded" if free < LOW_SPACE_BYTES else "ok"
-    return {"name": "download directory", "status": status, "detail": f"{path}, {free / 1e9:,.1f} GB free",
-            "last_contact": None}
+    return {"name": "download directory", "status": state["status"],
+            "detail": f"{path}, {state['free_bytes'] / 1e9:,.1f} GB free", "last_contact": None}
 
 
 def health_snapshot_of(database: Database, scheduler: JobScheduler, board: SiteBoard, downloads: Path,
